@@ -1,0 +1,44 @@
+# The README's two commands: `make run` and `make test`. Both build .venv from requirements.lock
+# when it is missing or older than the lock / pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= warehouse/news.duckdb
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: run test lint bench lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	@touch $@
+
+## Ingest seeds/ into $(DB) with Prefect's temporary server, then print a summary.
+run: $(STAMP)
+	$(BIN)/newsflow ingest seeds --db $(DB)
+
+## The whole test suite (what CI runs).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Benchmarks (see bench/RESULTS.md).
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_throughput.py
+
+## Re-resolve requirements.lock from pyproject.toml's dependencies.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
+	{ echo "# Exact versions of every package newsflow installs (make creates .venv from this file)."; \
+	  echo "# Regenerate: make lock (installs pyproject's dependencies in a scratch venv and freezes it)."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip|newsflow)=='; }  > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,154 @@
+"""`newsflow` command line: ingest, sql, stories."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from warehouse.db import DEFAULT_DB, WarehouseError, connect
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=str(DEFAULT_DB),
+                        help=f"DuckDB warehouse file (default: {DEFAULT_DB})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsflow", description="Ingest news articles into a clean, deduplicated DuckDB warehouse.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="ingest files and folders (runs the Prefect flow)",
+                            description="Ingest .txt, .md, .html, .htm and .html.gz files; folders "
+                                        "are walked recursively. One bad file is recorded in the "
+                                        "failures table, not fatal.")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="file or folder")
+    _db_arg(ingest)
+    ingest.add_argument("--batch-size", type=int, default=200, help="articles per transaction (default: 200)")
+
+    sql = sub.add_parser("sql", help="run a SQL query on the warehouse (read-only) and print the result",
+                         description="Run a SQL query on the warehouse, opened read-only.")
+    sql.add_argument("query", help='e.g. "SELECT title, site_name FROM articles"')
+    _db_arg(sql)
+    sql.add_argument("--max-rows", type=int, default=100, help="rows to print (default: 100)")
+
+    stories = sub.add_parser("stories", help="list stories with their articles, outlets and copies",
+                             description="List stories, largest first, with their articles and copies.")
+    _db_arg(stories)
+    stories.add_argument("--limit", type=int, default=20, help="stories to show (default: 20)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "ingest":
+            return cmd_ingest(args)
+        if args.command == "sql":
+            return cmd_sql(args)
+        return cmd_stories(args)
+    except WarehouseError as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.ingest import ingest_files  # imported late: Prefect is slow to import
+
+    try:
+        summary = ingest_files(paths=args.paths, db=args.db, batch_size=args.batch_size,
+                               progress=sys.stderr.isatty())
+    except WarehouseError:
+        raise
+    except Exception as exc:  # the run failed: the flow has recorded it in the runs table
+        print(f"newsflow: ingest failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print_summary(summary)
+    return 0
+
+
+def print_summary(summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    c = summary.counts()
+    console.print(f"[bold]Run {summary.run_id}[/bold] → {summary.db}")
+    console.print(
+        f"{c['files_seen']} files: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
+        f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
+        f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
+        f"{c['stories_created']} new stories, {c['stories_grown']} grown."
+    )
+    if summary.failures:
+        table = Table("input", "stage", "reason", title="Not loaded")
+        for f in summary.failures:
+            table.add_row(f.source_uri, f.stage, f.reason + (f": {f.detail}" if f.detail else ""))
+        console.print(table)
+    con = connect(summary.db, read_only=True)
+    try:
+        _print_stories(con, console, limit=10)
+    finally:
+        con.close()
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    con = connect(args.db, read_only=True)
+    try:
+        result = con.sql(args.query)
+        if result is not None:
+            result.show(max_rows=args.max_rows, max_width=10_000)
+    except duckdb.Error as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    con = connect(args.db, read_only=True)
+    try:
+        _print_stories(con, Console(), args.limit)
+    finally:
+        con.close()
+    return 0
+
+
+def _print_stories(con, console, limit: int) -> None:
+    from rich.table import Table
+
+    stories = con.execute("""
+        SELECT story_id, title, article_count, outlet_count, first_seen, last_seen
+        FROM stories ORDER BY article_count DESC, first_seen, story_id LIMIT ?""", [limit]).fetchall()
+    if not stories:
+        console.print("No stories yet.")
+        return
+    for story_id, title, n, outlets, first, last in stories:
+        table = Table("article", "outlet", "published", "title / first words", "copy of",
+                      title=f"{title}  [dim]({story_id}: {n} articles, {outlets} outlets, "
+                            f"{first:%Y-%m-%d} → {last:%Y-%m-%d})[/dim]", title_justify="left")
+        for row in con.execute("""
+            SELECT a.article_id, coalesce(a.site_name, '?'),
+                   CASE a.published_precision WHEN 'month' THEN strftime(a.published_at, '%Y-%m')
+                        WHEN 'year' THEN strftime(a.published_at, '%Y')
+                        ELSE strftime(a.published_at, '%Y-%m-%d') END,
+                   coalesce(a.title, left(a.body, 70) || '…'),
+                   (SELECT string_agg(d.duplicate_of || ' (' || d.kind || ' ' || round(d.similarity, 2) || ')', ', ')
+                    FROM duplicates d WHERE d.article_id = a.article_id)
+            FROM story_articles sa JOIN articles a USING (article_id)
+            WHERE sa.story_id = ?
+            ORDER BY a.published_at NULLS LAST, a.source_uri""", [story_id]).fetchall():
+            table.add_row(*[str(v) if v is not None else "" for v in row])
+        console.print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

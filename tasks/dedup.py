@@ -1,0 +1,145 @@
+"""Exact and near-copy detection. Copies are links between articles, never deletions.
+
+Candidates come from shared winnowed fingerprints (an inverted index: in memory for the batch,
+the `internals.fingerprints` table for the warehouse), never from all pairs. Each candidate pair
+is then verified at paragraph level: a paragraph is *shared* when most of its word 3-grams occur
+in the other article, which tolerates small edits ("de nouvelle génération" / "de nouvelles
+générations") and paragraphs split or merged differently. A pair is a near-copy when the shared
+paragraphs make up a large part of either article.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from tasks.fingerprint import Fingerprint
+
+MIN_SHARED_FINGERPRINTS = 3
+MIN_PARAGRAPH_WORDS = 6
+PARAGRAPH_CONTAINMENT = 0.5
+NEAR_COPY_SHARE = 0.4
+MIN_SHARED_PARAGRAPHS = 2
+
+
+@dataclass(frozen=True)
+class SharedParagraph:
+    position: int  # paragraph of the copy
+    source_position: int  # best-matching paragraph of the original
+    similarity: float  # share of the paragraph's 3-grams found in the original
+
+
+@dataclass
+class PairScore:
+    share_a: float  # share of a's words in paragraphs found in b
+    share_b: float
+    shared_a: list[SharedParagraph] = field(default_factory=list)
+    shared_b: list[SharedParagraph] = field(default_factory=list)
+
+    @property
+    def similarity(self) -> float:
+        return max(self.share_a, self.share_b)
+
+
+@dataclass(frozen=True)
+class CopyLink:
+    article_id: str  # the later article
+    duplicate_of: str  # the earlier one
+    kind: str  # "exact" or "near"
+    similarity: float
+    shared: tuple[SharedParagraph, ...] = ()
+
+
+def _shared_paragraphs(a: Fingerprint, b: Fingerprint) -> tuple[float, list[SharedParagraph]]:
+    b_all = frozenset().union(*b.paragraph_shingles) if b.paragraph_shingles else frozenset()
+    shared: list[SharedParagraph] = []
+    shared_words = 0
+    for pos, (shingles, n_words) in enumerate(zip(a.paragraph_shingles, a.paragraph_words, strict=True)):
+        if n_words < MIN_PARAGRAPH_WORDS or not shingles:
+            continue
+        containment = len(shingles & b_all) / len(shingles)
+        if containment < PARAGRAPH_CONTAINMENT:
+            continue
+        best = max(range(len(b.paragraph_shingles)), key=lambda j: len(shingles & b.paragraph_shingles[j]))
+        shared.append(SharedParagraph(pos, best, round(containment, 4)))
+        shared_words += n_words
+    return (shared_words / a.word_count if a.word_count else 0.0), shared
+
+
+def compare(a: Fingerprint, b: Fingerprint) -> PairScore:
+    """Paragraph-level overlap of two articles, in both directions."""
+    share_a, shared_a = _shared_paragraphs(a, b)
+    share_b, shared_b = _shared_paragraphs(b, a)
+    return PairScore(share_a, share_b, shared_a, shared_b)
+
+
+def is_near_copy(score: PairScore) -> bool:
+    return (
+        score.similarity >= NEAR_COPY_SHARE
+        and min(len(score.shared_a), len(score.shared_b)) >= MIN_SHARED_PARAGRAPHS
+    )
+
+
+def batch_candidates(batch: Iterable[Fingerprint], min_shared: int = MIN_SHARED_FINGERPRINTS) -> set[tuple[str, str]]:
+    """Pairs of batch articles sharing at least `min_shared` fingerprints (ids sorted in pair)."""
+    postings: dict[int, list[str]] = defaultdict(list)
+    for fp in batch:
+        for h in fp.winnowed.tolist():
+            postings[h].append(fp.article_id)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for ids in postings.values():
+        if len(ids) > 50:  # a phrase in that many articles is a formula, not a copy signal
+            continue
+        for i, first in enumerate(ids):
+            for second in ids[i + 1 :]:
+                if first != second:
+                    counts[(min(first, second), max(first, second))] += 1
+    return {pair for pair, n in counts.items() if n >= min_shared}
+
+
+def find_copies(
+    batch: list[Fingerprint],
+    existing: dict[str, Fingerprint],
+    candidate_pairs: Iterable[tuple[str, str]],
+    exact_matches: dict[str, list[str]],
+    order_key: Callable[[str], tuple],
+) -> list[CopyLink]:
+    """Verify candidate pairs and return copy links, the earlier article as `duplicate_of`.
+
+    `existing` holds fingerprints of warehouse articles named in candidate pairs or exact
+    matches; `exact_matches` maps a batch article id to warehouse ids with the same content hash;
+    `order_key(id)` sorts articles from earliest to latest (publication, then ingestion).
+    """
+    by_id = {fp.article_id: fp for fp in batch} | existing
+    links: dict[tuple[str, str], CopyLink] = {}
+
+    def add(first: str, second: str, kind: str, similarity: float, score: PairScore | None) -> None:
+        earlier, later = sorted((first, second), key=order_key)
+        if (later, earlier) in links:
+            return
+        shared: tuple[SharedParagraph, ...] = ()
+        if score is not None:
+            shared = tuple(score.shared_a if later == first else score.shared_b)
+        links[(later, earlier)] = CopyLink(later, earlier, kind, round(similarity, 4), shared)
+
+    by_hash: dict[int, list[str]] = defaultdict(list)
+    for fp in batch:
+        if fp.word_count:
+            by_hash[fp.content_hash].append(fp.article_id)
+    for fp in batch:
+        same = by_hash[fp.content_hash] + exact_matches.get(fp.article_id, [])
+        for other in same:
+            if other != fp.article_id and fp.word_count:
+                add(fp.article_id, other, "exact", 1.0, None)
+
+    for first, second in sorted(candidate_pairs):
+        if first not in by_id or second not in by_id:
+            continue
+        pair = tuple(sorted((first, second), key=order_key))
+        if (pair[1], pair[0]) in links:
+            continue
+        score = compare(by_id[first], by_id[second])
+        if is_near_copy(score):
+            add(first, second, "near", score.similarity, score)
+    return sorted(links.values(), key=lambda link: (link.article_id, link.duplicate_of))

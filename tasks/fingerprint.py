@@ -1,0 +1,89 @@
+"""Fingerprints of an article: exact-content hash, winnowed shingle hashes, paragraph shingles.
+
+Word shingles are hashed with a rolling polynomial over per-word xxhash values (numpy, no
+Python loop per shingle). Winnowing (Schleimer et al., 2003) keeps the minimum hash of every
+window of `WINDOW` shingles: any passage of at least WINDOW + SHINGLE_WORDS - 1 words that two
+articles share yields at least one common fingerprint, whatever else the articles contain. That
+is what lets a persistent hash → article index find partial copies (a dispatch with paragraphs
+added or cut), which whole-document MinHash misses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+
+from tasks.models import Article
+from tasks.text import words
+
+SHINGLE_WORDS = 5
+WINDOW = 4
+PARAGRAPH_SHINGLE_WORDS = 3
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass
+class Fingerprint:
+    """What dedup needs of one article."""
+
+    article_id: str
+    content_hash: int
+    winnowed: np.ndarray  # int64, unique, sorted
+    paragraph_shingles: list[frozenset[int]]
+    paragraph_words: list[int]
+
+    @property
+    def word_count(self) -> int:
+        return sum(self.paragraph_words)
+
+
+def word_hashes(tokens: list[str]) -> np.ndarray:
+    return np.fromiter((xxhash.xxh64_intdigest(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+
+
+def shingle_hashes(tokens: list[str], k: int = SHINGLE_WORDS) -> np.ndarray:
+    """uint64 hash of every run of k consecutive words (a text shorter than k gives one hash)."""
+    hashes = word_hashes(tokens)
+    if len(hashes) == 0:
+        return hashes
+    if len(hashes) < k:
+        k = len(hashes)
+    n = len(hashes) - k + 1
+    acc = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            acc = acc * _MULTIPLIER + hashes[j : j + n]
+    return acc
+
+
+def winnow(hashes: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """Minimum of every window of `window` consecutive hashes, as sorted unique int64."""
+    if len(hashes) == 0:
+        return np.empty(0, dtype=np.int64)
+    if len(hashes) > window:
+        hashes = np.lib.stride_tricks.sliding_window_view(hashes, window).min(axis=1)
+    return np.unique(hashes.view(np.int64))
+
+
+def fingerprint_paragraphs(article_id: str, paragraphs: list[str]) -> Fingerprint:
+    all_words: list[str] = []
+    paragraph_shingles: list[frozenset[int]] = []
+    paragraph_words: list[int] = []
+    for paragraph in paragraphs:
+        tokens = words(paragraph)
+        all_words.extend(tokens)
+        paragraph_words.append(len(tokens))
+        paragraph_shingles.append(frozenset(shingle_hashes(tokens, PARAGRAPH_SHINGLE_WORDS).tolist()))
+    return Fingerprint(
+        article_id=article_id,
+        content_hash=xxhash.xxh64_intdigest(" ".join(all_words).encode()) - (1 << 63),
+        winnowed=winnow(shingle_hashes(all_words)),
+        paragraph_shingles=paragraph_shingles,
+        paragraph_words=paragraph_words,
+    )
+
+
+def fingerprint_article(article: Article) -> Fingerprint:
+    return fingerprint_paragraphs(article.article_id, article.paragraphs)

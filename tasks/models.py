@@ -1,0 +1,95 @@
+"""Plain data passed between pipeline stages (no Prefect, no DuckDB)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def article_id_for(source_uri: str) -> str:
+    """Stable article id: the same source URI always gives the same id."""
+    return hashlib.sha256(source_uri.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-blank line of a source text, with its 0-based line number."""
+
+    position: int
+    text: str
+
+
+@dataclass(frozen=True)
+class RemovedLine:
+    """A source line that is not in the body, and the rule that took it out."""
+
+    position: int
+    text: str
+    rule: str
+
+
+@dataclass
+class RawDocument:
+    """What a reader produced: the lines of a text and the metadata found so far."""
+
+    source_id: str
+    source_uri: str
+    raw_sha256: str
+    lines: list[Line]
+    title: str | None = None
+    site_name: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    published_precision: str | None = None
+    language: str | None = None
+    image_url: str | None = None
+    url: str | None = None
+    section: str | None = None
+    removed: list[RemovedLine] = field(default_factory=list)
+
+
+@dataclass
+class Article:
+    """A cleaned article: metadata, body paragraphs and the lines removed from it."""
+
+    article_id: str
+    source_id: str
+    source_uri: str
+    raw_sha256: str
+    paragraphs: list[str]
+    removed: list[RemovedLine]
+    line_numbers: list[int] = field(default_factory=list)  # source line of each paragraph
+    title: str | None = None
+    site_name: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    published_precision: str | None = None
+    language: str | None = None
+    image_url: str | None = None
+    url: str | None = None
+    section: str | None = None
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def outlet(self) -> str | None:
+        """The name used to tell outlets apart: site name, else the URL's host."""
+        if self.site_name:
+            return self.site_name
+        if self.url and "://" in self.url:
+            return self.url.split("://", 1)[1].split("/", 1)[0].lower() or None
+        return None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not become an article, with the reason."""
+
+    source_id: str
+    source_uri: str
+    stage: str
+    reason: str
+    detail: str = ""

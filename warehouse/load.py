@@ -1,0 +1,404 @@
+"""Load a batch of cleaned articles: dedup and story assignment against the warehouse, one transaction.
+
+The stages are pure functions in tasks/; this module only reads the state they need from the
+warehouse (indexes, counts, candidate stories), calls them, and writes their results.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tasks.clean import learn_site_boilerplate, remove_site_boilerplate
+from tasks.dedup import CopyLink, batch_candidates, find_copies
+from tasks.fingerprint import Fingerprint, fingerprint_article, fingerprint_paragraphs
+from tasks.models import Article, Failure
+from tasks.stories import Assignment, Candidate, Story, assign_stories, terms, tfidf_vector
+from warehouse.db import WarehouseError, insert_rows, transaction, utcnow
+
+CANDIDATES_PER_ARTICLE = 50
+STORY_LOOKUP_TERMS = 12
+
+
+@dataclass
+class SourceReport:
+    """Per-source counts of one run (the table artifact)."""
+
+    read: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    lines_removed: int = 0
+    exact_copies: int = 0
+    near_copies: int = 0
+    new_stories: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: SourceReport) -> None:
+        for name in ("read", "loaded", "unchanged", "failed", "lines_removed", "exact_copies",
+                     "near_copies", "new_stories"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.reasons.update(other.reasons)
+
+
+@dataclass
+class BatchReport:
+    batch_no: int
+    loaded: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    links: list[CopyLink] = field(default_factory=list)
+    stories_created: set[str] = field(default_factory=set)
+    stories_grown: set[str] = field(default_factory=set)
+    lines_removed: int = 0
+    per_source: dict[str, SourceReport] = field(default_factory=dict)
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
+               articles: list[Article], failures: list[Failure]) -> BatchReport:
+    """Write one batch in one transaction; on any error nothing of it is written."""
+    with transaction(con):
+        report = _load(con, run_id, batch_no, articles, failures)
+    committed = con.execute(
+        "SELECT count(*) FROM batches WHERE run_id = ? AND batch_no = ?", [run_id, batch_no]
+    ).fetchone()[0]
+    if committed != 1:
+        raise WarehouseError(f"batch {batch_no} of run {run_id} was not committed")
+    return report
+
+
+def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
+          articles: list[Article], failures: list[Failure]) -> BatchReport:
+    now = utcnow()
+    report = BatchReport(batch_no)
+    failures = list(failures)
+    new = _drop_known(con, articles, failures, report)
+
+    # Per-site learned boilerplate: warehouse counts + this batch.
+    prior = _site_line_counts(con, {a.outlet for a in new if a.outlet})
+    boilerplate, batch_counts = learn_site_boilerplate(new, prior)
+    for article in new:
+        remove_site_boilerplate(article, boilerplate)
+    kept = []
+    for article in new:
+        if article.paragraphs:
+            kept.append(article)
+        else:
+            failures.append(Failure(article.source_id, article.source_uri, "clean",
+                                    "no content after cleaning", "every line was boilerplate"))
+    new = kept
+
+    fingerprints = [fingerprint_article(a) for a in new]
+    links = _find_links(con, new, fingerprints)
+    assignments, stories, batch_df = _assign(con, new, links)
+
+    _write(con, run_id, batch_no, now, new, fingerprints, links, assignments, stories,
+           failures, batch_counts, batch_df)
+
+    report.loaded = [a.article_id for a in new]
+    report.failures = failures
+    report.links = links
+    report.stories_created = {s.story_id for s in stories.values() if s.new}
+    report.stories_grown = {s.story_id for s in stories.values() if s.changed and not s.new}
+    report.lines_removed = sum(len(a.removed) for a in new)
+    _per_source(report, new, failures, assignments, stories)
+    return report
+
+
+def _drop_known(con, articles: list[Article], failures: list[Failure],
+                report: BatchReport) -> list[Article]:
+    """Skip articles already loaded: unchanged ones silently, changed ones as a failure."""
+    ids = [a.article_id for a in articles]
+    known = dict(con.execute(
+        "SELECT article_id, raw_sha256 FROM articles WHERE list_contains(?, article_id)", [ids]
+    ).fetchall()) if ids else {}
+    new, seen = [], set()
+    for article in articles:
+        if article.article_id in seen:
+            continue
+        seen.add(article.article_id)
+        if article.article_id not in known:
+            new.append(article)
+        elif known[article.article_id] == article.raw_sha256:
+            report.unchanged += 1
+            report.per_source.setdefault(article.source_id, SourceReport()).unchanged += 1
+        else:
+            failures.append(Failure(
+                article.source_id, article.source_uri, "load", "changed since loaded",
+                "this input was loaded before with other content; the first version is kept",
+            ))
+    return new
+
+
+def _site_line_counts(con, sites: set[str]) -> dict[tuple[str, int], int]:
+    if not sites:
+        return {}
+    rows = con.execute(
+        "SELECT site, line_key, articles FROM internals.site_lines WHERE list_contains(?, site)",
+        [sorted(sites)],
+    ).fetchall()
+    return {(site, key): n for site, key, n in rows}
+
+
+def _order_key(published: dict[str, datetime | None], rank: dict[str, tuple]):
+    def key(article_id: str) -> tuple:
+        when = published.get(article_id)
+        return (when is None, when or datetime.max, rank.get(article_id, (1, 0)), article_id)
+    return key
+
+
+def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> list[CopyLink]:
+    if not new:
+        return []
+    exact_rows = con.execute(
+        "SELECT article_id, content_hash FROM articles WHERE list_contains(?, content_hash)",
+        [[fp.content_hash for fp in fingerprints]],
+    ).fetchall()
+    by_hash: dict[int, list[str]] = {}
+    for article_id, h in exact_rows:
+        by_hash.setdefault(h, []).append(article_id)
+    exact = {fp.article_id: by_hash.get(fp.content_hash, []) for fp in fingerprints}
+
+    hashes = {"hash": [], "article_id": []}
+    for fp in fingerprints:
+        hashes["hash"].extend(fp.winnowed.tolist())
+        hashes["article_id"].extend([fp.article_id] * len(fp.winnowed))
+    con.register("_batch_fingerprints", pa.table(hashes))
+    try:
+        old_pairs = con.execute(f"""
+            SELECT b.article_id AS new_id, f.article_id AS old_id, count(*) AS shared
+            FROM _batch_fingerprints b JOIN internals.fingerprints f USING (hash)
+            GROUP BY b.article_id, f.article_id HAVING count(*) >= 3
+            QUALIFY row_number() OVER (PARTITION BY new_id ORDER BY shared DESC, old_id)
+                    <= {CANDIDATES_PER_ARTICLE}
+        """).fetchall()
+    finally:
+        con.unregister("_batch_fingerprints")
+    pairs = batch_candidates(fingerprints) | {(n, o) for n, o, _ in old_pairs}
+
+    old_ids = sorted({o for _, o, _ in old_pairs} | {i for v in exact.values() for i in v})
+    existing: dict[str, Fingerprint] = {}
+    published: dict[str, datetime | None] = {a.article_id: a.published_at for a in new}
+    rank: dict[str, tuple] = {a.article_id: (1, i) for i, a in enumerate(new)}
+    if old_ids:
+        paragraphs: dict[str, list[str]] = {}
+        for article_id, text in con.execute(
+            "SELECT article_id, text FROM paragraphs WHERE list_contains(?, article_id) "
+            "ORDER BY article_id, position", [old_ids]
+        ).fetchall():
+            paragraphs.setdefault(article_id, []).append(text)
+        existing = {i: fingerprint_paragraphs(i, p) for i, p in paragraphs.items()}
+        for article_id, when, ingested in con.execute(
+            "SELECT article_id, published_at, ingested_at FROM articles WHERE list_contains(?, article_id)",
+            [old_ids],
+        ).fetchall():
+            published[article_id] = when
+            rank[article_id] = (0, ingested)
+    return find_copies(fingerprints, existing, pairs, exact, _order_key(published, rank))
+
+
+def _assign(con, new: list[Article], links: list[CopyLink]):
+    """Build TF-IDF vectors with warehouse document frequencies and assign stories."""
+    counts = [terms(a.title, a.body) for a in new]
+    batch_df: Counter[str] = Counter()
+    for c in counts:
+        batch_df.update(c.keys())
+    df = dict(con.execute(
+        "SELECT term, df FROM internals.term_df WHERE list_contains(?, term)", [sorted(batch_df)]
+    ).fetchall()) if batch_df else {}
+    for term, n in batch_df.items():
+        df[term] = df.get(term, 0) + n
+    n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0] + len(new)
+
+    originals: dict[str, list[str]] = {}
+    for link in links:
+        originals.setdefault(link.article_id, []).append(link.duplicate_of)
+    order = sorted(new, key=lambda a: (a.published_at is None, a.published_at or datetime.max, a.source_uri))
+    candidates = [
+        Candidate(a.article_id, tfidf_vector(c, df, n_docs), a.published_at,
+                  a.title or _first_sentence(a.body), originals.get(a.article_id, []))
+        for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: order.index(ac[0]))
+    ]
+    lookup_terms = sorted({t for c in candidates
+                           for t, _ in sorted(c.vector.items(), key=lambda kv: -kv[1])[:STORY_LOOKUP_TERMS]})
+    old_originals = sorted({o for v in originals.values() for o in v})
+    story_ids = [s for (s,) in con.execute(
+        "SELECT DISTINCT story_id FROM internals.story_terms WHERE list_contains(?, term) "
+        "UNION SELECT story_id FROM story_articles WHERE list_contains(?, article_id)",
+        [lookup_terms, old_originals],
+    ).fetchall()]
+    stories: dict[str, Story] = {}
+    story_of: dict[str, str] = {}
+    if story_ids:
+        for sid, title, size, first, last in con.execute("""
+            SELECT s.story_id, s.title, s.article_count, min(a.published_at), max(a.published_at)
+            FROM stories s JOIN story_articles sa USING (story_id) JOIN articles a USING (article_id)
+            WHERE list_contains(?, s.story_id) GROUP BY ALL""", [story_ids]).fetchall():
+            stories[sid] = Story(sid, {}, size, first, last, title)
+        for sid, term, weight in con.execute(
+            "SELECT story_id, term, weight FROM internals.story_terms WHERE list_contains(?, story_id)",
+            [story_ids],
+        ).fetchall():
+            stories[sid].centroid[term] = weight
+        story_of.update(con.execute(
+            "SELECT article_id, story_id FROM story_articles WHERE list_contains(?, article_id)",
+            [old_originals],
+        ).fetchall())
+    assignments = assign_stories(candidates, stories, story_of)
+    return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
+
+
+def _first_sentence(body: str, limit: int = 120) -> str:
+    first = body.split("\n", 1)[0]
+    for end in (". ", "! ", "? "):
+        if end in first:
+            first = first.split(end, 1)[0] + end.strip()
+            break
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
+           fingerprints: list[Fingerprint], links: list[CopyLink], assignments: list[Assignment],
+           stories: dict[str, Story], failures: list[Failure],
+           site_counts: Counter[tuple[str, int]], batch_df: Counter[str]) -> None:
+    _upsert_sources(con, run_id, now, {a.source_id for a in new} | {f.source_id for f in failures})
+    insert_rows(con, "articles", ARTICLE_COLUMNS, {
+        "article_id": [a.article_id for a in new],
+        "source_id": [a.source_id for a in new],
+        "source_uri": [a.source_uri for a in new],
+        "url": [a.url for a in new],
+        "title": [a.title for a in new],
+        "site_name": [a.site_name for a in new],
+        "author": [a.author for a in new],
+        "published_at": [a.published_at for a in new],
+        "published_precision": [a.published_precision for a in new],
+        "language": [a.language for a in new],
+        "image_url": [a.image_url for a in new],
+        "section": [a.section for a in new],
+        "body": [a.body for a in new],
+        "word_count": [fp.word_count for fp in fingerprints],
+        "content_hash": [fp.content_hash for fp in fingerprints],
+        "raw_sha256": [a.raw_sha256 for a in new],
+        "ingested_at": [now] * len(new),
+        "run_id": [run_id] * len(new),
+    })
+    para = [(a.article_id, i, text, line) for a in new
+            for i, (text, line) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))]
+    insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"], para)
+    removed = [(a.article_id, r.position, r.text, r.rule) for a in new for r in a.removed]
+    insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"], removed)
+    fps = [(h, fp.article_id) for fp in fingerprints for h in fp.winnowed.tolist()]
+    insert_rows(con, "internals.fingerprints", ["hash", "article_id"], fps)
+    dup_rows = [(lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared), run_id) for lk in links]
+    insert_rows(con, "duplicates",
+                ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"],
+                dup_rows)
+    copied = [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity)
+              for lk in links for sp in lk.shared]
+    insert_rows(con, "copied_paragraphs",
+                ["article_id", "position", "duplicate_of", "source_position", "similarity"],
+                copied)
+    members = [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments]
+    insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"], members)
+    _write_stories(con, run_id, stories)
+    _add_counts(con, "internals.term_df", ["term"], "df",
+                [((t,), n) for t, n in sorted(batch_df.items())])
+    _add_counts(con, "internals.site_lines", ["site", "line_key"], "articles",
+                [(k, n) for k, n in sorted(site_counts.items())])
+    fail_rows = [(run_id, f.source_id, f.source_uri, f.stage, f.reason, f.detail or None, now) for f in failures]
+    insert_rows(con, "failures",
+                ["run_id", "source_id", "source_uri", "stage", "reason", "detail", "failed_at"],
+                fail_rows)
+    con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)", [run_id, batch_no, now, len(new), len(failures)])
+
+
+ARTICLE_COLUMNS = [
+    "article_id", "source_id", "source_uri", "url", "title", "site_name", "author", "published_at",
+    "published_precision", "language", "image_url", "section", "body", "word_count",
+    "content_hash", "raw_sha256", "ingested_at", "run_id",
+]
+
+
+def _upsert_sources(con, run_id: str, now: datetime, source_ids: set[str]) -> None:
+    for source_id in sorted(source_ids):
+        kind, _, location = source_id.partition(":")
+        uri = Path(location).as_uri() if kind == "files" else location
+        con.execute("""
+            INSERT INTO sources SELECT $id, $kind, $uri, $now, $now, $run
+            WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source_id = $id)""",
+            {"id": source_id, "kind": kind, "uri": uri, "now": now, "run": run_id})
+        con.execute("UPDATE sources SET last_seen = $now, last_run_id = $run WHERE source_id = $id",
+                    {"id": source_id, "now": now, "run": run_id})
+
+
+def _add_counts(con, table: str, keys: list[str], counter: str, rows: list[tuple[tuple, int]]) -> None:
+    """Add counts to a (keys…, counter) table: update present keys, insert the others."""
+    if not rows:
+        return
+    data = {f"k{i}": [r[0][i] for r in rows] for i in range(len(keys))} | {"n": [r[1] for r in rows]}
+    con.register("_counts", pa.table(data))
+    try:
+        on = " AND ".join(f"t.{k} = c.k{i}" for i, k in enumerate(keys))
+        con.execute(f"UPDATE {table} t SET {counter} = t.{counter} + c.n FROM _counts c WHERE {on}")
+        select = ", ".join(f"c.k{i}" for i in range(len(keys)))
+        con.execute(f"INSERT INTO {table} ({', '.join(keys)}, {counter}) SELECT {select}, c.n FROM _counts c "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})")
+    finally:
+        con.unregister("_counts")
+
+
+def _write_stories(con, run_id: str, stories: dict[str, Story]) -> None:
+    if not stories:
+        return
+    ids = sorted(stories)
+    created = [(s.story_id, s.title, 0, 0, run_id, run_id) for s in stories.values() if s.new]
+    insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
+                                 "created_run_id", "updated_run_id"], created)
+    con.execute("""
+        UPDATE stories SET article_count = agg.n, outlet_count = agg.outlets,
+               first_seen = agg.first_seen, last_seen = agg.last_seen, updated_run_id = $run,
+               title = coalesce(agg.headline, stories.title)
+        FROM (
+            SELECT sa.story_id, count(*) AS n,
+                   first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
+                       FILTER (WHERE a.title IS NOT NULL) AS headline,
+                   count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
+                   min(coalesce(a.published_at, a.ingested_at)) AS first_seen,
+                   max(coalesce(a.published_at, a.ingested_at)) AS last_seen
+            FROM story_articles sa JOIN articles a USING (article_id)
+            WHERE list_contains($ids, sa.story_id) GROUP BY sa.story_id
+        ) agg WHERE stories.story_id = agg.story_id""", {"ids": ids, "run": run_id})
+    con.execute("DELETE FROM internals.story_terms WHERE list_contains(?, story_id)", [ids])
+    term_rows = [(sid, t, w) for sid in ids for t, w in sorted(stories[sid].centroid.items())]
+    insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
+
+
+def _per_source(report: BatchReport, new: list[Article], failures: list[Failure],
+                assignments: list[Assignment], stories: dict[str, Story]) -> None:
+    source_of = {a.article_id: a.source_id for a in new}
+    for article in new:
+        rep = report.per_source.setdefault(article.source_id, SourceReport())
+        rep.read += 1
+        rep.loaded += 1
+        rep.lines_removed += len(article.removed)
+    for failure in failures:
+        rep = report.per_source.setdefault(failure.source_id, SourceReport())
+        rep.read += failure.stage != "discover"
+        rep.failed += 1
+        rep.reasons[failure.reason] += 1
+    for link in report.links:
+        rep = report.per_source[source_of[link.article_id]] if link.article_id in source_of else None
+        if rep is not None:
+            if link.kind == "exact":
+                rep.exact_copies += 1
+            else:
+                rep.near_copies += 1
+    for assignment in assignments:
+        story = stories.get(assignment.story_id)
+        if story is not None and story.new and assignment.story_id.endswith(assignment.article_id):
+            report.per_source[source_of[assignment.article_id]].new_stories += 1

@@ -1,0 +1,34 @@
+"""The runs table: a row when a run starts, its figures when it ends."""
+
+from __future__ import annotations
+
+import uuid
+
+import duckdb
+
+from warehouse.db import transaction, utcnow
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None,
+              inputs: list[str]) -> None:
+    with transaction(con):
+        con.execute(
+            "INSERT INTO runs (run_id, flow_run_id, started_at, status, inputs) VALUES (?, ?, ?, 'running', ?)",
+            [run_id, flow_run_id, utcnow(), inputs],
+        )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, int],
+               error: str | None = None) -> None:
+    columns = ["files_seen", "articles_loaded", "unchanged", "failures", "exact_copies",
+               "near_copies", "stories_created", "stories_grown", "lines_removed", "batches"]
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    with transaction(con):
+        con.execute(
+            f"UPDATE runs SET finished_at = ?, status = ?, error = ?, {sets} WHERE run_id = ?",
+            [utcnow(), status, error, *[counts.get(c, 0) for c in columns], run_id],
+        )
