@@ -70,10 +70,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = _console()
     c = summary.counts()
     console.print(f"[bold]Run {summary.run_id}[/bold] → {summary.db}")
     console.print(
@@ -110,12 +109,17 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_stories(args: argparse.Namespace) -> int:
+def _console():
     from rich.console import Console
 
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
     con = connect(args.db, read_only=True)
     try:
-        _print_stories(con, Console(), args.limit)
+        _print_stories(con, _console(), args.limit)
     finally:
         con.close()
     return 0
@@ -131,11 +135,11 @@ def _print_stories(con, console, limit: int) -> None:
         console.print("No stories yet.")
         return
     for story_id, title, n, outlets, first, last in stories:
-        table = Table("article", "outlet", "published", "title / first words", "copy of",
+        table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
                       title=f"{title}  [dim]({story_id}: {n} articles, {outlets} outlets, "
                             f"{first:%Y-%m-%d} → {last:%Y-%m-%d})[/dim]", title_justify="left")
         for row in con.execute("""
-            SELECT a.article_id, coalesce(a.site_name, '?'),
+            SELECT a.article_id, coalesce(a.site_name, regexp_extract(a.source_uri, '[^/]+$')),
                    CASE a.published_precision WHEN 'month' THEN strftime(a.published_at, '%Y-%m')
                         WHEN 'year' THEN strftime(a.published_at, '%Y')
                         ELSE strftime(a.published_at, '%Y-%m-%d') END,

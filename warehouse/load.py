@@ -368,8 +368,8 @@ def _write_stories(con, run_id: str, stories: dict[str, Story]) -> None:
                    first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
                        FILTER (WHERE a.title IS NOT NULL) AS headline,
                    count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
-                   min(coalesce(a.published_at, a.ingested_at)) AS first_seen,
-                   max(coalesce(a.published_at, a.ingested_at)) AS last_seen
+                   coalesce(min(a.published_at), min(a.ingested_at)) AS first_seen,
+                   coalesce(max(a.published_at), max(a.ingested_at)) AS last_seen
             FROM story_articles sa JOIN articles a USING (article_id)
             WHERE list_contains($ids, sa.story_id) GROUP BY sa.story_id
         ) agg WHERE stories.story_id = agg.story_id""", {"ids": ids, "run": run_id})

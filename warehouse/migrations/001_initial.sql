@@ -179,8 +179,8 @@ CREATE TABLE stories (
 COMMENT ON TABLE stories IS 'Real-world stories: articles about the same event. Grows as new articles join.';
 COMMENT ON COLUMN stories.story_id IS 's_ + the article_id of the article that opened the story; never changes.';
 COMMENT ON COLUMN stories.title IS 'Headline of the first titled article, else its first sentence.';
-COMMENT ON COLUMN stories.first_seen IS 'Earliest published_at (or ingested_at when unknown) of its articles.';
-COMMENT ON COLUMN stories.last_seen IS 'Latest published_at (or ingested_at when unknown) of its articles.';
+COMMENT ON COLUMN stories.first_seen IS 'Earliest published_at of its articles (earliest ingested_at if none is dated).';
+COMMENT ON COLUMN stories.last_seen IS 'Latest published_at of its articles (latest ingested_at if none is dated).';
 COMMENT ON COLUMN stories.article_count IS 'Articles in the story, copies included.';
 COMMENT ON COLUMN stories.outlet_count IS 'Distinct outlets (site_name, else URL host) among them; articles with neither are not counted.';
 COMMENT ON COLUMN stories.created_run_id IS 'The run that opened it.';

@@ -1,0 +1,38 @@
+"""Shared fixtures. Every test session gets its own PREFECT_HOME (set before Prefect is imported)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="newsflow-prefect-home-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.pop("PREFECT_API_URL", None)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+RPM2 = SHARED_EVAL / "clustering" / "rpm2"
+EXTRACTION = SHARED_EVAL / "extraction"
+
+
+def seed(prefix: str) -> Path:
+    """The seed file whose name starts with `prefix` (e.g. '000')."""
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path
+
+
+def require(path: Path) -> Path:
+    """Skip (with a message) when the shared evaluation data is not beside the checkout."""
+    if not path.exists():
+        pytest.skip(f"{path} is absent: put ../shared/eval beside the checkout to run this test")
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "news.duckdb"
