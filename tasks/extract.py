@@ -11,7 +11,7 @@ from tasks.models import Failure, Line, RawDocument
 from tasks.text import clean_line
 
 # trafilatura logs every page it finds nothing in; our Failure rows say it once, with the reason.
-logging.getLogger("trafilatura").setLevel(logging.ERROR)
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def _parse_date(value: str | None) -> tuple[datetime | None, str | None]:

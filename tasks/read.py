@@ -8,8 +8,8 @@ site-name line, then the article's paragraphs, one per line or separated by blan
 from __future__ import annotations
 
 import gzip
-import io
 import hashlib
+import io
 import re
 import tomllib
 from dataclasses import dataclass
@@ -138,7 +138,7 @@ def decode_text(data: bytes) -> str | None:
 
 _DATE_MARKER = re.compile(r"^\s*date\s+(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?\b\s*")
 _MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)\s*$")
-_NAME_CONNECTORS = frozenset("de du des la le les l d et of the and for à a en".split())
+_NAME_CONNECTORS = frozenset(["de", "du", "des", "la", "le", "les", "l", "d", "et", "of", "the", "and", "for", "à", "a", "en"])
 
 
 def _load_sections() -> frozenset[str]:

@@ -1,6 +1,12 @@
 import re
 
-from tasks.clean import clean_document, learn_site_boilerplate, load_rules, matching_rule, remove_site_boilerplate
+from tasks.clean import (
+    clean_document,
+    learn_site_boilerplate,
+    load_rules,
+    matching_rule,
+    remove_site_boilerplate,
+)
 from tasks.models import Article
 from tasks.read import InputFile, read_input
 from tests.conftest import seed
@@ -45,7 +51,8 @@ def test_image_markers_and_captions_removed_sentences_kept():
     assert rules["Les deux hommes ont visité le cosmodrome russe Vostochny. Photo : AP"] == "image_caption"
     assert rules[next(t for t in rules if t.startswith("Dernière guerre entre l’Ukraine"))] == "teaser_headline"
     assert "Photo : AP" not in article.body and "Image:" not in article.body
-    assert "Lors de la visite du centre spatial, M. Kim a assailli un responsable spatial russe de questions sur les fusées." in article.paragraphs
+    sentence = "Lors de la visite du centre spatial, M. Kim a assailli un responsable spatial russe de questions sur les fusées."
+    assert sentence in article.paragraphs
     assert article.paragraphs[-1].startswith("« Le dirigeant de la RPDC montre un vif intérêt")
 
 
