@@ -23,7 +23,7 @@ import trafilatura  # noqa: E402
 
 from tasks.clean import clean_document  # noqa: E402
 from tasks.models import Failure  # noqa: E402
-from tasks.read import InputFile, read_input  # noqa: E402
+from tasks.read import InputFile, read_input, source_id_for_path  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import load_batch  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> int:
         for batch_no, i in enumerate(range(0, len(pages), args.batch_size)):
             articles, failures = [], []
             for page in pages[i : i + args.batch_size]:
-                raw = read_input(InputFile("files:bench", str(page)))
+                raw = read_input(InputFile(source_id_for_path(args.corpus), str(page)))
                 if isinstance(raw, Failure):
                     failures.append(raw)
                 else:

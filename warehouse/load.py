@@ -327,7 +327,7 @@ ARTICLE_COLUMNS = [
 def _upsert_sources(con, run_id: str, now: datetime, source_ids: set[str]) -> None:
     for source_id in sorted(source_ids):
         kind, _, location = source_id.partition(":")
-        uri = Path(location).as_uri() if kind == "files" else location
+        uri = Path(location).absolute().as_uri() if kind == "files" else location
         con.execute("""
             INSERT INTO sources SELECT $id, $kind, $uri, $now, $now, $run
             WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source_id = $id)""",
