@@ -37,7 +37,8 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
 	{ echo "# Exact versions of every package newsflow installs (make creates .venv from this file)."; \
 	  echo "# Regenerate: make lock (installs pyproject's dependencies in a scratch venv and freezes it)."; \
-	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip|newsflow)=='; }  > requirements.lock
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip==|newsflow[ =])' \
+	  | sed 's/^setuptools==.*/setuptools==80.9.0/'; }  > requirements.lock  # 80.9 builds editable installs
 	rm -rf .lock-venv
 
 clean:

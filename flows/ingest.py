@@ -1,13 +1,15 @@
-"""Prefect flow: ingest files and folders into the DuckDB warehouse.
+"""Prefect flows: ingest files, folders and web sources into the DuckDB warehouse.
 
-Thin orchestration: discover → (read → extract → clean) per batch → load per batch, where load
-does site boilerplate, fingerprints, copies and stories inside one transaction. Tasks work on
-batches, not single articles (a Prefect task costs ~10 ms; the temporary server dislikes thousands).
+Thin orchestration over tasks/: discover (files; feeds, sitemaps, URL lists) → per batch: fetch
+(web) → extract and clean in the sandbox's worker processes → load, where one transaction does
+site boilerplate, fingerprints, copies, stories and the page states. Tasks work on batches, not
+single articles (a Prefect task costs ~10 ms; the temporary server dislikes thousands). Retries
+live in the fetcher (the network edge), not on Prefect tasks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, runtime, task
@@ -16,8 +18,22 @@ from prefect.cache_policies import NONE
 from rich.progress import Progress
 
 from tasks.clean import clean_document
-from tasks.models import Article, Failure
+from tasks.crawl import (
+    Discovery,
+    FetchBatch,
+    Target,
+    Validators,
+    WebPage,
+    WebSources,
+    article_from_page,
+    discover_sources,
+    fetch_batch,
+    load_sources_file,
+)
+from tasks.fetch import FetchConfig, RobotsEntry
+from tasks.models import Article, Failure, WebBatch
 from tasks.read import InputFile, discover_files, read_input
+from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import DEFAULT_DB, connect
 from warehouse.load import BatchReport, SourceReport, load_batch
 from warehouse.runs import finish_run, new_run_id, start_run
@@ -41,6 +57,9 @@ class RunSummary:
     stories_grown: int = 0
     lines_removed: int = 0
     batches: int = 0
+    pages_fetched: int = 0
+    not_modified: int = 0
+    requests: int = 0
     per_source: dict[str, SourceReport] = field(default_factory=dict)
 
     def add(self, report: BatchReport) -> None:
@@ -63,7 +82,33 @@ class RunSummary:
             "exact_copies": self.exact_copies, "near_copies": self.near_copies,
             "stories_created": self.stories_created, "stories_grown": self.stories_grown,
             "lines_removed": self.lines_removed, "batches": self.batches,
+            "pages_fetched": self.pages_fetched, "not_modified": self.not_modified, "requests": self.requests,
         }
+
+
+def _sandboxed(results: list, items: list, source_id, uri) -> tuple[list[Article], list[Failure]]:
+    articles: list[Article] = []
+    failures: list[Failure] = []
+    for item, result in zip(items, results, strict=True):
+        if isinstance(result, SandboxError):
+            failures.append(Failure(source_id(item), uri(item), "extract", f"extraction {result.reason}", result.detail))
+        elif isinstance(result, Failure):
+            failures.append(result)
+        else:
+            articles.append(result)
+    return articles, failures
+
+
+def article_from_file(item: InputFile) -> Article | Failure:
+    """Read, extract and clean one file (runs in the sandbox)."""
+    raw = read_input(item)
+    if isinstance(raw, Failure):
+        return raw
+    article = clean_document(raw)
+    if not article.paragraphs:
+        return Failure(item.source_id, item.uri, "clean", "no content after cleaning",
+                       "every line was boilerplate or metadata")
+    return article
 
 
 @task(name="discover-files", cache_policy=NONE)
@@ -72,30 +117,55 @@ def discover(paths: list[str]) -> tuple[list[InputFile], list[Failure]]:
 
 
 @task(name="read-and-clean", cache_policy=NONE)
-def read_and_clean(items: list[InputFile]) -> tuple[list[Article], list[Failure]]:
-    """Read, extract and clean a batch of files (pure: no warehouse access)."""
-    articles: list[Article] = []
-    failures: list[Failure] = []
-    for item in items:
-        raw = read_input(item)
-        if isinstance(raw, Failure):
-            failures.append(raw)
-            continue
-        article = clean_document(raw)
-        if article.paragraphs:
-            articles.append(article)
-        else:
-            failures.append(Failure(item.source_id, item.uri, "clean", "no content after cleaning",
-                                    "every line was boilerplate or metadata"))
-    return articles, failures
+def read_and_clean(items: list[InputFile], sandbox: SandboxConfig | None = None) -> tuple[list[Article], list[Failure]]:
+    """Read, extract and clean a batch of files in worker processes (pure: no warehouse access)."""
+    results = run_isolated(article_from_file, items, sandbox)
+    return _sandboxed(results, items, lambda i: i.source_id, lambda i: i.uri)
+
+
+@task(name="read-fetch-state", cache_policy=NONE)
+def read_fetch_state(db: str) -> tuple[Validators, list[RobotsEntry]]:
+    """Validators of every page fetched before (for conditional requests) and cached robots.txt."""
+    con = connect(db)
+    try:
+        validators = {url: (etag, modified) for url, etag, modified in con.execute(
+            "SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
+            "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed')").fetchall()}
+        robots = [RobotsEntry(*row) for row in con.execute(
+            "SELECT origin, fetched_at, status, body, rule, coalesce(detail, '') FROM internals.robots").fetchall()]
+    finally:
+        con.close()
+    return validators, robots
+
+
+@task(name="discover-web", cache_policy=NONE)
+def discover_web(sources: WebSources, config: FetchConfig, validators: Validators,
+                 robots: list[RobotsEntry]) -> tuple[Discovery, list[RobotsEntry]]:
+    return discover_sources(sources, config, validators, robots)
+
+
+@task(name="fetch-pages", cache_policy=NONE)
+def fetch(targets: list[Target], config: FetchConfig, validators: Validators,
+          robots: list[RobotsEntry]) -> FetchBatch:
+    return fetch_batch(targets, config, validators, robots)
+
+
+@task(name="extract-and-clean", cache_policy=NONE)
+def extract_and_clean(pages: list[WebPage], sandbox: SandboxConfig | None = None
+                      ) -> tuple[list[Article], list[Failure], dict[str, str]]:
+    """Extract and clean fetched pages in worker processes; also which page URL gave which article."""
+    results = run_isolated(article_from_page, pages, sandbox)
+    articles, failures = _sandboxed(results, pages, lambda p: p.source_id, lambda p: p.url)
+    article_of = {p.url: r.article_id for p, r in zip(pages, results, strict=True) if isinstance(r, Article)}
+    return articles, failures, article_of
 
 
 @task(name="load-batch", cache_policy=NONE)
 def load(db: str, run_id: str, batch_no: int, articles: list[Article],
-         failures: list[Failure]) -> BatchReport:
+         failures: list[Failure], web: WebBatch | None = None) -> BatchReport:
     con = connect(db)
     try:
-        return load_batch(con, run_id, batch_no, articles, failures)
+        return load_batch(con, run_id, batch_no, articles, failures, web)
     finally:
         con.close()
 
@@ -104,31 +174,92 @@ def load(db: str, run_id: str, batch_no: int, articles: list[Article],
 def ingest_files(paths: list[str], db: str = str(DEFAULT_DB), batch_size: int = DEFAULT_BATCH_SIZE,
                  progress: bool = False) -> RunSummary:
     """Ingest text/HTML files and folders into the DuckDB warehouse at `db`."""
+    return run_ingest(paths=paths, db=db, batch_size=batch_size, progress=progress)
+
+
+@flow(name="ingest")
+def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds: list[str] | None = None,
+           sitemaps: list[str] | None = None, url_lists: list[str] | None = None,
+           sources_file: str | None = None, db: str = str(DEFAULT_DB), batch_size: int = DEFAULT_BATCH_SIZE,
+           allow_hosts: list[str] | None = None, user_agent: str | None = None, progress: bool = False,
+           fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None) -> RunSummary:
+    """Ingest files and web sources (article URLs, RSS/Atom feeds, sitemaps, URL-list files, and the
+    outlets of a sources file) into the DuckDB warehouse at `db`."""
+    web = WebSources(list(urls or []), list(feeds or []), list(sitemaps or []), list(url_lists or []))
+    if sources_file:
+        web.extend(load_sources_file(sources_file))
+    config = fetch_config or FetchConfig()
+    if allow_hosts:
+        config = replace(config, allow_hosts=config.allow_hosts | {h.lower() for h in allow_hosts})
+    if user_agent:
+        config = replace(config, user_agent=user_agent)
+    return run_ingest(paths=list(paths or []), web=web, db=db, batch_size=batch_size, progress=progress,
+                      fetch_config=config, sandbox=sandbox)
+
+
+def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: WebSources | None = None,
+               fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None) -> RunSummary:
+    """The body of both flows (call inside a flow: it runs tasks and logs to the flow run)."""
     logger = get_run_logger()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
+    web = web or WebSources()
+    config = fetch_config or FetchConfig()
+    inputs = [*paths, *web.urls, *web.feeds, *web.sitemaps, *web.url_lists]
     con = connect(db)
     try:
-        start_run(con, run_id, str(runtime.flow_run.id or "") or None, [str(p) for p in paths])
+        start_run(con, run_id, str(runtime.flow_run.id or "") or None, [str(p) for p in inputs])
     finally:
         con.close()
     try:
-        items, discover_failures = discover(paths)
-        summary.files_seen = len(items)
-        batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)] or [[]]
-        logger.info("%d files in %d batches into %s", len(items), len(batches), db)
+        pending: list[Failure] = []   # discovery failures, written with the first batch
+        items: list[InputFile] = []
+        if paths:
+            items, discover_failures = discover(paths)
+            pending += discover_failures
+        targets: list[Target] = []
+        web_state = WebBatch()
+        validators: Validators = {}
+        robots: list[RobotsEntry] = []
+        if web:
+            validators, robots = read_fetch_state(db)
+            found, new_robots = discover_web(web, config, validators, robots)
+            robots += new_robots
+            targets = found.targets
+            pending += found.failures
+            web_state = WebBatch(pages=found.pages, robots=new_robots)
+            summary.requests += len(found.pages) + len(new_robots)
+            logger.info("discovered %d article URLs from %d feeds, %d sitemaps, %d lists, %d URLs",
+                        len(targets), len(web.feeds), len(web.sitemaps), len(web.url_lists), len(web.urls))
+        summary.files_seen = len(items) + len(targets)
+        file_batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+        web_batches = [targets[i : i + batch_size] for i in range(0, len(targets), batch_size)]
+        batch_count = max(1, len(file_batches) + len(web_batches))
+        logger.info("%d inputs in %d batches into %s", summary.files_seen, batch_count, db)
         with Progress(disable=not progress, transient=True) as bar:
-            bar_task = bar.add_task("ingesting", total=len(items))
-            for batch_no, batch in enumerate(batches):
-                articles, failures = read_and_clean(batch)
-                if batch_no == 0:
-                    failures = discover_failures + failures
-                report = load(db, run_id, batch_no, articles, failures)
-                summary.add(report)
+            bar_task = bar.add_task("ingesting", total=summary.files_seen)
+            batch_no = 0
+            for batch in file_batches:
+                articles, failures = read_and_clean(batch, sandbox)
+                _load(summary, db, batch_no, articles, pending + failures, None, logger)
+                pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
-                logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies",
-                            batch_no, len(report.loaded), report.unchanged, len(report.failures),
-                            len(report.links))
+            for batch in web_batches:
+                fetched = fetch(batch, config, validators, robots)
+                robots += fetched.robots
+                articles, failures, article_of = extract_and_clean(fetched.pages, sandbox)
+                for record in fetched.records:
+                    record.article_id = article_of.get(record.url)
+                state = WebBatch(web_state.pages + fetched.records, fetched.raw, web_state.robots + fetched.robots)
+                web_state = WebBatch()
+                summary.pages_fetched += len(fetched.pages)
+                summary.not_modified += sum(r.outcome == "not modified" for r in fetched.records)
+                summary.requests += fetched.requests
+                _load(summary, db, batch_no, articles, pending + fetched.failures + failures, state, logger)
+                pending, batch_no = [], batch_no + 1
+                bar.advance(bar_task, len(batch))
+            if batch_no == 0 or pending or web_state.pages:
+                _load(summary, db, batch_no, [], pending, web_state if web else None, logger)
     except BaseException as exc:
         con = connect(db)
         try:
@@ -146,6 +277,14 @@ def ingest_files(paths: list[str], db: str = str(DEFAULT_DB), batch_size: int = 
                        f": {failure.detail}" if failure.detail else "")
     _publish_artifacts(summary)
     return summary
+
+
+def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], failures: list[Failure],
+          web: WebBatch | None, logger) -> None:
+    report = load(db, summary.run_id, batch_no, articles, failures, web)
+    summary.add(report)
+    logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies",
+                batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links))
 
 
 def _publish_artifacts(summary: RunSummary) -> None:
@@ -175,12 +314,15 @@ def summary_markdown(summary: RunSummary) -> str:
         "",
         f"Warehouse: `{Path(summary.db)}`",
         "",
-        "| files seen | loaded | unchanged | failed | lines removed | exact copies | near copies | new stories | grown stories |",
+        "| inputs | loaded | unchanged | failed | lines removed | exact copies | near copies | new stories | grown stories |",
         "|---|---|---|---|---|---|---|---|---|",
         f"| {c['files_seen']} | {c['articles_loaded']} | {c['unchanged']} | {c['failures']} | "
         f"{c['lines_removed']} | {c['exact_copies']} | {c['near_copies']} | {c['stories_created']} | "
         f"{c['stories_grown']} |",
     ]
+    if c["requests"]:
+        lines += ["", f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
+                      f"{c['not_modified']} not modified (304)."]
     if summary.failures:
         lines += ["", "## Not loaded", "", "| input | stage | reason |", "|---|---|---|"]
         lines += [f"| {f.source_uri} | {f.stage} | {f.reason} |" for f in summary.failures[:50]]

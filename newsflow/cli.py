@@ -19,13 +19,28 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsflow", description="Ingest news articles into a clean, deduplicated DuckDB warehouse.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", help="ingest files and folders (runs the Prefect flow)",
-                            description="Ingest .txt, .md, .html, .htm and .html.gz files; folders "
-                                        "are walked recursively. One bad file is recorded in the "
-                                        "failures table, not fatal.")
-    ingest.add_argument("paths", nargs="+", metavar="PATH", help="file or folder")
+    ingest = sub.add_parser("ingest", help="ingest files, folders and web sources (runs the Prefect flow)",
+                            description="Ingest .txt, .md, .html, .htm and .html.gz files (folders are "
+                                        "walked recursively), article URLs, RSS/Atom feeds, sitemaps and URL "
+                                        "lists. One bad input is recorded in the failures table, not fatal.")
+    ingest.add_argument("inputs", nargs="*", metavar="PATH_OR_URL", help="file, folder or http(s) article URL")
+    ingest.add_argument("--feed", action="append", default=[], metavar="URL", help="RSS or Atom feed (repeatable)")
+    ingest.add_argument("--sitemap", action="append", default=[], metavar="URL",
+                        help="sitemap, sitemap index or Google News sitemap (repeatable)")
+    ingest.add_argument("--urls", action="append", default=[], metavar="FILE",
+                        help="file listing article URLs, one per line (repeatable)")
+    ingest.add_argument("--sources", metavar="FILE", help="outlets file listing feeds and sitemaps (see sources.toml)")
+    ingest.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                        help="host or IP that may be fetched although it is not public (e.g. 127.0.0.1 for a "
+                             "local test server); also NEWSFLOW_ALLOW_HOSTS=a,b")
+    ingest.add_argument("--user-agent", help="User-Agent sent with every request (and matched against robots.txt)")
     _db_arg(ingest)
     ingest.add_argument("--batch-size", type=int, default=200, help="articles per transaction (default: 200)")
+
+    reextract = sub.add_parser("reextract", help="re-extract stored raw pages with the current rules",
+                               description="Extract and clean again the raw HTML kept for web articles (after "
+                                           "the cleaning rules improved) and update the articles whose text changed.")
+    _db_arg(reextract)
 
     sql = sub.add_parser("sql", help="run a SQL query on the warehouse (read-only) and print the result",
                          description="Run a SQL query on the warehouse, opened read-only.")
@@ -47,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_ingest(args)
         if args.command == "sql":
             return cmd_sql(args)
+        if args.command == "reextract":
+            return cmd_reextract(args)
         return cmd_stories(args)
     except WarehouseError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
@@ -55,11 +72,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.ingest import ingest_files  # imported late: Prefect is slow to import
+    from flows.ingest import ingest  # imported late: Prefect is slow to import
+    from tasks.urls import is_web_url
 
+    urls = [i for i in args.inputs if is_web_url(i)]
+    paths = [i for i in args.inputs if not is_web_url(i)]
+    if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
+        print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
+        return 2
     try:
-        summary = ingest_files(paths=args.paths, db=args.db, batch_size=args.batch_size,
-                               progress=sys.stderr.isatty())
+        summary = ingest(paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
+                         sources_file=args.sources, db=args.db, batch_size=args.batch_size,
+                         allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty())
     except WarehouseError:
         raise
     except Exception as exc:  # the run failed: the flow has recorded it in the runs table
@@ -76,11 +100,14 @@ def print_summary(summary) -> None:
     c = summary.counts()
     console.print(f"[bold]Run {summary.run_id}[/bold] → {summary.db}")
     console.print(
-        f"{c['files_seen']} files: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
+        f"{c['files_seen']} inputs: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
         f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
         f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
         f"{c['stories_created']} new stories, {c['stories_grown']} grown."
     )
+    if c["requests"]:
+        console.print(f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
+                      f"{c['not_modified']} not modified.")
     if summary.failures:
         table = Table("input", "stage", "reason", title="Not loaded")
         for f in summary.failures:

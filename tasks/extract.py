@@ -1,10 +1,22 @@
-"""HTML → RawDocument with trafilatura: main text and metadata, then the common cleaning."""
+"""HTML bytes → RawDocument with trafilatura: charset, parse, main text and metadata.
+
+The bytes are decoded here, not by the HTTP client: the charset declared in the HTTP header
+wins, then the page's meta charset, then detection (UTF-8 if it decodes, else charset
+detection, with Windows-1252 for Latin-1 labels as browsers do). The page is parsed once by
+lxml with `huge_tree` (the default parser silently drops everything under 255 levels of
+nesting) and the tree goes to trafilatura.
+"""
 
 from __future__ import annotations
 
+import codecs
 import logging
+import re
 from datetime import datetime
 
+import charset_normalizer
+import lxml.etree
+import lxml.html
 import trafilatura
 
 from tasks.models import Failure, Line, RawDocument
@@ -12,6 +24,78 @@ from tasks.text import clean_line
 
 # trafilatura logs every page it finds nothing in; our Failure rows say it once, with the reason.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+# Browsers treat these labels as windows-1252 (WHATWG Encoding Standard).
+_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "iso-ir-100"}
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
+MAX_DEPTH = 2000  # nesting lxml keeps with huge_tree; deeper pages are refused with that reason
+
+_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                               remove_comments=True, remove_pis=True, huge_tree=True)
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().lower()
+    if label in _WINDOWS_1252_LABELS:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset a page declares in its first 4 KB (<meta charset> or http-equiv)."""
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
+    """(text, how it was decoded): HTTP charset, then meta charset, then detection."""
+    for origin, label in (("http", http_charset), ("meta", meta_charset(data))):
+        codec = _codec(label)
+        if codec:
+            try:
+                return data.decode(codec), f"{origin}:{codec}"
+            except UnicodeDecodeError:
+                continue  # a wrong declaration: fall through to the next source
+    try:
+        return data.decode("utf-8-sig"), "detected:utf-8"
+    except UnicodeDecodeError:
+        pass
+    codec = _detect(data)
+    return data.decode(codec, errors="replace"), f"detected:{codec}"
+
+
+def _detect(data: bytes) -> str:
+    """Legacy single-byte pages: windows-1252 unless detection finds it clearly worse (ties are
+    common between cp1250/1252/1257 on Western text, and 1252 is by far the web's usual one)."""
+    results = list(charset_normalizer.from_bytes(data[:200_000]))
+    if not results:
+        return "cp1252"
+    best = min(r.chaos for r in results)
+    for r in results:
+        if "cp1252" in r.could_be_from_charset and r.chaos <= best + 0.02:
+            return "cp1252"
+    codec = _codec(results[0].encoding)
+    return "cp1252" if codec in (None, "ascii", "latin-1", "iso8859-1") else codec
+
+
+def max_depth(tree: lxml.etree._Element) -> int:
+    """Deepest element nesting of a parsed tree."""
+    deepest = 0
+    for element in tree.iter():
+        depth = 0
+        node = element
+        while node is not None and depth <= MAX_DEPTH:
+            node = node.getparent()
+            depth += 1
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+    return deepest
 
 
 def _parse_date(value: str | None) -> tuple[datetime | None, str | None]:
@@ -25,15 +109,32 @@ def _parse_date(value: str | None) -> tuple[datetime | None, str | None]:
     return None, None
 
 
-def extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
-                 url: str | None = None) -> RawDocument | Failure:
-    """Extract the main text and metadata of an HTML page (bytes: trafilatura finds the charset)."""
+def parse_html(data: bytes, http_charset: str | None = None) -> lxml.etree._Element | None:
+    """Decode and parse once; None when the bytes hold no HTML tree."""
+    text, _ = decode_html(data, http_charset)
     try:
-        doc = trafilatura.bare_extraction(data, url=url, with_metadata=True,
+        return lxml.html.fromstring(text.encode("utf-8"), parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
+                 url: str | None = None, charset: str | None = None) -> RawDocument | Failure:
+    """Extract the main text and metadata of an HTML page."""
+    tree = parse_html(data, charset)
+    if tree is None:
+        return Failure(source_id, source_uri, "extract", "no content", "the bytes hold no HTML document")
+    try:
+        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True,
                                           include_comments=False, include_tables=True)
+    except RecursionError:
+        return Failure(source_id, source_uri, "extract", "nesting too deep", "the page nests elements too deep to walk")
     except Exception as exc:  # trafilatura raises many types on broken markup
         return Failure(source_id, source_uri, "extract", "extraction error", f"{type(exc).__name__}: {exc}")
     if doc is None or not (doc.text or "").strip():
+        if data.count(b"<") > MAX_DEPTH and max_depth(tree) > MAX_DEPTH:
+            return Failure(source_id, source_uri, "extract", "nesting too deep",
+                           f"elements nested more than {MAX_DEPTH} levels deep")
         return Failure(source_id, source_uri, "extract", "no content", "no main text found in the page")
     published_at, precision = _parse_date(doc.date)
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]

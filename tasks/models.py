@@ -93,3 +93,43 @@ class Failure:
     stage: str
     reason: str
     detail: str = ""
+
+
+@dataclass
+class PageRecord:
+    """One fetched URL, for the pages table. `outcome` is set by fetch for 304s and fetch
+    failures; for pages that reached extraction the load decides (loaded, unchanged, failed)."""
+
+    url: str
+    kind: str
+    source_id: str
+    fetched_at: datetime
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    raw_sha256: str | None = None
+    article_id: str | None = None
+    outcome: str | None = None
+
+
+@dataclass
+class RawPage:
+    """A fetched body kept for re-extraction (content is zlib-compressed)."""
+
+    sha256: str
+    content: bytes
+    size: int
+    content_type: str | None
+    charset: str | None
+    url: str
+
+
+@dataclass
+class WebBatch:
+    """What a web batch writes besides articles: page states, raw pages, robots.txt entries."""
+
+    pages: list[PageRecord] = field(default_factory=list)
+    raw: list[RawPage] = field(default_factory=list)
+    robots: list = field(default_factory=list)  # tasks.fetch.RobotsEntry

@@ -14,11 +14,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks.clean import learn_site_boilerplate, remove_site_boilerplate
+from tasks.clean import SITE_LINE_MAX_WORDS, learn_site_boilerplate, line_key, remove_site_boilerplate
 from tasks.dedup import CopyLink, batch_candidates, find_copies
 from tasks.fingerprint import Fingerprint, fingerprint_article, fingerprint_paragraphs
-from tasks.models import Article, Failure
+from tasks.models import Article, Failure, PageRecord, WebBatch
 from tasks.stories import Assignment, Candidate, Story, assign_stories, terms, tfidf_vector
+from tasks.text import fold_for_match
 from warehouse.db import WarehouseError, insert_rows, transaction, utcnow
 
 CANDIDATES_PER_ARTICLE = 50
@@ -57,13 +58,16 @@ class BatchReport:
     stories_grown: set[str] = field(default_factory=set)
     lines_removed: int = 0
     per_source: dict[str, SourceReport] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / unchanged / failed: …
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
-               articles: list[Article], failures: list[Failure]) -> BatchReport:
+               articles: list[Article], failures: list[Failure], web: WebBatch | None = None) -> BatchReport:
     """Write one batch in one transaction; on any error nothing of it is written."""
     with transaction(con):
         report = _load(con, run_id, batch_no, articles, failures)
+        if web is not None:
+            _write_web(con, run_id, report, web)
     committed = con.execute(
         "SELECT count(*) FROM batches WHERE run_id = ? AND batch_no = ?", [run_id, batch_no]
     ).fetchone()[0]
@@ -102,6 +106,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
 
     report.loaded = [a.article_id for a in new]
     report.failures = failures
+    report.outcomes.update({a.article_id: "loaded" for a in new})
     report.links = links
     report.stories_created = {s.story_id for s in stories.values() if s.new}
     report.stories_grown = {s.story_id for s in stories.values() if s.changed and not s.new}
@@ -112,12 +117,13 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
 
 def _drop_known(con, articles: list[Article], failures: list[Failure],
                 report: BatchReport) -> list[Article]:
-    """Skip articles already loaded: unchanged ones silently, changed ones as a failure."""
+    """Skip articles already loaded: unchanged ones (same raw bytes, or same text once the site's
+    boilerplate is set aside) silently, changed ones as a failure; the first version is kept."""
     ids = [a.article_id for a in articles]
     known = dict(con.execute(
         "SELECT article_id, raw_sha256 FROM articles WHERE list_contains(?, article_id)", [ids]
     ).fetchall()) if ids else {}
-    new, seen = [], set()
+    new, seen, differ = [], set(), []
     for article in articles:
         if article.article_id in seen:
             continue
@@ -125,14 +131,116 @@ def _drop_known(con, articles: list[Article], failures: list[Failure],
         if article.article_id not in known:
             new.append(article)
         elif known[article.article_id] == article.raw_sha256:
-            report.unchanged += 1
-            report.per_source.setdefault(article.source_id, SourceReport()).unchanged += 1
+            _unchanged(report, article)
         else:
+            differ.append(article)
+    same = _same_text(con, differ)
+    for article in differ:
+        if article.article_id in same:
+            _unchanged(report, article)
+        else:
+            report.outcomes[article.article_id] = "failed: changed since loaded"
             failures.append(Failure(
                 article.source_id, article.source_uri, "load", "changed since loaded",
-                "this input was loaded before with other content; the first version is kept",
+                "this input was loaded before with other text; the first version is kept",
             ))
     return new
+
+
+def _unchanged(report: BatchReport, article: Article) -> None:
+    report.unchanged += 1
+    report.outcomes[article.article_id] = "unchanged"
+    report.per_source.setdefault(article.source_id, SourceReport()).unchanged += 1
+
+
+def _same_text(con, articles: list[Article]) -> set[str]:
+    """Ids whose paragraphs equal the stored ones, short lines that are (or were) the site's
+    boilerplate aside: a page whose HTML changed around the same article is unchanged."""
+    if not articles:
+        return set()
+    ids = [a.article_id for a in articles]
+    stored: dict[str, list[str]] = {}
+    for article_id, text in con.execute(
+        "SELECT article_id, text FROM paragraphs WHERE list_contains(?, article_id) ORDER BY article_id, position", [ids]
+    ).fetchall():
+        stored.setdefault(article_id, []).append(text)
+    was_boilerplate: dict[str, set[int]] = {}
+    for article_id, text in con.execute(
+        "SELECT article_id, text FROM removed_lines WHERE rule = 'site_repeated' AND list_contains(?, article_id)", [ids]
+    ).fetchall():
+        was_boilerplate.setdefault(article_id, set()).add(line_key(text))
+    prior = _site_line_counts(con, {a.outlet for a in articles if a.outlet})
+    same = set()
+    for article in articles:
+        skip = was_boilerplate.get(article.article_id, set()) | {
+            key for (site, key), n in prior.items() if site == article.outlet and n >= 5}
+
+        def text(paragraphs: list[str], skip=skip) -> list[str]:
+            return [fold_for_match(p) for p in paragraphs
+                    if len(p.split()) > SITE_LINE_MAX_WORDS or line_key(p) not in skip]
+        if text(article.paragraphs) == text(stored.get(article.article_id, [])):
+            same.add(article.article_id)
+    return same
+
+
+def _write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
+    """Page states (validators for the next run), raw pages of loaded/changed articles, robots."""
+    failed_uri = {f.source_uri: f.reason for f in report.failures}
+    rows: dict[str, PageRecord] = {}
+    for page in web.pages:
+        if page.outcome is None:
+            page.outcome = report.outcomes.get(page.article_id or "") or (
+                f"failed: {failed_uri[page.url]}" if page.url in failed_uri else "failed: not loaded")
+        rows[page.url] = page
+    pages = list(rows.values())
+    if pages:
+        con.execute("CREATE OR REPLACE TEMP TABLE _pages AS SELECT * FROM pages LIMIT 0")
+        insert_rows(con, "_pages", PAGE_COLUMNS, {
+            "url": [p.url for p in pages], "kind": [p.kind for p in pages],
+            "source_id": [p.source_id for p in pages], "final_url": [p.final_url for p in pages],
+            "status": [p.status for p in pages], "content_type": [p.content_type for p in pages],
+            "etag": [p.etag for p in pages], "last_modified": [p.last_modified for p in pages],
+            "raw_sha256": [p.raw_sha256 for p in pages], "article_id": [p.article_id for p in pages],
+            "outcome": [p.outcome for p in pages], "first_fetched": [p.fetched_at for p in pages],
+            "last_fetched": [p.fetched_at for p in pages], "fetches": [1] * len(pages),
+            "run_id": [run_id] * len(pages),
+        })
+        con.execute("""
+            INSERT INTO pages SELECT * FROM _pages
+            ON CONFLICT (url) DO UPDATE SET
+                kind = excluded.kind, source_id = excluded.source_id,
+                final_url = coalesce(excluded.final_url, pages.final_url),
+                status = excluded.status,
+                content_type = coalesce(excluded.content_type, pages.content_type),
+                etag = CASE WHEN excluded.status = 200 THEN excluded.etag ELSE pages.etag END,
+                last_modified = CASE WHEN excluded.status = 200 THEN excluded.last_modified ELSE pages.last_modified END,
+                raw_sha256 = coalesce(excluded.raw_sha256, pages.raw_sha256),
+                article_id = coalesce(excluded.article_id, pages.article_id),
+                outcome = excluded.outcome, last_fetched = excluded.last_fetched,
+                fetches = pages.fetches + 1, run_id = excluded.run_id""")
+        con.execute("DROP TABLE _pages")
+    keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "failed: changed since loaded")}
+    raw = list({r.sha256: r for r in web.raw if r.sha256 in keep}.values())
+    if raw:
+        con.execute("CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM raw_pages LIMIT 0")
+        insert_rows(con, "_raw", RAW_COLUMNS, {
+            "sha256": [r.sha256 for r in raw], "content": [r.content for r in raw], "size": [r.size for r in raw],
+            "content_type": [r.content_type for r in raw], "charset": [r.charset for r in raw],
+            "url": [r.url for r in raw], "stored_at": [utcnow()] * len(raw),
+        })
+        con.execute("INSERT INTO raw_pages SELECT * FROM _raw r WHERE NOT EXISTS "
+                    "(SELECT 1 FROM raw_pages p WHERE p.sha256 = r.sha256)")
+        con.execute("DROP TABLE _raw")
+    robots = list({r.origin: r for r in web.robots}.values())
+    if robots:
+        con.execute("DELETE FROM internals.robots WHERE list_contains(?, origin)", [[r.origin for r in robots]])
+        insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
+                    [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
+
+
+PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type", "etag", "last_modified",
+                "raw_sha256", "article_id", "outcome", "first_fetched", "last_fetched", "fetches", "run_id"]
+RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "stored_at"]
 
 
 def _site_line_counts(con, sites: set[str]) -> dict[tuple[str, int], int]:

@@ -25,7 +25,8 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | No
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, int],
                error: str | None = None) -> None:
     columns = ["files_seen", "articles_loaded", "unchanged", "failures", "exact_copies",
-               "near_copies", "stories_created", "stories_grown", "lines_removed", "batches"]
+               "near_copies", "stories_created", "stories_grown", "lines_removed", "batches", "pages_fetched",
+               "not_modified", "requests"]
     sets = ", ".join(f"{c} = ?" for c in columns)
     with transaction(con):
         con.execute(

@@ -1,0 +1,243 @@
+"""Web inputs end to end before the warehouse: discover article URLs, fetch them, and turn a
+fetched page into an Article (in the extraction sandbox). No Prefect and no DuckDB here: the
+flow passes in what the warehouse remembers (validators, robots.txt) and loads what comes out.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from tasks.clean import clean_document
+from tasks.extract import extract_html
+from tasks.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
+from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
+from tasks.models import Article, Failure, PageRecord, RawPage
+from tasks.urls import canonical_url, is_web_url, same_site
+
+MAX_CHILD_SITEMAPS = 50
+Validators = dict[str, tuple[str | None, str | None]]   # url → (etag, last_modified)
+
+
+@dataclass
+class WebSources:
+    """What to fetch: article URLs, feeds, sitemaps and URL-list files."""
+
+    urls: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    url_lists: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.urls or self.feeds or self.sitemaps or self.url_lists)
+
+    def extend(self, other: WebSources) -> None:
+        for name in ("urls", "feeds", "sitemaps", "url_lists"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def load_sources_file(path: str | Path) -> WebSources:
+    """The outlets file (sources.toml): [[outlet]] tables with feeds, sitemaps, urls lists."""
+    with open(path, "rb") as fh:
+        config = tomllib.load(fh)
+    sources = WebSources()
+    for outlet in config.get("outlet", []):
+        sources.feeds += outlet.get("feeds", [])
+        sources.sitemaps += outlet.get("sitemaps", [])
+        sources.urls += outlet.get("urls", [])
+    return sources
+
+
+@dataclass(frozen=True)
+class Target:
+    """An article URL to fetch, and the source that listed it."""
+
+    url: str
+    source_id: str
+    title: str | None = None
+
+
+@dataclass
+class Discovery:
+    targets: list[Target] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    pages: list[PageRecord] = field(default_factory=list)   # the feeds and sitemaps read
+
+
+@dataclass(frozen=True)
+class WebPage:
+    """What extraction needs of a fetched page (crosses into the sandbox: plain data)."""
+
+    source_id: str
+    url: str
+    final_url: str
+    body: bytes
+    charset: str | None
+    sha256: str
+
+
+def _record(page: FetchedPage | FetchError, kind: str, source_id: str) -> PageRecord:
+    from tasks.fetch import utcnow
+    if isinstance(page, FetchError):
+        return PageRecord(page.url, kind, source_id, utcnow(), status=page.status, outcome=f"failed: {page.reason}")
+    return PageRecord(page.url, kind, source_id, page.fetched_at, final_url=page.final_url, status=page.status,
+                      content_type=page.content_type, etag=page.etag, last_modified=page.last_modified,
+                      raw_sha256=page.sha256 if page.body else None,
+                      outcome="not modified" if page.not_modified else None)
+
+
+def _failure(error: FetchError, source_id: str) -> Failure:
+    return Failure(source_id, error.url, "fetch", error.reason, error.detail)
+
+
+async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators) -> Discovery:
+    """Article URLs from every source, canonical and each once (the first source in order wins)."""
+    out = Discovery()
+    found: list[Target] = []
+    for raw in sources.urls:
+        if is_web_url(raw):
+            url = canonical_url(raw)
+            found.append(Target(url, f"url:{url}"))
+        else:
+            out.failures.append(Failure(f"url:{raw}", raw, "discover", "bad url", "only http(s) URLs are fetched"))
+    for path in sources.url_lists:
+        source_id = f"urls:{Path(path).absolute()}"
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            out.failures.append(Failure(source_id, Path(path).absolute().as_uri(), "discover", "unreadable list", str(exc)))
+            continue
+        urls, rejected = parse_url_list(text)
+        found += [Target(u, source_id) for u in urls]
+        out.failures += [Failure(source_id, line, "discover", "bad url", "only http(s) URLs are fetched")
+                         for line in rejected]
+
+    async def read_listing(kind: str, url: str, source_id: str, depth: int = 0) -> None:
+        etag, modified = validators.get(url, (None, None))
+        page = await fetcher.fetch(url, accept=XML_TYPES, etag=etag, last_modified=modified)
+        record = _record(page, kind, source_id)
+        out.pages.append(record)
+        if isinstance(page, FetchError):
+            out.failures.append(Failure(source_id, url, "discover", page.reason, page.detail))
+            return
+        if page.not_modified:
+            return
+        try:
+            if kind == "feed":
+                links: list[Link] = parse_feed(page.body, page.final_url)
+                children: list[str] = []
+            else:
+                sitemap = parse_sitemap(page.body, page.final_url)
+                links, children = sitemap.links, sitemap.sitemaps
+        except DiscoveryError as exc:
+            record.outcome = f"failed: {exc.reason}"
+            out.failures.append(Failure(source_id, url, "discover", exc.reason, exc.detail))
+            return
+        record.outcome = "listed"
+        found.extend(Target(link.url, source_id, link.title) for link in links)
+        if children and depth >= 2:
+            out.failures.append(Failure(source_id, url, "discover", "sitemap too deep", "index of indexes of indexes"))
+            return
+        if len(children) > MAX_CHILD_SITEMAPS:
+            out.failures.append(Failure(source_id, url, "discover", "too many sitemaps",
+                                        f"{len(children)} child sitemaps; the first {MAX_CHILD_SITEMAPS} are read"))
+        for child in children[:MAX_CHILD_SITEMAPS]:
+            await read_listing("sitemap", child, source_id, depth + 1)
+
+    async with anyio.create_task_group() as group:
+        for kind, urls in (("feed", sources.feeds), ("sitemap", sources.sitemaps)):
+            for raw in urls:
+                if not is_web_url(raw):
+                    out.failures.append(Failure(f"{kind}:{raw}", raw, "discover", "bad url", "only http(s) URLs are fetched"))
+                    continue
+                url = canonical_url(raw)
+                group.start_soon(read_listing, kind, url, f"{kind}:{url}")
+    seen: set[str] = set()
+    for target in found:
+        if target.url not in seen:
+            seen.add(target.url)
+            out.targets.append(target)
+    return out
+
+
+async def fetch_pages(fetcher: Fetcher, targets: Sequence[Target], validators: Validators
+                      ) -> list[FetchedPage | FetchError]:
+    """Fetch article pages concurrently (the fetcher enforces per-host limits); results in order."""
+    results: list[FetchedPage | FetchError | None] = [None] * len(targets)
+
+    async def one(i: int, target: Target) -> None:
+        etag, modified = validators.get(target.url, (None, None))
+        results[i] = await fetcher.fetch(target.url, accept=HTML_TYPES, etag=etag, last_modified=modified)
+
+    async with anyio.create_task_group() as group:
+        for i, target in enumerate(targets):
+            group.start_soon(one, i, target)
+    return results  # type: ignore[return-value]
+
+
+@dataclass
+class FetchBatch:
+    """A fetched batch: pages for extraction, failures, page records and raw bodies for the warehouse."""
+
+    pages: list[WebPage] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    records: list[PageRecord] = field(default_factory=list)
+    raw: list[RawPage] = field(default_factory=list)
+    robots: list[RobotsEntry] = field(default_factory=list)
+    requests: int = 0
+
+
+def fetch_batch(targets: Sequence[Target], config: FetchConfig, validators: Validators,
+                robots: Sequence[RobotsEntry] = ()) -> FetchBatch:
+    """Fetch a batch of article URLs (blocking: runs its own event loop)."""
+    async def run() -> tuple[list[FetchedPage | FetchError], Fetcher]:
+        async with Fetcher(config, robots) as fetcher:
+            return await fetch_pages(fetcher, targets, validators), fetcher
+
+    results, fetcher = anyio.run(run)
+    out = FetchBatch(robots=list(fetcher.robots_fetched), requests=fetcher.requests)
+    for target, result in zip(targets, results, strict=True):
+        record = _record(result, "article", target.source_id)
+        out.records.append(record)
+        if isinstance(result, FetchError):
+            out.failures.append(_failure(result, target.source_id))
+        elif not result.not_modified:
+            out.pages.append(WebPage(target.source_id, target.url, result.final_url, result.body,
+                                     result.charset, result.sha256))
+            out.raw.append(RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
+                                   result.content_type, result.charset, result.final_url))
+    return out
+
+
+def discover_sources(sources: WebSources, config: FetchConfig, validators: Validators,
+                     robots: Sequence[RobotsEntry] = ()) -> tuple[Discovery, list[RobotsEntry]]:
+    """Blocking wrapper of discover()."""
+    async def run() -> tuple[Discovery, Fetcher]:
+        async with Fetcher(config, robots) as fetcher:
+            return await discover(fetcher, sources, validators), fetcher
+
+    found, fetcher = anyio.run(run)
+    return found, list(fetcher.robots_fetched)
+
+
+def article_from_page(page: WebPage) -> Article | Failure:
+    """Extract and clean one fetched page (runs in the sandbox). The article's URI is the page's
+    canonical URL (<link rel=canonical> / og:url) when it points into the same site."""
+    raw = extract_html(page.body, page.source_id, page.url, page.sha256, url=page.final_url, charset=page.charset)
+    if isinstance(raw, Failure):
+        return raw
+    if raw.url and raw.url != page.url and is_web_url(raw.url) and same_site(raw.url, page.final_url):
+        canonical = canonical_url(raw.url)
+        if canonical.split("://", 1)[1].strip("/").count("/") >= 1:   # not a bare home page
+            raw.source_uri = canonical
+    raw.url = raw.url if raw.url and is_web_url(raw.url) else page.final_url
+    article = clean_document(raw)
+    if not article.paragraphs:
+        return Failure(page.source_id, page.url, "clean", "no content after cleaning",
+                       "every line was boilerplate or metadata")
+    return article

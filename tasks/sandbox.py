@@ -1,0 +1,86 @@
+"""Run a per-document function in worker processes with a time limit and a memory bound.
+
+One pathological page (a parser stuck in a loop, a tree that eats gigabytes) costs that page,
+not the run: the worker is killed at the time limit and the page becomes a Failure; the memory
+bound (RLIMIT_AS in each worker) turns a runaway allocation into a MemoryError in that worker.
+The pool is shared by the process and reused across batches (worker start-up imports lxml and
+trafilatura once); workers are recycled every `max_tasks` documents.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable, Iterable
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pebble import ProcessExpired, ProcessPool
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    workers: int = max(1, min(4, os.cpu_count() or 1))
+    timeout: float = 60.0           # seconds per document
+    memory_mb: int = 2048           # address-space bound per worker
+    max_tasks: int = 500            # recycle a worker after this many documents
+
+
+@dataclass(frozen=True)
+class SandboxError:
+    """A document the sandbox gave up on: reason is timeout, memory or crashed."""
+
+    reason: str
+    detail: str
+
+
+_pools: dict[SandboxConfig, ProcessPool] = {}
+
+
+def _limit_memory(memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def pool_for(config: SandboxConfig) -> ProcessPool:
+    if config not in _pools:
+        _pools[config] = ProcessPool(
+            max_workers=config.workers, max_tasks=config.max_tasks, initializer=_limit_memory,
+            initargs=(config.memory_mb,), context=multiprocessing.get_context("forkserver"),
+        )
+    return _pools[config]
+
+
+def shutdown() -> None:
+    """Stop every worker this process started."""
+    while _pools:
+        _, pool = _pools.popitem()
+        pool.stop()
+        pool.join(timeout=10)
+
+
+atexit.register(shutdown)
+
+
+def run_isolated(func: Callable[[T], R], items: Iterable[T], config: SandboxConfig | None = None) -> list[R | SandboxError]:
+    """func(item) for each item in worker processes, in order; a SandboxError where it could not finish."""
+    config = config or SandboxConfig()
+    pool = pool_for(config)
+    futures = [pool.schedule(func, args=(item,), timeout=config.timeout) for item in items]
+    results: list[R | SandboxError] = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except FutureTimeout:
+            results.append(SandboxError("timeout", f"stopped after {config.timeout:g} s"))
+        except MemoryError:
+            results.append(SandboxError("memory", f"over the {config.memory_mb} MB bound"))
+        except ProcessExpired as exc:
+            results.append(SandboxError("crashed", f"worker died (exit code {exc.exitcode})"))
+    return results
