@@ -120,6 +120,19 @@ def print_summary(summary) -> None:
         con.close()
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from warehouse.reextract import reextract
+
+    con = connect(args.db)
+    try:
+        report = reextract(con)
+    finally:
+        con.close()
+    print(f"{report.checked} stored pages re-extracted: {report.updated} articles updated, "
+          f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
+    return 0
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 

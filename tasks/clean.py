@@ -31,6 +31,7 @@ class Rule:
     unterminated: bool = False
     then: str | None = None
     everywhere: bool = False
+    formats: frozenset[str] = frozenset({"text", "html"})
 
     def applies_to(self, language: str | None) -> bool:
         return self.everywhere or "*" in self.langs or language is None or language in self.langs
@@ -58,6 +59,7 @@ def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
             unterminated=r.get("unterminated", False),
             then=r.get("then"),
             everywhere=r.get("everywhere", False),
+            formats=frozenset(r.get("formats", ["text", "html"])),
         )
         for r in spec["rule"]
     )
@@ -72,7 +74,7 @@ def matching_rule(text: str, rules: Iterable[Rule], language: str | None) -> Rul
 
 def clean_document(raw: RawDocument, rules: tuple[Rule, ...] | None = None) -> Article:
     """Apply the line rules to a RawDocument; every line ends in the body or in `removed`."""
-    rules = load_rules() if rules is None else rules
+    rules = tuple(r for r in (load_rules() if rules is None else rules) if raw.format in r.formats)
     language = raw.language or detect_language(" ".join(line.text for line in raw.lines))
     removed = list(raw.removed)
     paragraphs: list[str] = []

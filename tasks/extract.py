@@ -121,6 +121,9 @@ def parse_html(data: bytes, http_charset: str | None = None) -> lxml.etree._Elem
 def extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
                  url: str | None = None, charset: str | None = None) -> RawDocument | Failure:
     """Extract the main text and metadata of an HTML page."""
+    head = data[:8192]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Failure(source_id, source_uri, "extract", "not html", "binary data (NUL bytes), not an HTML page")
     tree = parse_html(data, charset)
     if tree is None:
         return Failure(source_id, source_uri, "extract", "no content", "the bytes hold no HTML document")
@@ -139,6 +142,7 @@ def extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
     published_at, precision = _parse_date(doc.date)
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
     return RawDocument(
+        format="html",
         source_id=source_id,
         source_uri=source_uri,
         raw_sha256=raw_sha256,

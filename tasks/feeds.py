@@ -96,6 +96,8 @@ def parse_feed(data: bytes, base_url: str) -> list[Link]:
         link = _link(base_url, href, entry.get("title"), published)
         if link:
             links.append(link)
+    if parsed.bozo and not links:
+        raise DiscoveryError("malformed feed", f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")
     return links
 
 

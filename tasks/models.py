@@ -47,6 +47,7 @@ class RawDocument:
     url: str | None = None
     section: str | None = None
     removed: list[RemovedLine] = field(default_factory=list)
+    format: str = "text"   # text (lines as written) or html (trafilatura already removed link blocks)
 
 
 @dataclass

@@ -29,7 +29,7 @@ class BlockedAddress(httpcore.ConnectError):
     """A connection was refused by the guard (not by the network)."""
 
     def __init__(self, host: str, address: str, why: str):
-        super().__init__(f"blocked address: {host} resolves to {address} ({why})")
+        super().__init__(f"{host} resolves to {address} ({why}): not a public address")
         self.host, self.address, self.why = host, address, why
 
 

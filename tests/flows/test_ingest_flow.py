@@ -34,7 +34,7 @@ def test_flow_loads_seeds_records_bad_files_and_publishes_artifacts(inputs, tmp_
     con = duckdb.connect(str(db), read_only=True)
     reasons = dict(con.execute(
         "SELECT regexp_extract(source_uri, '[^/]+$'), reason FROM failures").fetchall())
-    assert reasons == {"empty.txt": "empty file", "image.html": "no content",
+    assert reasons == {"empty.txt": "empty file", "image.html": "not html",
                        "latin.txt": "undecodable bytes", "missing": "missing path"}
     run = con.execute("SELECT status, flow_run_id, articles_loaded, failures, near_copies FROM runs").fetchone()
     assert run[0] == "completed" and run[1] and run[2:] == (5, 4, 1)

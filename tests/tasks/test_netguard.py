@@ -8,7 +8,7 @@ import anyio
 import httpcore
 import pytest
 
-from tasks.fetch import FetchConfig, FetchError, Fetcher
+from tasks.fetch import FetchConfig, Fetcher, FetchError
 from tasks.netguard import BlockedAddress, GuardedBackend, non_public_reason, system_resolver
 from tests.loopback_server import LoopbackServer
 

@@ -7,7 +7,7 @@ from tests.helpers import articles_from
 from warehouse.db import connect, migrate, migrations
 from warehouse.load import load_batch
 
-TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates",
+TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates", "pages", "raw_pages",
           "copied_paragraphs", "stories", "story_articles", "failures", "schema_migrations"}
 
 

@@ -1,0 +1,112 @@
+"""Web sources end to end through the Prefect flow: a feed, a sitemap index (with a Google News
+sitemap) and a URL list served by a real HTTP server on 127.0.0.1, with every fault in the same
+run, then a second run that sends conditional requests and adds nothing."""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.ingest import ingest
+from tasks.fetch import FetchConfig
+from tasks.sandbox import SandboxConfig
+from tests.conftest import EXTRACTION, require
+from tests.loopback_server import LoopbackServer, site_from_corpus
+
+NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
+FAULTS = {   # path → the reason recorded in failures
+    "/fault/503": "status", "/fault/404": "status", "/fault/429-long": "status", "/fault/slow": "timeout",
+    "/fault/gzip-bomb": "too large", "/fault/loop-a": "redirect loop", "/fault/redirect-private": "blocked address",
+    "/fault/redirect-file": "bad scheme", "/fault/pdf": "not html", "/private/secret": "robots",
+    "/fault/empty": "no content after cleaning", "/fault/deep": "nesting too deep",
+}
+RECOVERS = ["/fault/429", "/fault/429-date", "/fault/cp1252"]   # faults that end in an article
+
+
+@pytest.fixture(scope="module")
+def site():
+    require(EXTRACTION)
+    languages = json.loads((EXTRACTION / "languages.json").read_text())
+    evaldata = json.loads((EXTRACTION / "evaldata.json").read_text())
+    files = sorted(evaldata[u]["file"] for u in evaldata if languages.get(u) == "fr")[:12]
+    return site_from_corpus(EXTRACTION / "html", files)
+
+
+def test_feed_sitemap_and_list_load_with_every_fault_recorded(site, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_ALLOW_HOSTS", "127.0.0.1")
+    config = FetchConfig(per_host_delay=0, deadline=1.5, retries=1, backoff_base=0.05, max_retry_after=5,
+                         max_bytes=5_000_000)
+    sandbox = SandboxConfig(workers=2, timeout=30)
+    db = str(tmp_path / "news.duckdb")
+    with LoopbackServer(site) as server:
+        url_list = tmp_path / "urls.txt"
+        url_list.write_text("# articles and faults\n" + "\n".join(
+            [server.url(p) for p in site.sitemap_paths[:2]] + [server.url(p) for p in [*FAULTS, *RECOVERS]]) + "\n")
+        kwargs = dict(feeds=[server.url("/feed.xml"), server.url("/fault/billion-laughs"), server.url("/fault/xxe-feed"),
+                             server.url("/fault/malformed-feed")],
+                      sitemaps=[server.url("/sitemap_index.xml")], url_lists=[str(url_list)], db=db,
+                      fetch_config=config, sandbox=sandbox)
+        first = ingest(**kwargs)
+
+        articles = len(site.articles) + len(RECOVERS)
+        assert first.articles_loaded == articles
+        con = duckdb.connect(db, read_only=True)
+        reasons = dict(con.execute(
+            "SELECT regexp_extract(source_uri, ':[0-9]+(/.*)$', 1), reason FROM failures").fetchall())
+        assert reasons == {**FAULTS, "/fault/billion-laughs": "malformed feed", "/fault/xxe-feed": "malformed feed",
+                           "/fault/malformed-feed": "malformed feed"}
+        outcomes = dict(con.execute(
+            "SELECT regexp_extract(url, ':[0-9]+(/.*)$', 1), outcome FROM pages").fetchall())
+        assert {p: outcomes[p] for p in ("/feed.xml", "/sitemap_index.xml", "/sitemap.xml", "/news-sitemap.xml")} == \
+            dict.fromkeys(("/feed.xml", "/sitemap_index.xml", "/sitemap.xml", "/news-sitemap.xml"), "listed")
+        assert all(outcomes[p] == "loaded" for p in [*site.articles, *RECOVERS])
+        assert all(outcomes[p] == f"failed: {r}" for p, r in FAULTS.items())
+        # One article per URL although the feed and the list both name some (with utm_ and #fragments).
+        assert con.execute("SELECT count(*), count(DISTINCT source_uri) FROM articles").fetchone() == (articles, articles)
+        # Raw HTML kept, compressed and content-addressed, for every loaded page.
+        assert con.execute("SELECT count(*) FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256").fetchone()[0] \
+            == articles
+        body = con.execute("SELECT body FROM articles WHERE source_uri LIKE '%/fault/cp1252'").fetchone()[0]
+        assert "Je suis très content" in body and "\ufffd" not in body
+        run = con.execute("SELECT status, pages_fetched, requests FROM runs").fetchone()
+        assert run[0] == "completed" and run[1] == articles + 2 and run[2] > articles   # + empty, deep
+        con.close()
+
+        requests_before = len(server.log)
+        second = ingest(**kwargs)
+        assert second.articles_loaded == 0 and second.not_modified == 2     # the two listed pages of the URL list
+        sent = [h for p, h in server.log[requests_before:] if p.startswith(("/articles/", "/feed.xml", "/sitemap"))]
+        assert sent and all("if-none-match" in h for h in sent)
+    con = duckdb.connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
+    assert con.execute("SELECT outcome FROM pages WHERE url LIKE '%/feed.xml'").fetchone()[0] == "not modified"
+    assert con.execute("SELECT max(fetches) FROM pages").fetchone()[0] == 2
+    con.close()
+
+
+def test_cli_ingests_a_feed_with_allow_host(site, tmp_path):
+    db = tmp_path / "cli.duckdb"
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("NEWSFLOW_ALLOW_HOSTS", None)
+    with LoopbackServer(site) as server:
+        denied = subprocess.run([NEWSFLOW, "ingest", "--feed", server.url("/feed.xml"), "--db", str(db)],
+                                capture_output=True, text=True, env=env, timeout=300)
+        assert denied.returncode == 0 and "blocked address" in denied.stdout
+        assert not [p for p, _ in server.log]                       # nothing reached the server
+        done = subprocess.run([NEWSFLOW, "ingest", "--allow-host", "127.0.0.1", "--feed", server.url("/feed.xml"),
+                               "--db", str(db)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"{len(site.feed_paths)} loaded" in done.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(site.feed_paths)
+    con.close()
+
+
+def test_fetch_config_allow_list_is_additive():
+    config = replace(FetchConfig(allow_hosts=frozenset()), allow_hosts=frozenset({"127.0.0.1"}))
+    assert "127.0.0.1" in config.allow_hosts

@@ -1,0 +1,27 @@
+"""The repo's configuration files: the outlets file and the deployments that read it."""
+
+import inspect
+
+import yaml
+
+from flows import ingest as ingest_module
+from tasks.crawl import load_sources_file
+from tasks.urls import is_web_url
+from tests.conftest import ROOT
+
+
+def test_sources_file_lists_http_feeds_and_sitemaps():
+    sources = load_sources_file(ROOT / "sources.toml")
+    assert sources.feeds and all(is_web_url(u) for u in sources.feeds + sources.sitemaps + sources.urls)
+
+
+def test_deployment_entrypoints_and_parameters_match_the_flows():
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    for deployment in spec["deployments"]:
+        path, name = deployment["entrypoint"].split(":")
+        assert path == "flows/ingest.py"
+        flow = getattr(ingest_module, name)
+        params = set(inspect.signature(flow.fn).parameters)
+        assert set(deployment["parameters"]) <= params, deployment["name"]
+        assert deployment["concurrency_limit"] == 1
+    assert {d["name"] for d in spec["deployments"]} >= {"ingest-folder", "poll-sources"}
