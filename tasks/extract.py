@@ -18,6 +18,7 @@ import charset_normalizer
 import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.utils import repair_faulty_html
 
 from tasks.models import Failure, Line, RawDocument
 from tasks.text import clean_line
@@ -60,13 +61,25 @@ def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]
             try:
                 return data.decode(codec), f"{origin}:{codec}"
             except UnicodeDecodeError:
+                if codec == "utf-8" and (text := _mostly_utf8(data)) is not None:
+                    return text, f"{origin}:utf-8"
                 continue  # a wrong declaration: fall through to the next source
     try:
         return data.decode("utf-8-sig"), "detected:utf-8"
     except UnicodeDecodeError:
-        pass
+        if (text := _mostly_utf8(data)) is not None:
+            return text, "detected:utf-8"
     codec = _detect(data)
     return data.decode(codec, errors="replace"), f"detected:{codec}"
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken sequences (a truncated teaser, a bad copy-paste) is still UTF-8:
+    decode with U+FFFD there, if valid multi-byte characters far outnumber the errors."""
+    text = data.decode("utf-8-sig", errors="replace")
+    errors = text.count("\ufffd")
+    valid = sum(1 for c in text if ord(c) > 127) - errors
+    return text if errors <= max(2, valid // 100) and valid > 4 * errors else None
 
 
 def _detect(data: bytes) -> str:
@@ -110,12 +123,23 @@ def _parse_date(value: str | None) -> tuple[datetime | None, str | None]:
 
 
 def parse_html(data: bytes, http_charset: str | None = None) -> lxml.etree._Element | None:
-    """Decode and parse once; None when the bytes hold no HTML tree."""
+    """Decode and parse once, as trafilatura's load_html does (same repairs, str first, then bytes)
+    but with huge_tree; None when the bytes hold no HTML tree."""
     text, _ = decode_html(data, http_charset)
+    text = repair_faulty_html(text, text[:50].lower())
+    tree = None
     try:
-        return lxml.html.fromstring(text.encode("utf-8"), parser=_PARSER)
-    except (lxml.etree.ParserError, ValueError):
+        tree = lxml.html.fromstring(text, parser=_PARSER)
+    except ValueError:   # a str with an XML encoding declaration
+        pass
+    except lxml.etree.ParserError:
         return None
+    if tree is None or len(tree) < 1:
+        try:
+            tree = lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        except (lxml.etree.ParserError, ValueError):
+            return None
+    return tree
 
 
 def extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
