@@ -8,7 +8,7 @@ DB ?= warehouse/news.duckdb
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test lint bench lock clean ui ui-stop
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ run: $(STAMP)
 ## The whole test suite (what CI runs).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## A local Prefect server (http://127.0.0.1:4200) with the work pool, every deployment and a worker.
+ui: $(STAMP)
+	bash scripts/ui.sh start
+
+## Stop what `make ui` started.
+ui-stop:
+	bash scripts/ui.sh stop
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

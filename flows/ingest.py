@@ -10,13 +10,14 @@ live in the fetcher (the network edge), not on Prefect tasks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from prefect import flow, get_run_logger, runtime, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from rich.progress import Progress
 
+from flows.locking import ensure_write_limit, warehouse_writer
+from flows.reporting import Progress as ProgressArtifact
+from flows.reporting import emit_story_events, publish_artifacts
 from tasks.clean import clean_document
 from tasks.crawl import (
     Discovery,
@@ -34,8 +35,8 @@ from tasks.fetch import FetchConfig, RobotsEntry
 from tasks.models import Article, Failure, WebBatch
 from tasks.read import InputFile, discover_files, read_input
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
-from warehouse.db import DEFAULT_DB, connect
-from warehouse.load import BatchReport, SourceReport, load_batch
+from warehouse.db import DEFAULT_DB
+from warehouse.load import BatchReport, SourceReport, StoryChange, load_batch
 from warehouse.runs import finish_run, new_run_id, start_run
 
 DEFAULT_BATCH_SIZE = 200
@@ -61,9 +62,14 @@ class RunSummary:
     not_modified: int = 0
     requests: int = 0
     per_source: dict[str, SourceReport] = field(default_factory=dict)
+    stories: dict[str, StoryChange] = field(default_factory=dict)   # before this run → after it
 
     def add(self, report: BatchReport) -> None:
         self.batches += 1
+        for change in report.story_changes:
+            first = self.stories.get(change.story_id, change)
+            self.stories[change.story_id] = replace(change, articles_before=first.articles_before,
+                                                    outlets_before=first.outlets_before)
         self.articles_loaded += len(report.loaded)
         self.unchanged += report.unchanged
         self.failures.extend(report.failures)
@@ -126,15 +132,12 @@ def read_and_clean(items: list[InputFile], sandbox: SandboxConfig | None = None)
 @task(name="read-fetch-state", cache_policy=NONE)
 def read_fetch_state(db: str) -> tuple[Validators, list[RobotsEntry]]:
     """Validators of every page fetched before (for conditional requests) and cached robots.txt."""
-    con = connect(db)
-    try:
+    with warehouse_writer(db) as con:
         validators = {url: (etag, modified) for url, etag, modified in con.execute(
             "SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
             "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed')").fetchall()}
         robots = [RobotsEntry(*row) for row in con.execute(
             "SELECT origin, fetched_at, status, body, rule, coalesce(detail, '') FROM internals.robots").fetchall()]
-    finally:
-        con.close()
     return validators, robots
 
 
@@ -163,11 +166,10 @@ def extract_and_clean(pages: list[WebPage], sandbox: SandboxConfig | None = None
 @task(name="load-batch", cache_policy=NONE)
 def load(db: str, run_id: str, batch_no: int, articles: list[Article],
          failures: list[Failure], web: WebBatch | None = None) -> BatchReport:
-    con = connect(db)
-    try:
-        return load_batch(con, run_id, batch_no, articles, failures, web)
-    finally:
-        con.close()
+    with warehouse_writer(db) as con:
+        report = load_batch(con, run_id, batch_no, articles, failures, web)
+    emit_story_events(report.story_changes, run_id)
+    return report
 
 
 @flow(name="ingest-files")
@@ -206,11 +208,9 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
     web = web or WebSources()
     config = fetch_config or FetchConfig()
     inputs = [*paths, *web.urls, *web.feeds, *web.sitemaps, *web.url_lists]
-    con = connect(db)
-    try:
+    ensure_write_limit()
+    with warehouse_writer(db) as con:
         start_run(con, run_id, str(runtime.flow_run.id or "") or None, [str(p) for p in inputs])
-    finally:
-        con.close()
     try:
         pending: list[Failure] = []   # discovery failures, written with the first batch
         items: list[InputFile] = []
@@ -236,6 +236,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
         web_batches = [targets[i : i + batch_size] for i in range(0, len(targets), batch_size)]
         batch_count = max(1, len(file_batches) + len(web_batches))
         logger.info("%d inputs in %d batches into %s", summary.files_seen, batch_count, db)
+        progress_artifact = ProgressArtifact(summary.files_seen)
         with Progress(disable=not progress, transient=True) as bar:
             bar_task = bar.add_task("ingesting", total=summary.files_seen)
             batch_no = 0
@@ -244,6 +245,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 _load(summary, db, batch_no, articles, pending + failures, None, logger)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
+                progress_artifact.advance(len(batch))
             for batch in web_batches:
                 fetched = fetch(batch, config, validators, robots)
                 robots += fetched.robots
@@ -258,24 +260,19 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 _load(summary, db, batch_no, articles, pending + fetched.failures + failures, state, logger)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
+                progress_artifact.advance(len(batch))
             if batch_no == 0 or pending or web_state.pages:
                 _load(summary, db, batch_no, [], pending, web_state if web else None, logger)
     except BaseException as exc:
-        con = connect(db)
-        try:
+        with warehouse_writer(db) as con:
             finish_run(con, run_id, "failed", summary.counts(), f"{type(exc).__name__}: {exc}")
-        finally:
-            con.close()
         raise
-    con = connect(db)
-    try:
+    with warehouse_writer(db) as con:
         finish_run(con, run_id, "completed", summary.counts())
-    finally:
-        con.close()
     for failure in summary.failures:
         logger.warning("not loaded: %s (%s%s)", failure.source_uri, failure.reason,
                        f": {failure.detail}" if failure.detail else "")
-    _publish_artifacts(summary)
+    publish_artifacts(summary)
     return summary
 
 
@@ -285,47 +282,3 @@ def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], 
     summary.add(report)
     logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies",
                 batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links))
-
-
-def _publish_artifacts(summary: RunSummary) -> None:
-    create_markdown_artifact(key="ingest-summary", markdown=summary_markdown(summary),
-                             description=f"newsflow run {summary.run_id}")
-    create_table_artifact(key="ingest-sources", table=source_rows(summary),
-                          description="Per source: read, loaded, failed with reasons, cleaned, copies, stories")
-
-
-def source_rows(summary: RunSummary) -> list[dict[str, object]]:
-    return [
-        {
-            "source": source, "read": rep.read, "loaded": rep.loaded, "unchanged": rep.unchanged,
-            "failed": rep.failed,
-            "failure_reasons": ", ".join(f"{r} ×{n}" for r, n in sorted(rep.reasons.items())),
-            "boilerplate_lines_removed": rep.lines_removed, "exact_copies": rep.exact_copies,
-            "near_copies": rep.near_copies, "new_stories": rep.new_stories,
-        }
-        for source, rep in sorted(summary.per_source.items())
-    ]
-
-
-def summary_markdown(summary: RunSummary) -> str:
-    c = summary.counts()
-    lines = [
-        f"# newsflow ingest run `{summary.run_id}`",
-        "",
-        f"Warehouse: `{Path(summary.db)}`",
-        "",
-        "| inputs | loaded | unchanged | failed | lines removed | exact copies | near copies | new stories | grown stories |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| {c['files_seen']} | {c['articles_loaded']} | {c['unchanged']} | {c['failures']} | "
-        f"{c['lines_removed']} | {c['exact_copies']} | {c['near_copies']} | {c['stories_created']} | "
-        f"{c['stories_grown']} |",
-    ]
-    if c["requests"]:
-        lines += ["", f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
-                      f"{c['not_modified']} not modified (304)."]
-    if summary.failures:
-        lines += ["", "## Not loaded", "", "| input | stage | reason |", "|---|---|---|"]
-        lines += [f"| {f.source_uri} | {f.stage} | {f.reason} |" for f in summary.failures[:50]]
-        if len(summary.failures) > 50:
-            lines.append(f"| … {len(summary.failures) - 50} more in the failures table | | |")
-    return "\n".join(lines)

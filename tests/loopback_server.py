@@ -209,7 +209,8 @@ class LoopbackServer:
             return self._send(h, 200, article.body)
         if path == "/fault/429-date":       # Retry-After as an HTTP date
             if hit == 1:
-                return self._send(h, 429, b"slow down", headers={"Retry-After": formatdate(time.time() + 1, usegmt=True)})
+                when = formatdate(time.time() + 2, usegmt=True)   # whole seconds: the client waits 1-2 s
+                return self._send(h, 429, b"slow down", headers={"Retry-After": when})
             return self._send(h, 200, article.body)
         if path == "/fault/429-long":       # Retry-After far over any cap
             return self._send(h, 429, b"come back tomorrow", headers={"Retry-After": "86400"})

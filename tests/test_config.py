@@ -1,10 +1,10 @@
 """The repo's configuration files: the outlets file and the deployments that read it."""
 
+import importlib
 import inspect
 
 import yaml
 
-from flows import ingest as ingest_module
 from tasks.crawl import load_sources_file
 from tasks.urls import is_web_url
 from tests.conftest import ROOT
@@ -19,9 +19,12 @@ def test_deployment_entrypoints_and_parameters_match_the_flows():
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
     for deployment in spec["deployments"]:
         path, name = deployment["entrypoint"].split(":")
-        assert path == "flows/ingest.py"
-        flow = getattr(ingest_module, name)
+        flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
         params = set(inspect.signature(flow.fn).parameters)
         assert set(deployment["parameters"]) <= params, deployment["name"]
-        assert deployment["concurrency_limit"] == 1
-    assert {d["name"] for d in spec["deployments"]} >= {"ingest-folder", "poll-sources"}
+        for trigger in deployment.get("triggers", []):
+            assert set(trigger["parameters"]) <= params
+        assert deployment["work_pool"]["name"] == "newsflow-process"
+        for schedule in deployment.get("schedules", []):
+            assert schedule["timezone"] and schedule["cron"]
+    assert {d["name"] for d in spec["deployments"]} == {"ingest-folder", "poll-sources", "maintenance", "story-alert"}

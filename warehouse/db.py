@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -23,9 +24,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating and migrating if needed) the warehouse file."""
-    path = Path(path)
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating if needed) the warehouse file. A writer may wait up to
+    `wait_seconds` for another process's lock to go (it retries every half second)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return _connect(Path(path), read_only)
+        except WarehouseError as exc:
+            if "open for writing in another process" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         if read_only:
             if not path.exists():

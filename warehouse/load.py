@@ -47,6 +47,22 @@ class SourceReport:
         self.reasons.update(other.reasons)
 
 
+@dataclass(frozen=True)
+class StoryChange:
+    """A story this batch opened or grew: counts before (0 when new) and after."""
+
+    story_id: str
+    title: str | None
+    articles_before: int
+    articles_after: int
+    outlets_before: int
+    outlets_after: int
+
+    @property
+    def created(self) -> bool:
+        return self.articles_before == 0
+
+
 @dataclass
 class BatchReport:
     batch_no: int
@@ -56,6 +72,7 @@ class BatchReport:
     links: list[CopyLink] = field(default_factory=list)
     stories_created: set[str] = field(default_factory=set)
     stories_grown: set[str] = field(default_factory=set)
+    story_changes: list[StoryChange] = field(default_factory=list)
     lines_removed: int = 0
     per_source: dict[str, SourceReport] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / unchanged / failed: …
@@ -101,8 +118,8 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     links = _find_links(con, new, fingerprints)
     assignments, stories, batch_df = _assign(con, new, links)
 
-    _write(con, run_id, batch_no, now, new, fingerprints, links, assignments, stories,
-           failures, batch_counts, batch_df)
+    report.story_changes = _write(con, run_id, batch_no, now, new, fingerprints, links, assignments, stories,
+                                  failures, batch_counts, batch_df)
 
     report.loaded = [a.article_id for a in new]
     report.failures = failures
@@ -373,7 +390,7 @@ def _first_sentence(body: str, limit: int = 120) -> str:
 def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
            fingerprints: list[Fingerprint], links: list[CopyLink], assignments: list[Assignment],
            stories: dict[str, Story], failures: list[Failure],
-           site_counts: Counter[tuple[str, int]], batch_df: Counter[str]) -> None:
+           site_counts: Counter[tuple[str, int]], batch_df: Counter[str]) -> list[StoryChange]:
     _upsert_sources(con, run_id, now, {a.source_id for a in new} | {f.source_id for f in failures})
     insert_rows(con, "articles", ARTICLE_COLUMNS, {
         "article_id": [a.article_id for a in new],
@@ -413,7 +430,7 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
                 copied)
     members = [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments]
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"], members)
-    _write_stories(con, run_id, stories)
+    report_changes = _write_stories(con, run_id, stories)
     _add_counts(con, "internals.term_df", ["term"], "df",
                 [((t,), n) for t, n in sorted(batch_df.items())])
     _add_counts(con, "internals.site_lines", ["site", "line_key"], "articles",
@@ -423,6 +440,7 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
                 ["run_id", "source_id", "source_uri", "stage", "reason", "detail", "failed_at"],
                 fail_rows)
     con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)", [run_id, batch_no, now, len(new), len(failures)])
+    return report_changes
 
 
 ARTICLE_COLUMNS = [
@@ -460,10 +478,12 @@ def _add_counts(con, table: str, keys: list[str], counter: str, rows: list[tuple
         con.unregister("_counts")
 
 
-def _write_stories(con, run_id: str, stories: dict[str, Story]) -> None:
+def _write_stories(con, run_id: str, stories: dict[str, Story]) -> list[StoryChange]:
     if not stories:
-        return
+        return []
     ids = sorted(stories)
+    before = {sid: (n, o) for sid, n, o in con.execute(
+        "SELECT story_id, article_count, outlet_count FROM stories WHERE list_contains(?, story_id)", [ids]).fetchall()}
     created = [(s.story_id, s.title, 0, 0, run_id, run_id) for s in stories.values() if s.new]
     insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
                                  "created_run_id", "updated_run_id"], created)
@@ -484,6 +504,13 @@ def _write_stories(con, run_id: str, stories: dict[str, Story]) -> None:
     con.execute("DELETE FROM internals.story_terms WHERE list_contains(?, story_id)", [ids])
     term_rows = [(sid, t, w) for sid in ids for t, w in sorted(stories[sid].centroid.items())]
     insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
+    changes = []
+    for sid, title, articles, outlets in con.execute(
+            "SELECT story_id, title, article_count, outlet_count FROM stories WHERE list_contains(?, story_id) "
+            "ORDER BY story_id", [ids]).fetchall():
+        articles_before, outlets_before = before.get(sid, (0, 0))
+        changes.append(StoryChange(sid, title, articles_before, articles, outlets_before, outlets))
+    return changes
 
 
 def _per_source(report: BatchReport, new: list[Article], failures: list[Failure],

@@ -1,0 +1,139 @@
+"""The scheduled, monitored mode for real: `scripts/ui.sh` (what `make ui` runs) starts a Prefect
+server on a free loopback port with its own PREFECT_HOME, creates the process work pool, deploys
+prefect.yaml and starts a worker; the tests trigger deployments through the REST API and check
+states, artifacts, story events, the example trigger, and overlapping runs; then everything
+started is stopped (by pid)."""
+
+import json
+import os
+import socket
+import subprocess
+import time
+
+import duckdb
+import httpx
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.slow
+UI = ROOT / "scripts" / "ui.sh"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def prefect(tmp_path_factory):
+    state = tmp_path_factory.mktemp("prefect-ui")
+    port = free_port()
+    env = {**os.environ, "NEWSFLOW_UI_STATE": str(state), "NEWSFLOW_UI_PORT": str(port),
+           "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    env.pop("PREFECT_API_URL", None)
+    started = time.monotonic()
+    out = subprocess.run(["bash", str(UI), "start"], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    print(f"\nmake ui took {time.monotonic() - started:.1f} s: {out.stdout.splitlines()[0]}")
+    pids = [int((state / f"{name}.pid").read_text()) for name in ("server", "worker")]
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30)
+    try:
+        yield api
+    finally:
+        api.close()
+        stop = subprocess.run(["bash", str(UI), "stop"], env=env, capture_output=True, text=True, timeout=120)
+        assert stop.returncode == 0, stop.stderr
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+
+
+def deployment_id(api: httpx.Client, name: str) -> str:
+    response = api.get(f"/deployments/name/{name}")
+    response.raise_for_status()
+    return response.json()["id"]
+
+
+def run_deployment(api: httpx.Client, name: str, parameters: dict) -> str:
+    response = api.post(f"/deployments/{deployment_id(api, name)}/create_flow_run", json={"parameters": parameters})
+    response.raise_for_status()
+    return response.json()["id"]
+
+
+def wait_for(api: httpx.Client, flow_run_ids: list[str], timeout: float = 240) -> dict[str, dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = {i: api.get(f"/flow_runs/{i}").json() for i in flow_run_ids}
+        if all(r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for r in runs.values()):
+            return runs
+        assert time.monotonic() < deadline, {i: r["state_name"] for i, r in runs.items()}
+        time.sleep(1)
+
+
+def test_deployments_from_prefect_yaml_with_schedules_and_trigger(prefect):
+    deployments = {d["name"]: d for d in prefect.post("/deployments/filter", json={}).json()}
+    assert set(deployments) == {"ingest-folder", "poll-sources", "maintenance", "story-alert"}
+    schedules = {name: [(s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in d["schedules"]]
+                 for name, d in deployments.items()}
+    assert schedules["maintenance"] == [("30 3 * * *", "Europe/Paris", True)]
+    assert schedules["poll-sources"] == [("*/15 * * * *", "Europe/Paris", False)]
+    assert all(d["work_pool_name"] == "newsflow-process" for d in deployments.values())
+    automations = prefect.post("/automations/filter", json={}).json()
+    (alert,) = [a for a in automations if "story-alert" in a["name"]]
+    assert alert["trigger"]["expect"] == ["newsflow.story.reached-outlets"]
+    assert alert["trigger"]["match"]["newsflow.outlets"] == "5"
+
+
+def test_folder_ingest_deployment_runs_with_artifacts_and_story_event(prefect, tmp_path):
+    db = tmp_path / "news.duckdb"
+    started = time.monotonic()
+    run_id = run_deployment(prefect, "ingest-files/ingest-folder", {"paths": [str(SEEDS)], "db": str(db)})
+    run = wait_for(prefect, [run_id])[run_id]
+    print(f"\ndeployment run: {time.monotonic() - started:.1f} s from creation to Completed, "
+          f"{run['total_run_time']:.1f} s running")
+    assert run["state_type"] == "COMPLETED", run["state"]
+
+    artifacts = {a["key"]: a for a in prefect.post(
+        "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}}).json()}
+    assert {"ingest-summary", "ingest-sources", "ingest-progress"} <= set(artifacts)
+    summary = artifacts["ingest-summary"]["data"]
+    assert "| 5 | 5 | 0 | 0 | 26 | 0 | 1 | 1 | 0 |" in summary
+    assert "## Stories created or grown" in summary and "Vostochny" in summary
+    assert artifacts["ingest-progress"]["data"] == 100
+    table = artifacts["ingest-sources"]["data"]
+    (source_row,) = json.loads(table) if isinstance(table, str) else table
+    assert source_row["loaded"] == 5 and source_row["near_copies"] == 1
+
+    deadline = time.monotonic() + 30
+    while True:
+        events = prefect.post("/events/filter", json={
+            "filter": {"event": {"prefix": ["newsflow.story."]}, "related": {"id": [f"prefect.flow-run.{run_id}"]}},
+            "limit": 50}).json()["events"]
+        if events or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    (event,) = events
+    assert event["event"] == "newsflow.story.created"
+    assert event["resource"]["prefect.resource.id"].startswith("newsflow.story.s_")
+    assert event["payload"]["article_count"] == 5 and "Vostochny" in event["payload"]["title"]
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT flow_run_id, status FROM runs").fetchall() == [(run_id, "completed")]
+    con.close()
+
+
+def test_overlapping_runs_queue_and_load_each_article_once(prefect, tmp_path):
+    """Two runs of one deployment (deployment limit) and a maintenance run (global writer limit)
+    on the same file, all at once: all complete, nothing doubled, nothing lost."""
+    db = str(tmp_path / "shared.duckdb")
+    ids = [run_deployment(prefect, "ingest-files/ingest-folder", {"paths": [str(SEEDS)], "db": db}),
+           run_deployment(prefect, "ingest-files/ingest-folder", {"paths": [str(SEEDS)], "db": db}),
+           run_deployment(prefect, "maintenance/maintenance", {"db": db})]
+    runs = wait_for(prefect, ids)
+    assert [r["state_type"] for r in runs.values()] == ["COMPLETED"] * 3, [r["state"] for r in runs.values()]
+    con = duckdb.connect(db, read_only=True)
+    assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == (5, 5)
+    assert sorted(con.execute("SELECT articles_loaded, unchanged, status FROM runs").fetchall()) == \
+        [(0, 5, "completed"), (5, 0, "completed")]
+    con.close()
