@@ -50,22 +50,29 @@ def prefect(tmp_path_factory):
                 os.kill(pid, 0)
 
 
+def call(api: httpx.Client, method: str, url: str, **kwargs):
+    """One API call; 503s (the server's SQLite busy under load) are retried as Prefect's client does."""
+    for attempt in range(8):
+        response = api.request(method, url, **kwargs)
+        if response.status_code not in (502, 503) or attempt == 7:
+            response.raise_for_status()
+            return response.json()
+        time.sleep(0.5 * 2 ** min(attempt, 3))
+
+
 def deployment_id(api: httpx.Client, name: str) -> str:
-    response = api.get(f"/deployments/name/{name}")
-    response.raise_for_status()
-    return response.json()["id"]
+    return call(api, "GET", f"/deployments/name/{name}")["id"]
 
 
 def run_deployment(api: httpx.Client, name: str, parameters: dict) -> str:
-    response = api.post(f"/deployments/{deployment_id(api, name)}/create_flow_run", json={"parameters": parameters})
-    response.raise_for_status()
-    return response.json()["id"]
+    return call(api, "POST", f"/deployments/{deployment_id(api, name)}/create_flow_run",
+                json={"parameters": parameters})["id"]
 
 
 def wait_for(api: httpx.Client, flow_run_ids: list[str], timeout: float = 240) -> dict[str, dict]:
     deadline = time.monotonic() + timeout
     while True:
-        runs = {i: api.get(f"/flow_runs/{i}").json() for i in flow_run_ids}
+        runs = {i: call(api, "GET", f"/flow_runs/{i}") for i in flow_run_ids}
         if all(r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for r in runs.values()):
             return runs
         assert time.monotonic() < deadline, {i: r["state_name"] for i, r in runs.items()}
@@ -73,14 +80,14 @@ def wait_for(api: httpx.Client, flow_run_ids: list[str], timeout: float = 240) -
 
 
 def test_deployments_from_prefect_yaml_with_schedules_and_trigger(prefect):
-    deployments = {d["name"]: d for d in prefect.post("/deployments/filter", json={}).json()}
+    deployments = {d["name"]: d for d in call(prefect, "POST", "/deployments/filter", json={})}
     assert set(deployments) == {"ingest-folder", "poll-sources", "maintenance", "story-alert"}
     schedules = {name: [(s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in d["schedules"]]
                  for name, d in deployments.items()}
     assert schedules["maintenance"] == [("30 3 * * *", "Europe/Paris", True)]
     assert schedules["poll-sources"] == [("*/15 * * * *", "Europe/Paris", False)]
     assert all(d["work_pool_name"] == "newsflow-process" for d in deployments.values())
-    automations = prefect.post("/automations/filter", json={}).json()
+    automations = call(prefect, "POST", "/automations/filter", json={})
     (alert,) = [a for a in automations if "story-alert" in a["name"]]
     assert alert["trigger"]["expect"] == ["newsflow.story.reached-outlets"]
     assert alert["trigger"]["match"]["newsflow.outlets"] == "5"
@@ -95,8 +102,8 @@ def test_folder_ingest_deployment_runs_with_artifacts_and_story_event(prefect, t
           f"{run['total_run_time']:.1f} s running")
     assert run["state_type"] == "COMPLETED", run["state"]
 
-    artifacts = {a["key"]: a for a in prefect.post(
-        "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}}).json()}
+    artifacts = {a["key"]: a for a in call(
+        prefect, "POST", "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}})}
     assert {"ingest-summary", "ingest-sources", "ingest-progress"} <= set(artifacts)
     summary = artifacts["ingest-summary"]["data"]
     assert "| 5 | 5 | 0 | 0 | 26 | 0 | 1 | 1 | 0 |" in summary
@@ -108,9 +115,9 @@ def test_folder_ingest_deployment_runs_with_artifacts_and_story_event(prefect, t
 
     deadline = time.monotonic() + 30
     while True:
-        events = prefect.post("/events/filter", json={
+        events = call(prefect, "POST", "/events/filter", json={
             "filter": {"event": {"prefix": ["newsflow.story."]}, "related": {"id": [f"prefect.flow-run.{run_id}"]}},
-            "limit": 50}).json()["events"]
+            "limit": 50})["events"]
         if events or time.monotonic() > deadline:
             break
         time.sleep(1)
