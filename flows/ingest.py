@@ -18,7 +18,6 @@ from rich.progress import Progress
 from flows.locking import ensure_write_limit, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
-from tasks.clean import clean_document
 from tasks.crawl import (
     Discovery,
     FetchBatch,
@@ -33,7 +32,7 @@ from tasks.crawl import (
 )
 from tasks.fetch import FetchConfig, RobotsEntry
 from tasks.models import Article, Failure, WebBatch
-from tasks.read import InputFile, discover_files, read_input
+from tasks.read import InputFile, article_from_file, discover_files
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import DEFAULT_DB
 from warehouse.load import BatchReport, SourceReport, StoryChange, load_batch
@@ -105,21 +104,9 @@ def _sandboxed(results: list, items: list, source_id, uri) -> tuple[list[Article
     return articles, failures
 
 
-def article_from_file(item: InputFile) -> Article | Failure:
-    """Read, extract and clean one file (runs in the sandbox)."""
-    raw = read_input(item)
-    if isinstance(raw, Failure):
-        return raw
-    article = clean_document(raw)
-    if not article.paragraphs:
-        return Failure(item.source_id, item.uri, "clean", "no content after cleaning",
-                       "every line was boilerplate or metadata")
-    return article
-
-
 @task(name="discover-files", cache_policy=NONE)
-def discover(paths: list[str]) -> tuple[list[InputFile], list[Failure]]:
-    return discover_files(paths)
+def discover(paths: list[str], root: str | None = None) -> tuple[list[InputFile], list[Failure]]:
+    return discover_files(paths, root)
 
 
 @task(name="read-and-clean", cache_policy=NONE)
@@ -174,9 +161,10 @@ def load(db: str, run_id: str, batch_no: int, articles: list[Article],
 
 @flow(name="ingest-files")
 def ingest_files(paths: list[str], db: str = str(DEFAULT_DB), batch_size: int = DEFAULT_BATCH_SIZE,
-                 progress: bool = False) -> RunSummary:
-    """Ingest text/HTML files and folders into the DuckDB warehouse at `db`."""
-    return run_ingest(paths=paths, db=db, batch_size=batch_size, progress=progress)
+                 progress: bool = False, input_root: str | None = None) -> RunSummary:
+    """Ingest text/HTML files and folders into the DuckDB warehouse at `db` (only under
+    `input_root` when it is given: a deployment can refuse paths outside its data folder)."""
+    return run_ingest(paths=paths, db=db, batch_size=batch_size, progress=progress, input_root=input_root)
 
 
 @flow(name="ingest")
@@ -200,7 +188,8 @@ def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds:
 
 
 def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: WebSources | None = None,
-               fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None) -> RunSummary:
+               fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None,
+               input_root: str | None = None) -> RunSummary:
     """The body of both flows (call inside a flow: it runs tasks and logs to the flow run)."""
     logger = get_run_logger()
     run_id = new_run_id()
@@ -215,7 +204,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
         pending: list[Failure] = []   # discovery failures, written with the first batch
         items: list[InputFile] = []
         if paths:
-            items, discover_failures = discover(paths)
+            items, discover_failures = discover(paths, input_root)
             pending += discover_failures
         targets: list[Target] = []
         web_state = WebBatch()

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help='e.g. "SELECT title, site_name FROM articles"')
     _db_arg(sql)
     sql.add_argument("--max-rows", type=int, default=100, help="rows to print (default: 100)")
+    sql.add_argument("--safe", action="store_true",
+                     help="for untrusted queries: no file or network access (read_text, COPY, ATTACH, httpfs...) "
+                          "and settings locked; also NEWSFLOW_SQL_SAFE=1")
 
     stories = sub.add_parser("stories", help="list stories with their articles, outlets and copies",
                              description="List stories, largest first, with their articles and copies.")
@@ -138,6 +141,11 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     con = connect(args.db, read_only=True)
     try:
+        if args.safe or os.environ.get("NEWSFLOW_SQL_SAFE") == "1":
+            # Once off, external access cannot be turned back on; locking the configuration stops
+            # the query from changing any other setting either.
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
         result = con.sql(args.query)
         if result is not None:
             result.show(max_rows=args.max_rows, max_width=10_000)

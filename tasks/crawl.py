@@ -117,7 +117,9 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
         out.failures += [Failure(source_id, line, "discover", "bad url", "only http(s) URLs are fetched")
                          for line in rejected]
 
-    async def read_listing(kind: str, url: str, source_id: str, depth: int = 0) -> None:
+    listed: dict[int, list[Target]] = {}   # by position of the feed/sitemap in the request: deterministic
+
+    async def read_listing(kind: str, url: str, source_id: str, order: int, depth: int = 0) -> None:
         etag, modified = validators.get(url, (None, None))
         page = await fetcher.fetch(url, accept=XML_TYPES, etag=etag, last_modified=modified)
         record = _record(page, kind, source_id)
@@ -139,7 +141,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
             out.failures.append(Failure(source_id, url, "discover", exc.reason, exc.detail))
             return
         record.outcome = "listed"
-        found.extend(Target(link.url, source_id, link.title) for link in links)
+        listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
         if children and depth >= 2:
             out.failures.append(Failure(source_id, url, "discover", "sitemap too deep", "index of indexes of indexes"))
             return
@@ -147,16 +149,18 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
             out.failures.append(Failure(source_id, url, "discover", "too many sitemaps",
                                         f"{len(children)} child sitemaps; the first {MAX_CHILD_SITEMAPS} are read"))
         for child in children[:MAX_CHILD_SITEMAPS]:
-            await read_listing("sitemap", child, source_id, depth + 1)
+            await read_listing("sitemap", child, source_id, order, depth + 1)
 
     async with anyio.create_task_group() as group:
-        for kind, urls in (("feed", sources.feeds), ("sitemap", sources.sitemaps)):
-            for raw in urls:
-                if not is_web_url(raw):
-                    out.failures.append(Failure(f"{kind}:{raw}", raw, "discover", "bad url", "only http(s) URLs are fetched"))
-                    continue
-                url = canonical_url(raw)
-                group.start_soon(read_listing, kind, url, f"{kind}:{url}")
+        listings = [("feed", u) for u in sources.feeds] + [("sitemap", u) for u in sources.sitemaps]
+        for order, (kind, raw) in enumerate(listings):
+            if not is_web_url(raw):
+                out.failures.append(Failure(f"{kind}:{raw}", raw, "discover", "bad url", "only http(s) URLs are fetched"))
+                continue
+            url = canonical_url(raw)
+            group.start_soon(read_listing, kind, url, f"{kind}:{url}", order)
+    for order in sorted(listed):
+        found.extend(listed[order])
     seen: set[str] = set()
     for target in found:
         if target.url not in seen:

@@ -7,7 +7,7 @@ them). Sitemaps are parsed by lxml with entity resolution, DTD loading and netwo
 
 from __future__ import annotations
 
-import calendar
+import email.utils
 import gzip
 import io
 import re
@@ -91,8 +91,7 @@ def parse_feed(data: bytes, base_url: str) -> list[Link]:
     for entry in parsed.entries:
         href = entry.get("link") or next((ln.get("href") for ln in entry.get("links", [])
                                           if ln.get("rel", "alternate") == "alternate"), None)
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime.fromtimestamp(calendar.timegm(when), UTC).replace(tzinfo=None) if when else None
+        published = _strict_date(entry.get("published") or entry.get("updated"))
         link = _link(base_url, href, entry.get("title"), published)
         if link:
             links.append(link)
@@ -132,6 +131,21 @@ def parse_sitemap(data: bytes, base_url: str) -> Sitemap:
         if link:
             links.append(link)
     return Sitemap(links, [])
+
+
+def _strict_date(value: str | None) -> datetime | None:
+    """A feed date (RFC 822 or ISO 8601) in UTC, or None when absent or impossible. feedparser's
+    own parsed dates wrap impossible ones (month 13 becomes January of the next year), so the raw
+    string is parsed here, strictly."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return _w3c_date(value)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when
 
 
 def _w3c_date(value: str | None) -> datetime | None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from tasks.clean import clean_document
 from tasks.extract import extract_html
-from tasks.models import Failure, Line, RawDocument, RemovedLine
+from tasks.models import Article, Failure, Line, RawDocument, RemovedLine
 from tasks.text import clean_line, is_terminated
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -47,27 +50,42 @@ def is_supported(path: Path) -> bool:
     return name.endswith(TEXT_SUFFIXES + HTML_SUFFIXES)
 
 
-def discover_files(paths: list[str]) -> tuple[list[InputFile], list[Failure]]:
+def discover_files(paths: list[str], root: str | Path | None = None) -> tuple[list[InputFile], list[Failure]]:
     """Expand files and folders (recursively, sorted) into unique input files.
 
     A missing path or an explicitly named unsupported file is a Failure; unsupported files met
-    while walking a folder are ignored; hidden files and folders are skipped.
+    while walking a folder are ignored; hidden files and folders are skipped. Refused with a
+    reason: a symlink leading outside the folder being walked, a device, FIFO or socket with a
+    supported name, and (when `root` is given, e.g. for deployments) any path outside `root`.
     """
     found: dict[str, InputFile] = {}
     failures: list[Failure] = []
+    boundary = Path(root).resolve() if root is not None else None
     for arg in paths:
         path = Path(arg)
         source_id = source_id_for_path(path)
-        if not path.exists():
+        if boundary is not None and not path.resolve().is_relative_to(boundary):
+            failures.append(Failure(source_id, path.absolute().as_uri(), "discover", "outside the input root",
+                                    f"{path.resolve()} is not under {boundary}"))
+        elif not path.exists():
             failures.append(Failure(source_id, path.absolute().as_uri(), "discover", "missing path"))
         elif path.is_dir():
+            top = path.resolve()
             for child in sorted(path.rglob("*")):
                 rel_parts = child.relative_to(path).parts
-                if any(part.startswith(".") for part in rel_parts):
+                if any(part.startswith(".") for part in rel_parts) or not is_supported(child):
                     continue
-                if child.is_file() and is_supported(child):
-                    resolved = str(child.resolve())
-                    found.setdefault(resolved, InputFile(source_id, resolved))
+                resolved = child.resolve()
+                if not resolved.is_relative_to(top):
+                    failures.append(Failure(source_id, child.absolute().as_uri(), "discover", "outside the input folder",
+                                            f"a symlink to {resolved}"))
+                elif child.is_dir():
+                    continue
+                elif not resolved.is_file():
+                    failures.append(Failure(source_id, child.absolute().as_uri(), "discover", "not a regular file",
+                                            "a device, FIFO, socket or broken link"))
+                else:
+                    found.setdefault(str(resolved), InputFile(source_id, str(resolved)))
         elif not path.is_file():
             failures.append(Failure(source_id, path.absolute().as_uri(), "discover", "not a regular file"))
         elif not is_supported(path):
@@ -81,11 +99,28 @@ def discover_files(paths: list[str]) -> tuple[list[InputFile], list[Failure]]:
     return list(found.values()), failures
 
 
+def article_from_file(item: InputFile) -> Article | Failure:
+    """Read, extract and clean one file (what the flow runs in the sandbox per file)."""
+    raw = read_input(item)
+    if isinstance(raw, Failure):
+        return raw
+    article = clean_document(raw)
+    if not article.paragraphs:
+        return Failure(item.source_id, item.uri, "clean", "no content after cleaning",
+                       "every line was boilerplate or metadata")
+    return article
+
+
 def read_input(item: InputFile) -> RawDocument | Failure:
     """Read one file into a RawDocument, or a Failure saying why it cannot be used."""
     uri = item.uri
     try:
-        with open(item.path, "rb") as fh:
+        # Non-blocking and no symlink: a file swapped for a FIFO or a link after discovery cannot
+        # block or redirect the read; anything but a regular file is refused.
+        fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return Failure(item.source_id, uri, "read", "not a regular file")
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return Failure(item.source_id, uri, "read", "unreadable file", str(exc))

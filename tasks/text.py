@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import ftfy
+
 # Zero-width and bidi marks that scrapers leave in text; they change hashes but not meaning.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2009]+")
+# C0/C1 control characters other than whitespace: never meaningful in an article.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# UTF-8 read as Latin-1/Windows-1252 leaves these pairs ("Ã©" for é, "â€™" for ’).
+_MOJIBAKE_HINT = re.compile(
+    r"[ÃÂÅâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
 # Apostrophes and quotes that outlets write differently for the same words.
 _MATCH_FOLD = str.maketrans(
     {
@@ -30,9 +37,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def clean_line(text: str) -> str:
-    """Canonical stored form of a line: NFC, invisible marks dropped, spaces collapsed."""
+    """Canonical stored form of a line: mojibake repaired (ftfy), NFC, invisible marks and control
+    characters dropped, spaces collapsed."""
+    if _MOJIBAKE_HINT.search(text):
+        text = ftfy.fix_encoding(text)
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _CONTROLS.sub("", text)).strip()
 
 
 def fold_for_match(text: str) -> str:

@@ -43,7 +43,10 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             if not path.exists():
                 raise WarehouseError(f"no warehouse at {path}: run `newsflow ingest` first")
             return duckdb.connect(str(path), read_only=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"cannot open {path}: cannot create its folder ({exc})") from exc
         con = duckdb.connect(str(path))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
@@ -98,7 +101,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         with suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as exc:   # e.g. disk full: the write-ahead log could not be written
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise WarehouseError(f"could not commit (disk full or not writable?), nothing of this batch was "
+                             f"written: {exc}") from exc
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],

@@ -72,3 +72,17 @@ def test_impossible_sitemap_dates_are_dropped_not_wrapped():
 def test_url_list():
     urls, rejected = parse_url_list("# my list\nhttps://Example.com/a#x\n\nfile:///etc/passwd\nnot a url\n")
     assert urls == ["https://example.com/a"] and rejected == ["file:///etc/passwd", "not a url"]
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("Wed, 13 Sep 2023 10:00:00 +0200", datetime(2023, 9, 13, 8, 0)),
+    ("2023-09-13T10:00:00-04:00", datetime(2023, 9, 13, 14, 0)),
+    ("Wed, 45 Sep 2023 10:00:00 +0200", None),
+    ("2023-13-45T10:00:00Z", None),           # feedparser alone makes this 2024-01-01
+    ("2023-02-30T10:00:00Z", None),           # ... and this 2023-03-02
+    ("yesterday", None),
+])
+def test_feed_dates_are_utc_and_impossible_ones_rejected(raw, expected):
+    feed = (f'<rss version="2.0"><channel><item><link>{BASE}/a</link><pubDate>{raw}</pubDate></item>'
+            "</channel></rss>").encode()
+    assert parse_feed(feed, BASE)[0].published_at == expected

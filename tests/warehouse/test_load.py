@@ -144,3 +144,27 @@ def test_payloads_are_stored_literally(db_path, tmp_path):
     load_batch(con, "run1", 0, articles, [])
     assert con.execute("SELECT title FROM articles").fetchone() == (evil,)
     assert count(con, "stories") == 1
+
+
+def test_constraint_violation_mid_batch_rolls_everything_back(db_path, monkeypatch):
+    """Articles and paragraphs are already inserted when a later statement of the batch violates
+    a primary key: the whole batch is rolled back, and the connection stays usable."""
+    import warehouse.load as load_module
+
+    articles, failures = articles_from([SEEDS])
+    con = connect(db_path)
+    real = load_module._write_stories
+
+    def violating(con, run_id, stories):
+        con.execute("INSERT INTO batches VALUES ('r1', 0, now(), 0, 0)")
+        con.execute("INSERT INTO batches VALUES ('r1', 0, now(), 0, 0)")   # duplicate key
+        return real(con, run_id, stories)
+
+    monkeypatch.setattr(load_module, "_write_stories", violating)
+    with pytest.raises(duckdb.ConstraintException):
+        load_batch(con, "r1", 0, articles, failures)
+    for table in ("articles", "paragraphs", "removed_lines", "batches", "story_articles", "internals.fingerprints"):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    monkeypatch.setattr(load_module, "_write_stories", real)
+    assert len(load_batch(con, "r1", 0, articles, failures).loaded) == 5
+    con.close()
