@@ -31,7 +31,7 @@ def prefect(tmp_path_factory):
     state = tmp_path_factory.mktemp("prefect-ui")
     port = free_port()
     env = {**os.environ, "NEWSFLOW_UI_STATE": str(state), "NEWSFLOW_UI_PORT": str(port),
-           "PREFECT_WORKER_QUERY_SECONDS": "1"}
+           "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2"}
     env.pop("PREFECT_API_URL", None)
     started = time.monotonic()
     out = subprocess.run(["bash", str(UI), "start"], env=env, capture_output=True, text=True, timeout=300)
@@ -143,4 +143,33 @@ def test_overlapping_runs_queue_and_load_each_article_once(prefect, tmp_path):
     assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == (5, 5)
     assert sorted(con.execute("SELECT articles_loaded, unchanged, status FROM runs").fetchall()) == \
         [(0, 5, "completed"), (5, 0, "completed")]
+    con.close()
+
+
+def test_a_schedule_creates_runs_that_the_worker_completes(prefect, tmp_path):
+    """Schedules only run on a real server: an interval schedule (10 s, parameters of its own)
+    makes the scheduler create runs, and the worker completes them."""
+    db = tmp_path / "scheduled.duckdb"
+    deployment = deployment_id(prefect, "ingest-files/ingest-folder")
+    created = time.monotonic()
+    (schedule,) = call(prefect, "POST", f"/deployments/{deployment}/schedules", json=[{
+        "schedule": {"interval": 10, "anchor_date": "2026-01-01T00:00:00Z", "timezone": "UTC"},
+        "active": True, "parameters": {"paths": [str(SEEDS)], "db": str(db)}}])
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            runs = call(prefect, "POST", "/flow_runs/filter",
+                        json={"flow_runs": {"deployment_id": {"any_": [deployment]}}})
+            runs = [r for r in runs if r["parameters"].get("db") == str(db) and r["auto_scheduled"]
+                    and r["state_type"] == "COMPLETED"]
+            if runs or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+    finally:
+        prefect.delete(f"/deployments/{deployment}/schedules/{schedule['id']}")
+    assert runs, "no scheduled run completed within 120 s"
+    print(f"\nscheduled run: schedule created → first run Completed in {time.monotonic() - created:.1f} s "
+          f"({runs[0]['total_run_time']:.1f} s running)")
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
     con.close()
