@@ -9,6 +9,7 @@ from prefect.cache_policies import NONE
 from flows.locking import ensure_write_limit, warehouse_writer
 from warehouse import maintenance as m
 from warehouse.db import DEFAULT_DB
+from warehouse.search import rebuild_search_index as rebuild_search_index_in
 
 DEFAULT_RAW_RETENTION_DAYS = 365
 
@@ -28,11 +29,7 @@ def prune_raw_pages(db: str, retention_days: int) -> int:
 @task(name="rebuild-search-index", cache_policy=NONE)
 def rebuild_search_index(db: str) -> str:
     with warehouse_writer(db) as con:
-        if not m.has_search_index(con):
-            return "no full-text index in this warehouse: nothing to rebuild"
-        con.execute("PRAGMA create_fts_index('articles', 'article_id', 'title', 'body', "
-                    "stemmer = 'french', overwrite = 1)")
-        return "full-text index rebuilt"
+        return f"{rebuild_search_index_in(con)} articles indexed"
 
 
 @task(name="checkpoint", cache_policy=NONE)

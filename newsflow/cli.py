@@ -51,6 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="for untrusted queries: no file or network access (read_text, COPY, ATTACH, httpfs...) "
                           "and settings locked; also NEWSFLOW_SQL_SAFE=1")
 
+    search = sub.add_parser("search", help="full-text search (French and English stemming), ranked, with stories",
+                            description="Search titles and bodies; the index is rebuilt after ingest runs and nightly.")
+    search.add_argument("query", help='e.g. "cosmodrome Poutine"')
+    _db_arg(search)
+    search.add_argument("--limit", type=int, default=20, help="results to show (default: 20)")
+
+    export = sub.add_parser("export", help="export the tables as Parquet (articles partitioned by day) or CSV",
+                            description="Write every table to a folder, for other tools.")
+    target = export.add_mutually_exclusive_group(required=True)
+    target.add_argument("--parquet", metavar="DIR", help="Parquet files; articles partitioned by publication day")
+    target.add_argument("--csv", metavar="DIR", help="one CSV file per table")
+    _db_arg(export)
+
     stories = sub.add_parser("stories", help="list stories with their articles, outlets and copies",
                              description="List stories, largest first, with their articles and copies.")
     _db_arg(stories)
@@ -67,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sql(args)
         if args.command == "reextract":
             return cmd_reextract(args)
+        if args.command == "search":
+            return cmd_search(args)
+        if args.command == "export":
+            return cmd_export(args)
         return cmd_stories(args)
     except WarehouseError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
@@ -133,6 +150,35 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         con.close()
     print(f"{report.checked} stored pages re-extracted: {report.updated} articles updated, "
           f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from warehouse.search import has_search_index, load_fts
+
+    con = connect(args.db, read_only=True)
+    try:
+        if not has_search_index(con):
+            print("newsflow: no search index yet: it is built by ingest runs and by the maintenance flow",
+                  file=sys.stderr)
+            return 1
+        load_fts(con)
+        con.sql("SELECT round(score, 3) AS score, title, outlet, published_at, story_title FROM search(?) LIMIT ?",
+                params=[args.query, args.limit]).show(max_width=10_000)
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse.export import export
+
+    con = connect(args.db, read_only=True)
+    try:
+        counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
+    finally:
+        con.close()
+    print(", ".join(f"{table}: {n}" for table, n in counts.items()))
     return 0
 
 

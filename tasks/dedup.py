@@ -10,11 +10,14 @@ paragraphs make up a large part of either article.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tasks.fingerprint import Fingerprint
+from tasks.text import fold_for_match
 
 MIN_SHARED_FINGERPRINTS = 3
 MIN_PARAGRAPH_WORDS = 6
@@ -143,3 +146,44 @@ def find_copies(
         if is_near_copy(score):
             add(first, second, "near", score.similarity, score)
     return sorted(links.values(), key=lambda link: (link.article_id, link.duplicate_of))
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_NO_SPACE_BEFORE = set(",.;:!?)]}…’'-»")
+_NO_SPACE_AFTER = set("([{’'-«")
+
+
+def _join(tokens: list[str]) -> str:
+    """Tokens back to text: no space before closing punctuation, none after an opening one."""
+    text = ""
+    for token in tokens:
+        glue = not text or token in _NO_SPACE_BEFORE or text[-1] in _NO_SPACE_AFTER
+        text += token if glue else " " + token
+    return text
+
+
+def paragraph_edits(original: str, copy: str, context: int = 3) -> str:
+    """A readable word-level diff from the original paragraph to its copy: unchanged runs are
+    cut to `context` tokens around each edit; removed tokens as [-…-], added ones as {+…+}.
+    Typography (apostrophes, quotes, spaces before punctuation, case) is not an edit.
+    '' when the two say the same."""
+    a, b = _TOKEN.findall(original), _TOKEN.findall(copy)
+    fa, fb = [fold_for_match(t) for t in a], [fold_for_match(t) for t in b]
+    if fa == fb:
+        return ""
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, fa, fb, autojunk=False).get_opcodes():
+        if op == "equal":
+            same = b[j1:j2]
+            if len(same) > 2 * context:
+                head = same[:context] if out else []
+                tail = same[-context:] if i2 < len(a) or j2 < len(b) else []
+                out += [_join(head), "…", _join(tail)]
+            else:
+                out.append(_join(same))
+            continue
+        if i2 > i1:
+            out.append("[-" + _join(a[i1:i2]) + "-]")
+        if j2 > j1:
+            out.append("{+" + _join(b[j1:j2]) + "+}")
+    return " ".join(part for part in out if part)

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.clean import SITE_LINE_MAX_WORDS, learn_site_boilerplate, line_key, remove_site_boilerplate
-from tasks.dedup import CopyLink, batch_candidates, find_copies
+from tasks.dedup import CopyLink, batch_candidates, find_copies, paragraph_edits
 from tasks.fingerprint import Fingerprint, fingerprint_article, fingerprint_paragraphs
 from tasks.models import Article, Failure, PageRecord, WebBatch
 from tasks.stories import Assignment, Candidate, Story, assign_stories, terms, tfidf_vector
@@ -423,10 +423,13 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
     insert_rows(con, "duplicates",
                 ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"],
                 dup_rows)
-    copied = [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity)
+    texts = _paragraph_texts(con, new, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared})
+    copied = [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity,
+               paragraph_edits(texts.get((lk.duplicate_of, sp.source_position), ""),
+                               texts.get((lk.article_id, sp.position), "")))
               for lk in links for sp in lk.shared]
     insert_rows(con, "copied_paragraphs",
-                ["article_id", "position", "duplicate_of", "source_position", "similarity"],
+                ["article_id", "position", "duplicate_of", "source_position", "similarity", "edits"],
                 copied)
     members = [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments]
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"], members)
@@ -441,6 +444,16 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
                 fail_rows)
     con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)", [run_id, batch_no, now, len(new), len(failures)])
     return report_changes
+
+
+def _paragraph_texts(con, new: list[Article], wanted: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """Paragraph texts by (article_id, position): this batch's, plus the wanted ones from the warehouse."""
+    texts = {(a.article_id, i): p for a in new for i, p in enumerate(a.paragraphs)}
+    missing = sorted({article_id for article_id, pos in wanted if (article_id, pos) not in texts})
+    if missing:
+        texts.update({(i, pos): t for i, pos, t in con.execute(
+            "SELECT article_id, position, text FROM paragraphs WHERE list_contains(?, article_id)", [missing]).fetchall()})
+    return texts
 
 
 ARTICLE_COLUMNS = [

@@ -1,6 +1,5 @@
 """Maintenance on the warehouse (run nightly by the `maintenance` flow): refresh story
-summaries from their articles, prune raw pages past retention, rebuild the full-text index
-when there is one, and checkpoint the WAL into the file."""
+summaries from their articles, prune raw pages past retention, and checkpoint the WAL into the file."""
 
 from __future__ import annotations
 
@@ -44,11 +43,6 @@ def prune_raw_pages(con: duckdb.DuckDBPyConnection, retention_days: int) -> int:
         n = con.execute("SELECT count(*) FROM raw_pages WHERE stored_at < ?", [cutoff]).fetchone()[0]
         con.execute("DELETE FROM raw_pages WHERE stored_at < ?", [cutoff])
     return n
-
-
-def has_search_index(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_main_articles'").fetchone()[0])
 
 
 def checkpoint(con: duckdb.DuckDBPyConnection) -> None:

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import duckdb
 
 from tasks.crawl import WebPage, article_from_page
+from tasks.dedup import paragraph_edits
 from tasks.fingerprint import fingerprint_article
 from tasks.models import Article
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import insert_rows, transaction
-from warehouse.load import _find_links
+from warehouse.load import _find_links, _paragraph_texts
 
 
 @dataclass
@@ -91,7 +92,12 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
             rows.append((lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared),
                          run_ids.get(lk.article_id) or run_ids.get(lk.duplicate_of)))
     insert_rows(con, "duplicates", ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"], rows)
-    insert_rows(con, "copied_paragraphs", ["article_id", "position", "duplicate_of", "source_position", "similarity"],
-                [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity)
+    texts = _paragraph_texts(con, articles, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared}
+                             | {(lk.article_id, sp.position) for lk in links for sp in lk.shared})
+    insert_rows(con, "copied_paragraphs",
+                ["article_id", "position", "duplicate_of", "source_position", "similarity", "edits"],
+                [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity,
+                  paragraph_edits(texts.get((lk.duplicate_of, sp.source_position), ""),
+                                  texts.get((lk.article_id, sp.position), "")))
                  for lk in links for sp in lk.shared])
     return len(rows)

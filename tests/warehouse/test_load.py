@@ -23,8 +23,13 @@ def test_migrations_create_documented_tables(db_path):
     undocumented = con.execute("""
         SELECT table_name || '.' || column_name FROM duckdb_columns()
         WHERE schema_name = 'main' AND NOT internal AND table_name <> 'schema_migrations'
+              AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main')
               AND comment IS NULL""").fetchall()
     assert undocumented == []
+    views = dict(con.execute(
+        "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal").fetchall())
+    assert set(views) == {"passage_reuse", "story_overview", "outlet_originality", "articles_per_day"}
+    assert all(views.values())
     assert [v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()] == [
         v for v, _, _ in migrations()]
     assert migrate(con) == []  # idempotent

@@ -6,7 +6,8 @@ from tests.conftest import SEEDS
 from tests.helpers import articles_from
 from warehouse.db import connect, utcnow
 from warehouse.load import load_batch
-from warehouse.maintenance import checkpoint, has_search_index, prune_raw_pages, refresh_stories
+from warehouse.maintenance import checkpoint, prune_raw_pages, refresh_stories
+from warehouse.search import has_search_index, rebuild_search_index
 
 
 def test_refresh_prune_checkpoint(db_path):
@@ -24,6 +25,8 @@ def test_refresh_prune_checkpoint(db_path):
     assert prune_raw_pages(con, retention_days=365) == 1
     assert con.execute("SELECT list(sha256) FROM raw_pages").fetchone()[0] == ["new"]
     assert not has_search_index(con)
+    assert rebuild_search_index(con) == 5 and has_search_index(con)
+    assert con.execute("SELECT count(*) FROM search('Vostochny cosmodrome')").fetchone()[0] >= 1
     checkpoint(con)
     con.close()
     con = connect(db_path, read_only=True)
