@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="for untrusted queries: no file or network access (read_text, COPY, ATTACH, httpfs...) "
                           "and settings locked; also NEWSFLOW_SQL_SAFE=1")
 
+    enrich = sub.add_parser("enrich", help="extract quotes (with speakers) from articles not yet enriched",
+                            description="The enrichment stage, outside ingest: quotes, linked across outlets.")
+    _db_arg(enrich)
+
     search = sub.add_parser("search", help="full-text search (French and English stemming), ranked, with stories",
                             description="Search titles and bodies; the index is rebuilt after ingest runs and nightly.")
     search.add_argument("query", help='e.g. "cosmodrome Poutine"')
@@ -80,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sql(args)
         if args.command == "reextract":
             return cmd_reextract(args)
+        if args.command == "enrich":
+            return cmd_enrich(args)
         if args.command == "search":
             return cmd_search(args)
         if args.command == "export":
@@ -150,6 +156,19 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         con.close()
     print(f"{report.checked} stored pages re-extracted: {report.updated} articles updated, "
           f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
+    return 0
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from warehouse.enrich import enrich_pending
+    from warehouse.runs import new_run_id
+
+    con = connect(args.db)
+    try:
+        report = enrich_pending(con, new_run_id())
+    finally:
+        con.close()
+    print(f"{report.articles} articles enriched: {report.quotes} quotes, {report.linked} linked to an earlier report")
     return 0
 
 

@@ -31,7 +31,7 @@ start() {
   "$BIN/prefect" --no-prompt deploy --all > "$STATE/deploy.log" 2>&1 || { cat "$STATE/deploy.log" >&2; stop; exit 1; }
   setsid "$BIN/prefect" worker start --pool newsflow-process --name newsflow-local > "$STATE/worker.log" 2>&1 < /dev/null &
   echo $! > "$STATE/worker.pid"
-  echo "Prefect UI: http://127.0.0.1:$PORT  (deployments: ingest-folder, poll-sources, maintenance, story-alert)"
+  echo "Prefect UI: http://127.0.0.1:$PORT  (deployments: ingest-folder, poll-sources, maintenance, story-alert, enrich)"
   echo "Run one: PREFECT_API_URL=$PREFECT_API_URL $BIN/prefect deployment run 'ingest-files/ingest-folder'"
 }
 

@@ -13,6 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.helpers import articles_from  # noqa: E402
 from warehouse.db import connect  # noqa: E402
+from warehouse.enrich import enrich_pending  # noqa: E402
 from warehouse.load import load_batch  # noqa: E402
 from warehouse.search import load_fts, rebuild_search_index  # noqa: E402
 
@@ -24,6 +25,7 @@ def seeds_warehouse(path: Path):
     con = connect(path)
     articles, failures = articles_from([ROOT / "seeds"])
     load_batch(con, "seeds", 0, articles, failures)
+    enrich_pending(con, "enrich")
     rebuild_search_index(con)
     load_fts(con)
     return con

@@ -7,7 +7,7 @@ from tests.helpers import articles_from
 from warehouse.db import connect, migrate, migrations
 from warehouse.load import load_batch
 
-TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates", "pages", "raw_pages",
+TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates", "pages", "raw_pages", "quotes",
           "copied_paragraphs", "stories", "story_articles", "failures", "schema_migrations"}
 
 
@@ -28,7 +28,7 @@ def test_migrations_create_documented_tables(db_path):
     assert undocumented == []
     views = dict(con.execute(
         "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal").fetchall())
-    assert set(views) == {"passage_reuse", "story_overview", "outlet_originality", "articles_per_day"}
+    assert set(views) == {"passage_reuse", "story_overview", "outlet_originality", "articles_per_day", "quotes_per_speaker"}
     assert all(views.values())
     assert [v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()] == [
         v for v, _, _ in migrations()]

@@ -1,0 +1,27 @@
+"""Prefect flow: the enrichment stage (quotes) for articles not yet enriched, outside ingest."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from flows.locking import ensure_write_limit, warehouse_writer
+from warehouse.db import DEFAULT_DB
+from warehouse.enrich import EnrichReport, enrich_pending
+from warehouse.runs import new_run_id
+
+
+@task(name="extract-quotes", cache_policy=NONE)
+def extract(db: str, run_id: str, batch_size: int) -> EnrichReport:
+    with warehouse_writer(db) as con:
+        return enrich_pending(con, run_id, batch_size)
+
+
+@flow(name="enrich")
+def enrich(db: str = str(DEFAULT_DB), batch_size: int = 500) -> EnrichReport:
+    """Extract quotes (with speakers) from the articles not yet enriched and link repeated quotes."""
+    ensure_write_limit()
+    report = extract(db, new_run_id(), batch_size)
+    get_run_logger().info("enriched %d articles: %d quotes, %d linked to an earlier report",
+                          report.articles, report.quotes, report.linked)
+    return report

@@ -1,0 +1,22 @@
+"""The enrichment stage on the seeds' warehouse: quotes linked across outlets, run once per article."""
+
+from tests.conftest import SEEDS
+from tests.helpers import articles_from
+from warehouse.db import connect
+from warehouse.enrich import enrich_pending
+from warehouse.load import load_batch
+
+
+def test_quotes_are_extracted_once_and_linked_across_outlets(db_path):
+    con = connect(db_path)
+    articles, failures = articles_from([SEEDS])
+    load_batch(con, "r1", 0, articles, failures)
+    report = enrich_pending(con, "e1", batch_size=2)          # several batches
+    assert report.articles == 5 and report.quotes >= 20 and report.linked >= 5
+    (quote_id, reports, speakers), = con.execute("""
+        SELECT quote_id, count(*), list(DISTINCT speaker ORDER BY speaker) FROM quotes
+        WHERE text LIKE 'Je suis très content de vous voir%' GROUP BY quote_id""").fetchall()
+    assert reports == 3 and speakers == ["Poutine", "Vladimir Poutine"]
+    assert enrich_pending(con, "e2").articles == 0              # nothing left to do
+    assert con.execute("SELECT count(*) FROM quotes").fetchone()[0] == report.quotes
+    con.close()
