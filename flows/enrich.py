@@ -1,4 +1,5 @@
-"""Prefect flow: the enrichment stage (quotes) for articles not yet enriched, outside ingest."""
+"""Prefect flow: the enrichment stage (quotes, speakers, named entities) for articles not yet
+enriched, outside ingest; the entity model runs in worker processes."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def enrich(db: str = str(DEFAULT_DB), batch_size: int = 500) -> EnrichReport:
     """Extract quotes (with speakers) from the articles not yet enriched and link repeated quotes."""
     ensure_write_limit()
     report = extract(db, new_run_id(), batch_size)
-    get_run_logger().info("enriched %d articles: %d quotes, %d linked to an earlier report",
-                          report.articles, report.quotes, report.linked)
+    get_run_logger().info("enriched %d articles: %d quotes (%d linked to an earlier report), %d mentions, "
+                          "%d new entities, %d failed", report.articles, report.quotes, report.linked,
+                          report.mentions, report.new_entities, report.failed)
     return report

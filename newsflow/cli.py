@@ -168,7 +168,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         report = enrich_pending(con, new_run_id())
     finally:
         con.close()
-    print(f"{report.articles} articles enriched: {report.quotes} quotes, {report.linked} linked to an earlier report")
+    print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
+          f"report), {report.mentions} mentions of {report.new_entities} new entities, {report.failed} failed")
     return 0
 
 

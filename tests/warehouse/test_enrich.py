@@ -19,4 +19,13 @@ def test_quotes_are_extracted_once_and_linked_across_outlets(db_path):
     assert reports == 3 and speakers == ["Poutine", "Vladimir Poutine"]
     assert enrich_pending(con, "e2").articles == 0              # nothing left to do
     assert con.execute("SELECT count(*) FROM quotes").fetchone()[0] == report.quotes
+    people = dict(con.execute("""
+        SELECT e.name, list(DISTINCT m.surface ORDER BY m.surface) FROM entities e JOIN mentions m USING (entity_id)
+        WHERE e.kind = 'person' GROUP BY ALL""").fetchall())
+    assert {"Kim", "Kim Jong Un", "Kim Jong-Un", "M. Kim"} <= set(people["Kim Jong Un"])
+    assert {"Poutine", "M. Poutine", "Vladimir Poutine"} <= set(people["Vladimir Poutine"])
+    assert "Poutine" not in people and "Kim" not in people                 # no split entities
+    places = con.execute("""SELECT count(DISTINCT m.article_id), list(DISTINCT m.surface) FROM entities e
+                            JOIN mentions m USING (entity_id) WHERE e.key = 'vostochni'""").fetchone()
+    assert places[0] == 5 and {"Vostochny", "cosmodrome de Vostotchny"} <= set(places[1])
     con.close()

@@ -7,8 +7,9 @@ from tests.helpers import articles_from
 from warehouse.db import connect, migrate, migrations
 from warehouse.load import load_batch
 
-TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates", "pages", "raw_pages", "quotes",
-          "copied_paragraphs", "stories", "story_articles", "failures", "schema_migrations"}
+TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates", "copied_paragraphs",
+          "stories", "story_articles", "failures", "schema_migrations", "pages", "raw_pages", "quotes", "entities",
+          "mentions"}
 
 
 def count(con, table: str) -> int:
