@@ -491,6 +491,20 @@ def _add_counts(con, table: str, keys: list[str], counter: str, rows: list[tuple
         con.unregister("_counts")
 
 
+def story_aggregates(where: str = "true") -> str:
+    """SQL: per story (story_id), its article count n, headline, outlets, first_seen and last_seen,
+    computed from its articles (stories matching `where`, an expression on sa.story_id)."""
+    return f"""
+        SELECT sa.story_id, count(*) AS n,
+               first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
+                   FILTER (WHERE a.title IS NOT NULL) AS headline,
+               count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
+               coalesce(min(a.published_at), min(a.ingested_at)) AS first_seen,
+               coalesce(max(a.published_at), max(a.ingested_at)) AS last_seen
+        FROM story_articles sa JOIN articles a USING (article_id)
+        WHERE {where} GROUP BY sa.story_id"""
+
+
 def _write_stories(con, run_id: str, stories: dict[str, Story]) -> list[StoryChange]:
     if not stories:
         return []
@@ -500,20 +514,12 @@ def _write_stories(con, run_id: str, stories: dict[str, Story]) -> list[StoryCha
     created = [(s.story_id, s.title, 0, 0, run_id, run_id) for s in stories.values() if s.new]
     insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
                                  "created_run_id", "updated_run_id"], created)
-    con.execute("""
+    con.execute(f"""
         UPDATE stories SET article_count = agg.n, outlet_count = agg.outlets,
                first_seen = agg.first_seen, last_seen = agg.last_seen, updated_run_id = $run,
                title = coalesce(agg.headline, stories.title)
-        FROM (
-            SELECT sa.story_id, count(*) AS n,
-                   first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
-                       FILTER (WHERE a.title IS NOT NULL) AS headline,
-                   count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
-                   coalesce(min(a.published_at), min(a.ingested_at)) AS first_seen,
-                   coalesce(max(a.published_at), max(a.ingested_at)) AS last_seen
-            FROM story_articles sa JOIN articles a USING (article_id)
-            WHERE list_contains($ids, sa.story_id) GROUP BY sa.story_id
-        ) agg WHERE stories.story_id = agg.story_id""", {"ids": ids, "run": run_id})
+        FROM ({story_aggregates("list_contains($ids, sa.story_id)")}) agg
+        WHERE stories.story_id = agg.story_id""", {"ids": ids, "run": run_id})
     con.execute("DELETE FROM internals.story_terms WHERE list_contains(?, story_id)", [ids])
     term_rows = [(sid, t, w) for sid in ids for t, w in sorted(stories[sid].centroid.items())]
     insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)

@@ -8,16 +8,9 @@ from datetime import timedelta
 import duckdb
 
 from warehouse.db import transaction, utcnow
+from warehouse.load import story_aggregates
 
-STORY_AGGREGATES = """
-    SELECT sa.story_id, count(*) AS n,
-           first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
-               FILTER (WHERE a.title IS NOT NULL) AS headline,
-           count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
-           coalesce(min(a.published_at), min(a.ingested_at)) AS first_seen,
-           coalesce(max(a.published_at), max(a.ingested_at)) AS last_seen
-    FROM story_articles sa JOIN articles a USING (article_id)
-    GROUP BY sa.story_id"""
+STORY_AGGREGATES = story_aggregates()
 
 
 def refresh_stories(con: duckdb.DuckDBPyConnection) -> int:
