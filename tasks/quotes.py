@@ -25,17 +25,24 @@ _NAME = (r"(?:(?:M\.|Mme|MM\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|President|Président)\s+)
          r"[A-ZÀ-Ý][\w’'-]+(?:\s+(?:de\s+|du\s+|von\s+|van\s+|bin\s+|al-)?[A-ZÀ-Ý][\w’'-]+){0,3}")
 _PRONOUN = r"(?:il|elle|lui|he|she)"
 _QUOTE = re.compile(r"«\s*(?P<fr>[^«»]+?)\s*»|“(?P<en>[^“”]+?)”|\"(?P<plain>[^\"]+?)\"")
+_LOWER = r"[a-zàâçéèêëîïôûùüÿœ]+"
 _AFTER = [
     re.compile(rf"^\s*[,.]?\s*(?:a|avait|ont)\s+{_VERBS}\s+(?P<name>{_NAME})"),
-    re.compile(rf"^\s*[,.]?\s*(?:a|avait)-t-(?P<pronoun>il|elle)\s+{_VERBS}"),
-    re.compile(rf"^\s*[,.]?\s*{_VERBS}-(?P<pronoun>il|elle)\b"),
-    re.compile(rf"^\s*[,.]?\s*selon\s+(?:(?P<pronoun>lui|elle)\b|(?P<name>{_NAME}))"),
+    re.compile(rf"^\s*[,.]?\s*(?:a|avait)-t-(?P<pronoun>il|elle)\s+{_LOWER}"),
+    re.compile(rf"^\s*[,.]?\s*{_LOWER}(?:-t)?-(?P<pronoun>il|elle)\b"),
+    re.compile(rf"^\s*[,.]?\s*selon\s+(?:(?P<pronoun>lui|elle)\b|(?:l['’])?(?P<name>{_NAME}))"),
+    # any verb then a capitalised name: "», conclut Fabrice Delloye", "», avait confessé Ingrid Betancourt"
+    re.compile(rf"^\s*,\s*(?:(?:a|avait|ont|aurait)\s+)?(?:(?:encore|aussi|ainsi|alors|enfin)\s+)?{_LOWER}\s+"
+               rf"(?:(?:les|le|la)\s+|l['’])?(?P<name>{_NAME})"),
     re.compile(rf"^\s*[,.]?\s*(?P<name>{_NAME})\s+{_VERBS}\b"),
     re.compile(rf"^\s*[,.]?\s*(?:(?P<pronoun>he|she)\s+{_VERBS}|{_VERBS}\s+(?P<name2>{_NAME}))"),
 ]
+# An attribution inside the quote: «Les plaisirs …, raconte son amie Anne-Colombe de la Taille. Il …»
+_INCISE = re.compile(rf",\s*(?:a\s+)?{_LOWER}(?:-t-(?P<pronoun>il|elle))?\s+(?:(?:son|sa|ses|leur)\s+{_LOWER}\s+)?"
+                     rf"(?:(?:les|le|la)\s+|l['’])?(?P<name>{_NAME})?\s*[.,]")
 _BEFORE = [
-    re.compile(rf"(?P<name>{_NAME})\s+(?:a|avait)\s+{_VERBS}(?:\s+que)?[^«“\".]{{0,80}}[:,]?\s*$"),
-    re.compile(rf"(?:[Ss]elon|[Pp]our)\s+(?:(?P<pronoun>lui|elle)|(?P<name>{_NAME}))\s*,\s*$"),
+    re.compile(rf"(?P<name>{_NAME})\s+(?:a|avait)\s+(?:\w+\s+)?{_LOWER}(?:\s+que)?[^«“\".]{{0,80}}[:,]?\s*$"),
+    re.compile(rf"(?:[Ss]elon|[Pp]our)\s+(?:(?P<pronoun>lui|elle)|(?:l['’])?(?P<name>{_NAME}))\s*[:,]\s*$"),
     re.compile(rf"(?P<name>{_NAME})\s+{_VERBS}\s*[:,]\s*$"),
     re.compile(rf"\b(?P<pronoun>[Ii]l|[Ee]lle|[Hh]e|[Ss]he)\s+(?:a\s+)?{_VERBS}(?:\s+que)?[^«“\".]{{0,60}}[:,]?\s*$"),
 ]
@@ -92,6 +99,10 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
                     speaker, named = _speaker(pattern.search(before), context)
                     if speaker:
                         break
+            if not speaker:
+                incise = _INCISE.search(text[:200])
+                if incise and (incise.group("name") or incise.group("pronoun")):
+                    speaker, _ = _speaker(incise, context)
             if not speaker:
                 # "Kim a affirmé que ... «...»": the nearest named speaker earlier in the paragraph,
                 # after the previous quote.
