@@ -1,4 +1,4 @@
-"""Speaker attribution of quotes on 20 hand-annotated RPM2 articles (bench/annotations/).
+"""Quote speakers on 20 and people on 10 hand-annotated RPM2 articles (bench/annotations/).
 
     .venv/bin/python bench/enrichment_quality.py
 
@@ -24,6 +24,7 @@ from tasks.text import strip_accents  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "eval" / "clustering" / "rpm2" / "documents"
 ANNOTATIONS = ROOT / "bench" / "annotations" / "rpm2_quote_speakers.json"
+PERSONS = ROOT / "bench" / "annotations" / "rpm2_persons.json"
 _SMALL = {"de", "la", "le", "du", "des", "banque", "societe"}
 
 
@@ -51,6 +52,29 @@ def evaluate(corpus: Path = CORPUS) -> dict[str, float | int]:
             "precision": right / max(1, given), "recall": right / max(1, named)}
 
 
+def evaluate_persons(corpus: Path = CORPUS) -> dict[str, float | int]:
+    """Distinct people per article: predicted person entities (after merging) against the annotation.
+    A prediction is right when its key is the key of one of a person's names, or shares its surname."""
+    from tasks.entities import entity_key, extract_mentions
+
+    gold = json.loads(PERSONS.read_text(encoding="utf-8"))["articles"]
+    predicted = right_pred = gold_total = found = 0
+    for doc_id, people in sorted(gold.items()):
+        article = article_from_file(InputFile("files:rpm2", str((corpus / f"{doc_id}.txt").resolve())))
+        keys = {m.key for m in extract_mentions(article.paragraphs) if m.kind == "person"}
+        names = [{entity_key(n) for n in alternatives} - {""} for alternatives in people]
+
+        def matches(key: str, person: set[str]) -> bool:
+            return key in person or any(key.split()[-1] == k.split()[-1] for k in person)
+
+        predicted += len(keys)
+        right_pred += sum(any(matches(k, p) for p in names) for k in keys)
+        gold_total += len(names)
+        found += sum(any(matches(k, p) for k in keys) for p in names)
+    return {"people": gold_total, "predicted": predicted, "precision": right_pred / max(1, predicted),
+            "recall": found / max(1, gold_total), "right": right_pred, "found": found}
+
+
 def main() -> int:
     if not CORPUS.is_dir():
         print(f"skipped: {CORPUS} is absent (put ../shared/eval beside the checkout)")
@@ -59,6 +83,9 @@ def main() -> int:
     print(f"quotes: {r['quotes']} ({r['named']} with a named speaker; {r['unmatched']} not in the annotation)")
     print(f"speaker attribution: precision {r['precision']:.3f} ({r['right']}/{r['given']}), "
           f"recall {r['recall']:.3f} ({r['right']}/{r['named']})")
+    p = evaluate_persons()
+    print(f"people per article (10 articles, {p['people']} people): precision {p['precision']:.3f} "
+          f"({p['right']}/{p['predicted']}), recall {p['recall']:.3f} ({p['found']}/{p['people']})")
     return 0
 
 
