@@ -16,7 +16,7 @@ import anyio
 from tasks.clean import clean_document
 from tasks.extract import extract_html
 from tasks.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
-from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
+from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry, utcnow
 from tasks.models import Article, Failure, PageRecord, RawPage
 from tasks.urls import canonical_url, is_web_url, same_site
 
@@ -82,7 +82,6 @@ class WebPage:
 
 
 def _record(page: FetchedPage | FetchError, kind: str, source_id: str) -> PageRecord:
-    from tasks.fetch import utcnow
     if isinstance(page, FetchError):
         return PageRecord(page.url, kind, source_id, utcnow(), status=page.status, outcome=f"failed: {page.reason}")
     return PageRecord(page.url, kind, source_id, page.fetched_at, final_url=page.final_url, status=page.status,

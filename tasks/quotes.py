@@ -58,17 +58,15 @@ class Quote:
     speaker: str | None
 
 
-def _speaker(match: re.Match[str] | None, last: str | None) -> tuple[str | None, bool]:
-    """(speaker, named) from an attribution match."""
+def _speaker(match: re.Match[str] | None, context: str | None) -> str | None:
+    """The speaker an attribution match names, or `context` for a pronoun."""
     if match is None:
-        return None, False
+        return None
     groups = match.groupdict()
     name = groups.get("name") or groups.get("name2")
     if name and name.split()[0] not in _NOT_NAMES:
-        return _clean_name(name), True
-    if groups.get("pronoun"):
-        return last, False
-    return None, False
+        return _clean_name(name)
+    return context if groups.get("pronoun") else None
 
 
 def _clean_name(name: str) -> str:
@@ -89,20 +87,20 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
             earlier = [n for n in _SPEAKER_VERB.finditer(paragraph, 0, m.start())
                        if n.group("name").split()[0] not in _NOT_NAMES]
             context = _clean_name(earlier[-1].group("name")) if earlier else last   # what a pronoun refers to
-            speaker, named = None, False
+            speaker = None
             for pattern in _AFTER:
-                speaker, named = _speaker(pattern.match(after), context)
+                speaker = _speaker(pattern.match(after), context)
                 if speaker:
                     break
             if not speaker:
                 for pattern in _BEFORE:
-                    speaker, named = _speaker(pattern.search(before), context)
+                    speaker = _speaker(pattern.search(before), context)
                     if speaker:
                         break
             if not speaker:
                 incise = _INCISE.search(text[:200])
                 if incise and (incise.group("name") or incise.group("pronoun")):
-                    speaker, _ = _speaker(incise, context)
+                    speaker = _speaker(incise, context)
             if not speaker:
                 # "Kim a affirmé que ... «...»": the nearest named speaker earlier in the paragraph,
                 # after the previous quote.
