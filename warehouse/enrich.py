@@ -12,6 +12,7 @@ from tasks.entities import Mention, entity_id, extract_mentions
 from tasks.quotes import extract_quotes, same_quote
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import insert_rows, transaction, utcnow
+from warehouse.load import stored_paragraphs
 
 
 @dataclass
@@ -37,7 +38,7 @@ def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int 
             [batch_size]).fetchall()]
         if not ids:
             return report
-        paragraphs = _paragraphs(con, ids)
+        paragraphs = stored_paragraphs(con, ids)
         found = run_isolated(article_mentions, [paragraphs.get(i, []) for i in ids], sandbox or SandboxConfig(timeout=300))
         with transaction(con):
             _enrich(con, run_id, ids, paragraphs, report)
@@ -47,15 +48,6 @@ def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int 
 def article_mentions(paragraphs: list[str]) -> list[Mention]:
     """Worker-side: the entity model on one article."""
     return extract_mentions(paragraphs)
-
-
-def _paragraphs(con, ids: list[str]) -> dict[str, list[str]]:
-    paragraphs: dict[str, list[str]] = {}
-    for article_id, text in con.execute(
-            "SELECT article_id, text FROM paragraphs WHERE list_contains(?, article_id) ORDER BY article_id, position",
-            [ids]).fetchall():
-        paragraphs.setdefault(article_id, []).append(text)
-    return paragraphs
 
 
 def _full_names(con, found: list) -> dict[str, str]:

@@ -132,6 +132,16 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     return report
 
 
+def stored_paragraphs(con, ids: list[str]) -> dict[str, list[str]]:
+    """The stored paragraphs of these articles, in order, by article id."""
+    paragraphs: dict[str, list[str]] = {}
+    for article_id, text in con.execute(
+            "SELECT article_id, text FROM paragraphs WHERE list_contains(?, article_id) ORDER BY article_id, position",
+            [ids]).fetchall():
+        paragraphs.setdefault(article_id, []).append(text)
+    return paragraphs
+
+
 def _drop_known(con, articles: list[Article], failures: list[Failure],
                 report: BatchReport) -> list[Article]:
     """Skip articles already loaded: unchanged ones (same raw bytes, or same text once the site's
@@ -176,11 +186,7 @@ def _same_text(con, articles: list[Article]) -> set[str]:
     if not articles:
         return set()
     ids = [a.article_id for a in articles]
-    stored: dict[str, list[str]] = {}
-    for article_id, text in con.execute(
-        "SELECT article_id, text FROM paragraphs WHERE list_contains(?, article_id) ORDER BY article_id, position", [ids]
-    ).fetchall():
-        stored.setdefault(article_id, []).append(text)
+    stored = stored_paragraphs(con, ids)
     was_boilerplate: dict[str, set[int]] = {}
     for article_id, text in con.execute(
         "SELECT article_id, text FROM removed_lines WHERE rule = 'site_repeated' AND list_contains(?, article_id)", [ids]
@@ -311,13 +317,7 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> lis
     published: dict[str, datetime | None] = {a.article_id: a.published_at for a in new}
     rank: dict[str, tuple] = {a.article_id: (1, i) for i, a in enumerate(new)}
     if old_ids:
-        paragraphs: dict[str, list[str]] = {}
-        for article_id, text in con.execute(
-            "SELECT article_id, text FROM paragraphs WHERE list_contains(?, article_id) "
-            "ORDER BY article_id, position", [old_ids]
-        ).fetchall():
-            paragraphs.setdefault(article_id, []).append(text)
-        existing = {i: fingerprint_paragraphs(i, p) for i, p in paragraphs.items()}
+        existing = {i: fingerprint_paragraphs(i, p) for i, p in stored_paragraphs(con, old_ids).items()}
         for article_id, when, ingested in con.execute(
             "SELECT article_id, published_at, ingested_at FROM articles WHERE list_contains(?, article_id)",
             [old_ids],

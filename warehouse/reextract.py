@@ -20,7 +20,7 @@ from tasks.fingerprint import fingerprint_article
 from tasks.models import Article
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import insert_rows, transaction
-from warehouse.load import _find_links, _paragraph_texts
+from warehouse.load import _find_links, _paragraph_texts, stored_paragraphs
 
 
 @dataclass
@@ -41,11 +41,12 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
         ORDER BY a.article_id""").fetchall()
     for i in range(0, len(rows), batch_size):
         batch = rows[i : i + batch_size]
-        pages = []
-        for _, source_id, url, final_url, charset, sha in batch:
-            content = con.execute("SELECT content FROM raw_pages WHERE sha256 = ?", [sha]).fetchone()[0]
-            pages.append(WebPage(source_id, url, final_url or url, zlib.decompress(content), charset, sha))
+        contents = dict(con.execute("SELECT sha256, content FROM raw_pages WHERE list_contains(?, sha256)",
+                                    [[row[-1] for row in batch]]).fetchall())
+        pages = [WebPage(source_id, url, final_url or url, zlib.decompress(contents[sha]), charset, sha)
+                 for _, source_id, url, final_url, charset, sha in batch]
         results = run_isolated(article_from_page, pages, sandbox)
+        stored = stored_paragraphs(con, [row[0] for row in batch])
         changed: list[Article] = []
         for (article_id, *_), result in zip(batch, results, strict=True):
             report.checked += 1
@@ -53,9 +54,7 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                 report.failed += 1
                 continue
             result.article_id = article_id
-            stored = [t for (t,) in con.execute(
-                "SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position", [article_id]).fetchall()]
-            if stored != result.paragraphs:
+            if stored.get(article_id, []) != result.paragraphs:
                 changed.append(result)
         if changed:
             with transaction(con):
