@@ -37,7 +37,6 @@ from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import DEFAULT_DB
 from warehouse.load import BatchReport, SourceReport, StoryChange, load_batch
 from warehouse.runs import finish_run, new_run_id, start_run
-from warehouse.search import rebuild_search_index
 
 DEFAULT_BATCH_SIZE = 200
 
@@ -190,7 +189,7 @@ def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds:
 
 def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: WebSources | None = None,
                fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None,
-               input_root: str | None = None, rebuild_search: bool = True) -> RunSummary:
+               input_root: str | None = None) -> RunSummary:
     """The body of both flows (call inside a flow: it runs tasks and logs to the flow run)."""
     logger = get_run_logger()
     run_id = new_run_id()
@@ -258,8 +257,6 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             finish_run(con, run_id, "failed", summary.counts(), f"{type(exc).__name__}: {exc}")
         raise
     with warehouse_writer(db) as con:
-        if summary.articles_loaded and rebuild_search:
-            rebuild_search_index(con)   # search() sees this run's articles (also rebuilt nightly)
         finish_run(con, run_id, "completed", summary.counts())
     for failure in summary.failures:
         logger.warning("not loaded: %s (%s%s)", failure.source_uri, failure.reason,

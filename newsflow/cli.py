@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(enrich)
 
     search = sub.add_parser("search", help="full-text search (French and English stemming), ranked, with stories",
-                            description="Search titles and bodies; the index is rebuilt after ingest runs and nightly.")
+                            description="Search titles and bodies; the index is rebuilt by enrichment runs and nightly.")
     search.add_argument("query", help='e.g. "cosmodrome Poutine"')
     _db_arg(search)
     search.add_argument("--limit", type=int, default=20, help="results to show (default: 20)")
@@ -162,10 +162,13 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 def cmd_enrich(args: argparse.Namespace) -> int:
     from warehouse.enrich import enrich_pending
     from warehouse.runs import new_run_id
+    from warehouse.search import rebuild_search_index
 
     con = connect(args.db)
     try:
         report = enrich_pending(con, new_run_id())
+        if report.articles:
+            rebuild_search_index(con)
     finally:
         con.close()
     print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
@@ -179,7 +182,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     con = connect(args.db, read_only=True)
     try:
         if not has_search_index(con):
-            print("newsflow: no search index yet: it is built by ingest runs and by the maintenance flow",
+            print("newsflow: no search index yet: `newsflow enrich` (or the enrich and maintenance flows) builds it",
                   file=sys.stderr)
             return 1
         load_fts(con)
