@@ -139,21 +139,15 @@ def print_summary(summary) -> None:
         for f in summary.failures:
             table.add_row(f.source_uri, f.stage, f.reason + (f": {f.detail}" if f.detail else ""))
         console.print(table)
-    con = connect(summary.db, read_only=True)
-    try:
+    with connect(summary.db, read_only=True) as con:
         _print_stories(con, console, limit=10)
-    finally:
-        con.close()
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     from warehouse.reextract import reextract
 
-    con = connect(args.db)
-    try:
+    with connect(args.db) as con:
         report = reextract(con)
-    finally:
-        con.close()
     print(f"{report.checked} stored pages re-extracted: {report.updated} articles updated, "
           f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
     return 0
@@ -164,13 +158,10 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     from warehouse.runs import new_run_id
     from warehouse.search import rebuild_search_index
 
-    con = connect(args.db)
-    try:
+    with connect(args.db) as con:
         report = enrich_pending(con, new_run_id())
         if report.articles:
             rebuild_search_index(con)
-    finally:
-        con.close()
     print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
           f"report), {report.mentions} mentions of {report.new_entities} new entities, {report.failed} failed")
     return 0
@@ -179,8 +170,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from warehouse.search import has_search_index, load_fts
 
-    con = connect(args.db, read_only=True)
-    try:
+    with connect(args.db, read_only=True) as con:
         if not has_search_index(con):
             print("newsflow: no search index yet: `newsflow enrich` (or the enrich and maintenance flows) builds it",
                   file=sys.stderr)
@@ -188,19 +178,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         load_fts(con)
         con.sql("SELECT round(score, 3) AS score, title, outlet, published_at, story_title FROM search(?) LIMIT ?",
                 params=[args.query, args.limit]).show(max_width=10_000)
-    finally:
-        con.close()
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from warehouse.export import export
 
-    con = connect(args.db, read_only=True)
-    try:
+    with connect(args.db, read_only=True) as con:
         counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
-    finally:
-        con.close()
     print(", ".join(f"{table}: {n}" for table, n in counts.items()))
     return 0
 
@@ -234,11 +219,8 @@ def _console():
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    con = connect(args.db, read_only=True)
-    try:
+    with connect(args.db, read_only=True) as con:
         _print_stories(con, _console(), args.limit)
-    finally:
-        con.close()
     return 0
 
 
