@@ -16,8 +16,8 @@ import anyio
 from tasks.clean import clean_document
 from tasks.extract import extract_html
 from tasks.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
-from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry, utcnow
-from tasks.models import Article, Failure, PageRecord, RawPage
+from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
+from tasks.models import Article, Failure, PageRecord, RawPage, utcnow
 from tasks.urls import canonical_url, is_web_url, same_site
 
 MAX_CHILD_SITEMAPS = 50

@@ -97,17 +97,11 @@ def _detect(data: bytes) -> str:
 
 
 def max_depth(tree: lxml.etree._Element) -> int:
-    """Deepest element nesting of a parsed tree."""
-    deepest = 0
-    for element in tree.iter():
-        depth = 0
-        node = element
-        while node is not None and depth <= MAX_DEPTH:
-            node = node.getparent()
-            depth += 1
+    """Deepest element nesting of a parsed tree (one walk, start and end events)."""
+    depth = deepest = 0
+    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
         deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
     return deepest
 
 

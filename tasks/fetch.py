@@ -27,6 +27,7 @@ import httpcore
 import httpx
 from protego import Protego
 
+from tasks.models import utcnow
 from tasks.netguard import BlockedAddress, GuardedBackend, Resolver, allow_hosts_from_env, system_resolver
 from tasks.urls import WEB_SCHEMES, origin, resolve
 
@@ -121,10 +122,6 @@ class _Fail(Exception):
     def __init__(self, error: FetchError):
         super().__init__(error.detail)
         self.error = error
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:

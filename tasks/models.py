@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, without tzinfo: how every time is stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def article_id_for(source_uri: str) -> str:

@@ -6,11 +6,12 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+
+from tasks.models import utcnow  # noqa: F401  (re-exported: warehouse modules import it from here)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_DB = Path("warehouse") / "news.duckdb"
@@ -18,10 +19,6 @@ DEFAULT_DB = Path("warehouse") / "news.duckdb"
 
 class WarehouseError(RuntimeError):
     """The warehouse could not be opened or written; the message says why."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
