@@ -116,16 +116,28 @@ def read_and_clean(items: list[InputFile], sandbox: SandboxConfig | None = None)
     return _sandboxed(results, items, lambda i: i.source_id, lambda i: i.uri)
 
 
+_VALIDATORS = ("SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
+               "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed') AND {where}")
+
+
 @task(name="read-fetch-state", cache_policy=NONE)
 def read_fetch_state(db: str) -> tuple[Validators, list[RobotsEntry]]:
-    """Validators of every page fetched before (for conditional requests) and cached robots.txt."""
+    """Validators of the feeds and sitemaps fetched before, and the cached robots.txt entries."""
     with warehouse_writer(db) as con:
         validators = {url: (etag, modified) for url, etag, modified in con.execute(
-            "SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
-            "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed')").fetchall()}
+            _VALIDATORS.format(where="kind IN ('feed', 'sitemap')")).fetchall()}
         robots = [RobotsEntry(*row) for row in con.execute(
             "SELECT origin, fetched_at, status, body, rule, coalesce(detail, '') FROM internals.robots").fetchall()]
     return validators, robots
+
+
+@task(name="read-page-validators", cache_policy=NONE)
+def read_page_validators(db: str, urls: list[str]) -> Validators:
+    """ETag / Last-Modified of these article URLs, for conditional requests (one batch at a time:
+    the pages table grows with every URL ever fetched)."""
+    with warehouse_writer(db) as con:
+        return {url: (etag, modified) for url, etag, modified in con.execute(
+            _VALIDATORS.format(where="list_contains(?, url)"), [urls]).fetchall()}
 
 
 @task(name="discover-web", cache_policy=NONE)
@@ -208,11 +220,10 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             pending += discover_failures
         targets: list[Target] = []
         web_state = WebBatch()
-        validators: Validators = {}
         robots: list[RobotsEntry] = []
         if web:
-            validators, robots = read_fetch_state(db)
-            found, new_robots = discover_web(web, config, validators, robots)
+            listing_validators, robots = read_fetch_state(db)
+            found, new_robots = discover_web(web, config, listing_validators, robots)
             robots += new_robots
             targets = found.targets
             pending += found.failures
@@ -236,7 +247,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 bar.advance(bar_task, len(batch))
                 progress_artifact.advance(len(batch))
             for batch in web_batches:
-                fetched = fetch(batch, config, validators, robots)
+                fetched = fetch(batch, config, read_page_validators(db, [t.url for t in batch]), robots)
                 robots += fetched.robots
                 articles, failures, article_of = extract_and_clean(fetched.pages, sandbox)
                 for record in fetched.records:
