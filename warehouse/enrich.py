@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from tasks.entities import Mention, entity_id, extract_mentions
 from tasks.quotes import extract_quotes, same_quote
@@ -69,15 +70,19 @@ def _full_names(con, found: list) -> dict[str, str]:
 
 
 def _display_name(surface: str) -> str:
+    """A mention as an entity name: titles and leading common nouns dropped."""
     words = surface.split()
-    while len(words) > 1 and words[0][:1].islower():      # "cosmodrome de Vostotchny" → "Vostotchny"
-        words = words[1:]
+    while len(words) > 1 and (words[0][:1].islower() or words[0] in _TITLE_WORDS):
+        words = words[1:]            # "cosmodrome de Vostotchny" → "Vostotchny", "M. Poutine" → "Poutine"
     return " ".join(words)
 
 
+_TITLE_WORDS = {"M.", "MM.", "Mme", "Mr", "Mr.", "Mrs", "Ms", "Dr", "Dr.", "Me"}
+
+
 def _write_mentions(con, ids: list[str], found: list, report: EnrichReport) -> None:
-    names: dict[str, tuple[str, str, str]] = {}   # entity_id → (name, kind, key)
     rows = []
+    keys: dict[str, str] = {}
     full = _full_names(con, found)
     for article_id, mentions in zip(ids, found, strict=True):
         if isinstance(mentions, SandboxError):
@@ -85,19 +90,60 @@ def _write_mentions(con, ids: list[str], found: list, report: EnrichReport) -> N
             continue
         for m in mentions:
             key = m.key if " " in m.key else full.get(m.key, m.key)
-            eid = entity_id(key)
-            name = names.get(eid)
-            if name is None or (len(m.surface.split()) > len(name[0].split()) and " " in key):
-                names[eid] = (_display_name(m.surface), m.kind, key)
-            rows.append((article_id, eid, m.surface, m.position, m.start))
-    if names:
+            keys[entity_id(key)] = key
+            rows.append((article_id, entity_id(key), m.surface, m.position, m.start, m.kind))
+    if keys:
         known = {i for (i,) in con.execute("SELECT entity_id FROM entities WHERE list_contains(?, entity_id)",
-                                           [sorted(names)]).fetchall()}
-        new = [(eid, *names[eid]) for eid in sorted(names) if eid not in known]
+                                           [sorted(keys)]).fetchall()}
+        new = [(eid, "", "", keys[eid]) for eid in sorted(keys) if eid not in known]
         insert_rows(con, "entities", ["entity_id", "name", "kind", "key"], new)
         report.new_entities += len(new)
-    insert_rows(con, "mentions", ["article_id", "entity_id", "surface", "position", "start"], rows)
+    insert_rows(con, "mentions", ["article_id", "entity_id", "surface", "position", "start", "label"], rows)
     report.mentions += len(rows)
+    _merge_one_word_people(con)
+    _name_entities(con, sorted(keys))
+
+
+def _merge_one_word_people(con) -> None:
+    """A one-word person ("Poutine", from an article that never gives the full name) joins the
+    most mentioned person whose first or last word it is ("Vladimir Poutine"), whatever order
+    the articles came in."""
+    people = con.execute("""SELECT e.entity_id, e.key, count(*) FROM entities e JOIN mentions m USING (entity_id)
+                            GROUP BY ALL HAVING mode(m.label) = 'person'""").fetchall()
+    best: dict[str, tuple[int, str, str]] = {}
+    for eid, key, n in people:
+        if " " in key:
+            for word in {key.split()[0], key.split()[-1]}:
+                best[word] = max(best.get(word, (0, "", "")), (n, key, eid))
+    for eid, key, _ in people:
+        if " " not in key and key in best:
+            target = best[key][2]
+            con.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", [target, eid])
+            con.execute("DELETE FROM entities WHERE entity_id = ?", [eid])
+
+
+def _name_entities(con, ids: list[str]) -> None:
+    """Kind = the label most mentions got; name = the fullest spelling (most words, then most
+    frequent, then alphabetical): independent of the order articles were enriched in."""
+    surfaces: dict[str, Counter[str]] = {}
+    labels: dict[str, Counter[str]] = {}
+    for eid, surface, label, n in con.execute("""
+            SELECT entity_id, surface, label, count(*) FROM mentions WHERE list_contains(?, entity_id) GROUP BY ALL""",
+            [ids]).fetchall():
+        surfaces.setdefault(eid, Counter())[_display_name(surface)] += n
+        labels.setdefault(eid, Counter())[label] += n
+    updates = []
+    for eid, names in surfaces.items():
+        name = min(names, key=lambda s: (-len(s.split()), -names[s], s))
+        kind = min(labels[eid], key=lambda k: (-labels[eid][k], k))
+        updates.append((eid, name, kind))
+    if updates:
+        con.register("_names", pa.table(
+            {"entity_id": [u[0] for u in updates], "name": [u[1] for u in updates], "kind": [u[2] for u in updates]}))
+        try:
+            con.execute("UPDATE entities e SET name = n.name, kind = n.kind FROM _names n WHERE e.entity_id = n.entity_id")
+        finally:
+            con.unregister("_names")
 
 
 def _enrich(con, run_id: str, ids: list[str], paragraphs: dict[str, list[str]], report: EnrichReport) -> None:
