@@ -34,7 +34,7 @@ from tasks.fetch import FetchConfig, RobotsEntry
 from tasks.models import Article, Failure, WebBatch
 from tasks.read import InputFile, article_from_file, discover_files
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
-from warehouse.db import DEFAULT_DB
+from warehouse.db import DEFAULT_DB, keys
 from warehouse.load import BatchReport, SourceReport, StoryChange, load_batch
 from warehouse.runs import finish_run, new_run_id, start_run
 
@@ -137,7 +137,7 @@ def read_page_validators(db: str, urls: list[str]) -> Validators:
     the pages table grows with every URL ever fetched)."""
     with warehouse_writer(db) as con:
         return {url: (etag, modified) for url, etag, modified in con.execute(
-            _VALIDATORS.format(where="list_contains(?, url)"), [urls]).fetchall()}
+            _VALIDATORS.format(where=f"url IN {keys(con, urls)}")).fetchall()}
 
 
 @task(name="discover-web", cache_policy=NONE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -105,6 +105,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute("ROLLBACK")
         raise WarehouseError(f"could not commit (disk full or not writable?), nothing of this batch was "
                              f"written: {exc}") from exc
+
+
+def keys(con: duckdb.DuckDBPyConnection, values: Iterable, name: str = "_keys") -> str:
+    """Register `values` as the one-column relation `name` and return `(SELECT v FROM name)`, for
+    `WHERE col IN {keys(con, ids)}`. A Python list passed as a query parameter costs DuckDB's
+    binding about 0.25 ms per element (5 s for a batch's 20,000 terms); an Arrow relation, nothing."""
+    con.register(name, pa.table({"v": pa.array(list(values))}))
+    return f"(SELECT v FROM {name})"
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],

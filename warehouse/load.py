@@ -20,7 +20,7 @@ from tasks.fingerprint import Fingerprint, fingerprint_article, fingerprint_para
 from tasks.models import Article, Failure, PageRecord, WebBatch
 from tasks.stories import Assignment, Candidate, Story, assign_stories, terms, tfidf_vector
 from tasks.text import fold_for_match
-from warehouse.db import WarehouseError, insert_rows, transaction, utcnow
+from warehouse.db import WarehouseError, insert_rows, keys, transaction, utcnow
 
 CANDIDATES_PER_ARTICLE = 50
 STORY_LOOKUP_TERMS = 12
@@ -136,8 +136,8 @@ def stored_paragraphs(con, ids: list[str]) -> dict[str, list[str]]:
     """The stored paragraphs of these articles, in order, by article id."""
     paragraphs: dict[str, list[str]] = {}
     for article_id, text in con.execute(
-            "SELECT article_id, text FROM paragraphs WHERE list_contains(?, article_id) ORDER BY article_id, position",
-            [ids]).fetchall():
+            f"SELECT article_id, text FROM paragraphs WHERE article_id IN {keys(con, ids)} ORDER BY article_id, position"
+            ).fetchall():
         paragraphs.setdefault(article_id, []).append(text)
     return paragraphs
 
@@ -148,7 +148,7 @@ def _drop_known(con, articles: list[Article], failures: list[Failure],
     boilerplate is set aside) silently, changed ones as a failure; the first version is kept."""
     ids = [a.article_id for a in articles]
     known = dict(con.execute(
-        "SELECT article_id, raw_sha256 FROM articles WHERE list_contains(?, article_id)", [ids]
+        f"SELECT article_id, raw_sha256 FROM articles WHERE article_id IN {keys(con, ids)}"
     ).fetchall()) if ids else {}
     new, seen, differ = [], set(), []
     for article in articles:
@@ -189,7 +189,7 @@ def _same_text(con, articles: list[Article]) -> set[str]:
     stored = stored_paragraphs(con, ids)
     was_boilerplate: dict[str, set[int]] = {}
     for article_id, text in con.execute(
-        "SELECT article_id, text FROM removed_lines WHERE rule = 'site_repeated' AND list_contains(?, article_id)", [ids]
+        f"SELECT article_id, text FROM removed_lines WHERE rule = 'site_repeated' AND article_id IN {keys(con, ids)}"
     ).fetchall():
         was_boilerplate.setdefault(article_id, set()).add(line_key(text))
     prior = _site_line_counts(con, {a.outlet for a in articles if a.outlet})
@@ -256,7 +256,7 @@ def _write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
         con.execute("DROP TABLE _raw")
     robots = list({r.origin: r for r in web.robots}.values())
     if robots:
-        con.execute("DELETE FROM internals.robots WHERE list_contains(?, origin)", [[r.origin for r in robots]])
+        con.execute(f"DELETE FROM internals.robots WHERE origin IN {keys(con, [r.origin for r in robots])}")
         insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
                     [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
 
@@ -270,8 +270,7 @@ def _site_line_counts(con, sites: set[str]) -> dict[tuple[str, int], int]:
     if not sites:
         return {}
     rows = con.execute(
-        "SELECT site, line_key, articles FROM internals.site_lines WHERE list_contains(?, site)",
-        [sorted(sites)],
+        f"SELECT site, line_key, articles FROM internals.site_lines WHERE site IN {keys(con, sorted(sites))}"
     ).fetchall()
     return {(site, key): n for site, key, n in rows}
 
@@ -286,10 +285,8 @@ def _order_key(published: dict[str, datetime | None], rank: dict[str, tuple]):
 def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> list[CopyLink]:
     if not new:
         return []
-    exact_rows = con.execute(
-        "SELECT article_id, content_hash FROM articles WHERE list_contains(?, content_hash)",
-        [[fp.content_hash for fp in fingerprints]],
-    ).fetchall()
+    content_hashes = keys(con, [fp.content_hash for fp in fingerprints])
+    exact_rows = con.execute(f"SELECT article_id, content_hash FROM articles WHERE content_hash IN {content_hashes}").fetchall()
     by_hash: dict[int, list[str]] = {}
     for article_id, h in exact_rows:
         by_hash.setdefault(h, []).append(article_id)
@@ -319,8 +316,7 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> lis
     if old_ids:
         existing = {i: fingerprint_paragraphs(i, p) for i, p in stored_paragraphs(con, old_ids).items()}
         for article_id, when, ingested in con.execute(
-            "SELECT article_id, published_at, ingested_at FROM articles WHERE list_contains(?, article_id)",
-            [old_ids],
+            f"SELECT article_id, published_at, ingested_at FROM articles WHERE article_id IN {keys(con, old_ids)}"
         ).fetchall():
             published[article_id] = when
             rank[article_id] = (0, ingested)
@@ -334,7 +330,7 @@ def _assign(con, new: list[Article], links: list[CopyLink]):
     for c in counts:
         batch_df.update(c.keys())
     df = dict(con.execute(
-        "SELECT term, df FROM internals.term_df WHERE list_contains(?, term)", [sorted(batch_df)]
+        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(batch_df))}"
     ).fetchall()) if batch_df else {}
     for term, n in batch_df.items():
         df[term] = df.get(term, 0) + n
@@ -344,35 +340,34 @@ def _assign(con, new: list[Article], links: list[CopyLink]):
     for link in links:
         originals.setdefault(link.article_id, []).append(link.duplicate_of)
     order = sorted(new, key=lambda a: (a.published_at is None, a.published_at or datetime.max, a.source_uri))
+    rank = {a.article_id: i for i, a in enumerate(order)}
     candidates = [
         Candidate(a.article_id, tfidf_vector(c, df, n_docs), a.published_at,
                   a.title or _first_sentence(a.body), originals.get(a.article_id, []))
-        for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: order.index(ac[0]))
+        for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: rank[ac[0].article_id])
     ]
     lookup_terms = sorted({t for c in candidates
                            for t, _ in sorted(c.vector.items(), key=lambda kv: -kv[1])[:STORY_LOOKUP_TERMS]})
     old_originals = sorted({o for v in originals.values() for o in v})
     story_ids = [s for (s,) in con.execute(
-        "SELECT DISTINCT story_id FROM internals.story_terms WHERE list_contains(?, term) "
-        "UNION SELECT story_id FROM story_articles WHERE list_contains(?, article_id)",
-        [lookup_terms, old_originals],
+        f"SELECT DISTINCT story_id FROM internals.story_terms WHERE term IN {keys(con, lookup_terms, '_terms')} "
+        f"UNION SELECT story_id FROM story_articles WHERE article_id IN {keys(con, old_originals, '_originals')} "
+        "ORDER BY story_id"
     ).fetchall()]
     stories: dict[str, Story] = {}
     story_of: dict[str, str] = {}
     if story_ids:
-        for sid, title, size, first, last in con.execute("""
+        for sid, title, size, first, last in con.execute(f"""
             SELECT s.story_id, s.title, s.article_count, min(a.published_at), max(a.published_at)
             FROM stories s JOIN story_articles sa USING (story_id) JOIN articles a USING (article_id)
-            WHERE list_contains(?, s.story_id) GROUP BY ALL""", [story_ids]).fetchall():
+            WHERE s.story_id IN {keys(con, story_ids)} GROUP BY ALL""").fetchall():
             stories[sid] = Story(sid, {}, size, first, last, title)
         for sid, term, weight in con.execute(
-            "SELECT story_id, term, weight FROM internals.story_terms WHERE list_contains(?, story_id)",
-            [story_ids],
+            f"SELECT story_id, term, weight FROM internals.story_terms WHERE story_id IN {keys(con, story_ids)}"
         ).fetchall():
             stories[sid].centroid[term] = weight
         story_of.update(con.execute(
-            "SELECT article_id, story_id FROM story_articles WHERE list_contains(?, article_id)",
-            [old_originals],
+            f"SELECT article_id, story_id FROM story_articles WHERE article_id IN {keys(con, old_originals)}"
         ).fetchall())
     assignments = assign_stories(candidates, stories, story_of)
     return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
@@ -452,7 +447,7 @@ def _paragraph_texts(con, new: list[Article], wanted: set[tuple[str, int]]) -> d
     missing = sorted({article_id for article_id, pos in wanted if (article_id, pos) not in texts})
     if missing:
         texts.update({(i, pos): t for i, pos, t in con.execute(
-            "SELECT article_id, position, text FROM paragraphs WHERE list_contains(?, article_id)", [missing]).fetchall()})
+            f"SELECT article_id, position, text FROM paragraphs WHERE article_id IN {keys(con, missing)}").fetchall()})
     return texts
 
 
@@ -510,7 +505,7 @@ def _write_stories(con, run_id: str, stories: dict[str, Story]) -> list[StoryCha
         return []
     ids = sorted(stories)
     before = {sid: (n, o) for sid, n, o in con.execute(
-        "SELECT story_id, article_count, outlet_count FROM stories WHERE list_contains(?, story_id)", [ids]).fetchall()}
+        f"SELECT story_id, article_count, outlet_count FROM stories WHERE story_id IN {keys(con, ids, '_stories')}").fetchall()}
     created = [(s.story_id, s.title, 0, 0, run_id, run_id) for s in stories.values() if s.new]
     insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
                                  "created_run_id", "updated_run_id"], created)
@@ -518,15 +513,15 @@ def _write_stories(con, run_id: str, stories: dict[str, Story]) -> list[StoryCha
         UPDATE stories SET article_count = agg.n, outlet_count = agg.outlets,
                first_seen = agg.first_seen, last_seen = agg.last_seen, updated_run_id = $run,
                title = coalesce(agg.headline, stories.title)
-        FROM ({story_aggregates("list_contains($ids, sa.story_id)")}) agg
-        WHERE stories.story_id = agg.story_id""", {"ids": ids, "run": run_id})
-    con.execute("DELETE FROM internals.story_terms WHERE list_contains(?, story_id)", [ids])
+        FROM ({story_aggregates("sa.story_id IN (SELECT v FROM _stories)")}) agg
+        WHERE stories.story_id = agg.story_id""", {"run": run_id})
+    con.execute("DELETE FROM internals.story_terms WHERE story_id IN (SELECT v FROM _stories)")
     term_rows = [(sid, t, w) for sid in ids for t, w in sorted(stories[sid].centroid.items())]
     insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
     changes = []
     for sid, title, articles, outlets in con.execute(
-            "SELECT story_id, title, article_count, outlet_count FROM stories WHERE list_contains(?, story_id) "
-            "ORDER BY story_id", [ids]).fetchall():
+            "SELECT story_id, title, article_count, outlet_count FROM stories WHERE story_id IN (SELECT v FROM _stories) "
+            "ORDER BY story_id").fetchall():
         articles_before, outlets_before = before.get(sid, (0, 0))
         changes.append(StoryChange(sid, title, articles_before, articles, outlets_before, outlets))
     return changes

@@ -19,7 +19,7 @@ from tasks.dedup import paragraph_edits
 from tasks.fingerprint import fingerprint_article
 from tasks.models import Article
 from tasks.sandbox import SandboxConfig, run_isolated
-from warehouse.db import insert_rows, transaction
+from warehouse.db import insert_rows, keys, transaction
 from warehouse.load import _find_links, _paragraph_texts, stored_paragraphs
 
 
@@ -41,8 +41,8 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
         ORDER BY a.article_id""").fetchall()
     for i in range(0, len(rows), batch_size):
         batch = rows[i : i + batch_size]
-        contents = dict(con.execute("SELECT sha256, content FROM raw_pages WHERE list_contains(?, sha256)",
-                                    [[row[-1] for row in batch]]).fetchall())
+        contents = dict(con.execute(
+            f"SELECT sha256, content FROM raw_pages WHERE sha256 IN {keys(con, [row[-1] for row in batch])}").fetchall())
         pages = [WebPage(source_id, url, final_url or url, zlib.decompress(contents[sha]), charset, sha)
                  for _, source_id, url, final_url, charset, sha in batch]
         results = run_isolated(article_from_page, pages, sandbox)
@@ -64,13 +64,12 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
 
 
 def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
-    ids = [a.article_id for a in articles]
+    ids = keys(con, [a.article_id for a in articles], "_replaced")
     for table in ("paragraphs", "removed_lines", "internals.fingerprints"):
-        con.execute(f"DELETE FROM {table} WHERE list_contains(?, article_id)", [ids])
-    con.execute("DELETE FROM copied_paragraphs WHERE list_contains($ids, article_id) OR list_contains($ids, duplicate_of)",
-                {"ids": ids})
-    run_ids = dict(con.execute("SELECT article_id, run_id FROM articles WHERE list_contains(?, article_id)", [ids]).fetchall())
-    con.execute("DELETE FROM duplicates WHERE list_contains($ids, article_id) OR list_contains($ids, duplicate_of)", {"ids": ids})
+        con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
+    con.execute(f"DELETE FROM copied_paragraphs WHERE article_id IN {ids} OR duplicate_of IN {ids}")
+    run_ids = dict(con.execute(f"SELECT article_id, run_id FROM articles WHERE article_id IN {ids}").fetchall())
+    con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     fingerprints = [fingerprint_article(a) for a in articles]
     for a, fp in zip(articles, fingerprints, strict=True):
         con.execute("UPDATE articles SET body = ?, word_count = ?, content_hash = ?, title = coalesce(?, title) "
