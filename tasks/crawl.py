@@ -15,6 +15,7 @@ import anyio
 
 from tasks.clean import clean_document
 from tasks.extract import extract_html
+from tasks.features import with_features
 from tasks.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
 from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
 from tasks.models import Article, Failure, PageRecord, RawPage, utcnow
@@ -243,4 +244,4 @@ def article_from_page(page: WebPage) -> Article | Failure:
     if not article.paragraphs:
         return Failure(page.source_id, page.url, "clean", "no content after cleaning",
                        "every line was boilerplate or metadata")
-    return article
+    return with_features(article)

@@ -16,6 +16,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from tasks.fingerprint import Fingerprint
 from tasks.text import fold_for_match
 
@@ -24,6 +26,7 @@ MIN_PARAGRAPH_WORDS = 6
 PARAGRAPH_CONTAINMENT = 0.5
 NEAR_COPY_SHARE = 0.3
 MIN_SHARED_PARAGRAPHS = 2
+MAX_POSTINGS = 50  # a phrase in more batch articles than this is a formula, not a copy signal
 
 
 @dataclass(frozen=True)
@@ -85,20 +88,32 @@ def is_near_copy(score: PairScore) -> bool:
 
 
 def batch_candidates(batch: Iterable[Fingerprint], min_shared: int = MIN_SHARED_FINGERPRINTS) -> set[tuple[str, str]]:
-    """Pairs of batch articles sharing at least `min_shared` fingerprints (ids sorted in pair)."""
-    postings: dict[int, list[str]] = defaultdict(list)
-    for fp in batch:
-        for h in fp.winnowed.tolist():
-            postings[h].append(fp.article_id)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for ids in postings.values():
-        if len(ids) > 50:  # a phrase in that many articles is a formula, not a copy signal
-            continue
-        for i, first in enumerate(ids):
-            for second in ids[i + 1 :]:
-                if first != second:
-                    counts[(min(first, second), max(first, second))] += 1
-    return {pair for pair, n in counts.items() if n >= min_shared}
+    """Pairs of batch articles sharing at least `min_shared` fingerprints (ids sorted in pair).
+
+    Vectorised: sort every (hash, article) of the batch by hash; only the runs of 2 to
+    MAX_POSTINGS articles (most hashes occur once) reach Python."""
+    batch = list(batch)
+    ids = [fp.article_id for fp in batch]
+    if len(batch) < 2:
+        return set()
+    hashes = np.concatenate([fp.winnowed for fp in batch])   # each unique within its article
+    owners = np.repeat(np.arange(len(batch)), [len(fp.winnowed) for fp in batch])
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    sizes = np.diff(np.r_[starts, len(hashes)])
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for start, size in zip(starts[(sizes > 1) & (sizes <= MAX_POSTINGS)].tolist(),
+                           sizes[(sizes > 1) & (sizes <= MAX_POSTINGS)].tolist(), strict=True):
+        run = sorted(set(owners[start : start + size].tolist()))
+        for i, first in enumerate(run):
+            for second in run[i + 1 :]:
+                counts[(first, second)] += 1
+    pairs = set()
+    for (i, j), n in counts.items():
+        if n >= min_shared and ids[i] != ids[j]:
+            pairs.add((min(ids[i], ids[j]), max(ids[i], ids[j])))
+    return pairs
 
 
 def find_copies(

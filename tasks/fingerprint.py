@@ -45,7 +45,11 @@ def word_hashes(tokens: list[str]) -> np.ndarray:
 
 def shingle_hashes(tokens: list[str], k: int = SHINGLE_WORDS) -> np.ndarray:
     """uint64 hash of every run of k consecutive words (a text shorter than k gives one hash)."""
-    hashes = word_hashes(tokens)
+    return rolling_hashes(word_hashes(tokens), k)
+
+
+def rolling_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
+    """Shingle hashes from word hashes: a polynomial over each run of k (one hash when fewer)."""
     if len(hashes) == 0:
         return hashes
     if len(hashes) < k:
@@ -69,17 +73,21 @@ def winnow(hashes: np.ndarray, window: int = WINDOW) -> np.ndarray:
 
 def fingerprint_paragraphs(article_id: str, paragraphs: list[str]) -> Fingerprint:
     all_words: list[str] = []
+    all_hashes: list[np.ndarray] = []
     paragraph_shingles: list[frozenset[int]] = []
     paragraph_words: list[int] = []
     for paragraph in paragraphs:
         tokens = words(paragraph)
+        hashes = word_hashes(tokens)   # each word hashed once, for both shingle sizes
         all_words.extend(tokens)
+        all_hashes.append(hashes)
         paragraph_words.append(len(tokens))
-        paragraph_shingles.append(frozenset(shingle_hashes(tokens, PARAGRAPH_SHINGLE_WORDS).tolist()))
+        paragraph_shingles.append(frozenset(rolling_hashes(hashes, PARAGRAPH_SHINGLE_WORDS).tolist()))
+    article_hashes = np.concatenate(all_hashes) if all_hashes else np.empty(0, dtype=np.uint64)
     return Fingerprint(
         article_id=article_id,
         content_hash=xxhash.xxh64_intdigest(" ".join(all_words).encode()) - (1 << 63),
-        winnowed=winnow(shingle_hashes(all_words)),
+        winnowed=winnow(rolling_hashes(article_hashes, SHINGLE_WORDS)),
         paragraph_shingles=paragraph_shingles,
         paragraph_words=paragraph_words,
     )

@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tasks.features import Features
 
 
 def utcnow() -> datetime:
@@ -75,6 +79,7 @@ class Article:
     image_url: str | None = None
     url: str | None = None
     section: str | None = None
+    features: Features | None = field(default=None, repr=False, compare=False)  # tasks/features.py
 
     @property
     def body(self) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tasks.clean import clean_document
 from tasks.extract import extract_html
+from tasks.features import with_features
 from tasks.models import Article, Failure, Line, RawDocument, RemovedLine
 from tasks.text import clean_line, is_terminated
 
@@ -108,7 +109,7 @@ def article_from_file(item: InputFile) -> Article | Failure:
     if not article.paragraphs:
         return Failure(item.source_id, item.uri, "clean", "no content after cleaning",
                        "every line was boilerplate or metadata")
-    return article
+    return with_features(article)
 
 
 def read_input(item: InputFile) -> RawDocument | Failure:

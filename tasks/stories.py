@@ -74,10 +74,19 @@ class Story:
     title: str | None = None
     changed: bool = False
     new: bool = False
+    _norm: float = field(default=1.0, repr=False, compare=False)
+    _norm_of: dict | None = field(default=None, repr=False, compare=False)
 
     def similarity(self, vec: dict[str, float]) -> float:
-        norm = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
-        return sum(w * self.centroid.get(t, 0.0) for t, w in vec.items()) / norm
+        centroid = self.centroid
+        return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / self.norm
+
+    @property
+    def norm(self) -> float:
+        """Length of the centroid (cached: recomputed only when the centroid changes)."""
+        if self._norm_of is not self.centroid:
+            self._norm, self._norm_of = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0, self.centroid
+        return self._norm
 
     def add(self, vec: dict[str, float], when: datetime | None, title: str | None) -> None:
         merged = dict(self.centroid)

@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from tasks.clean import SITE_LINE_MAX_WORDS, learn_site_boilerplate, line_key, remove_site_boilerplate
 from tasks.dedup import CopyLink, batch_candidates, find_copies, paragraph_edits
-from tasks.fingerprint import Fingerprint, fingerprint_article, fingerprint_paragraphs
+from tasks.features import fingerprint_of, terms_of
+from tasks.fingerprint import Fingerprint, fingerprint_paragraphs
 from tasks.models import Article, Failure, PageRecord, WebBatch
-from tasks.stories import Assignment, Candidate, Story, assign_stories, terms, tfidf_vector
+from tasks.stories import Assignment, Candidate, Story, assign_stories, tfidf_vector
 from tasks.text import fold_for_match
 from warehouse.db import WarehouseError, insert_rows, keys, transaction, utcnow
 
@@ -114,7 +115,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
                                     "no content after cleaning", "every line was boilerplate"))
     new = kept
 
-    fingerprints = [fingerprint_article(a) for a in new]
+    fingerprints = [fingerprint_of(a) for a in new]
     links = _find_links(con, new, fingerprints)
     assignments, stories, batch_df = _assign(con, new, links)
 
@@ -325,7 +326,7 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> lis
 
 def _assign(con, new: list[Article], links: list[CopyLink]):
     """Build TF-IDF vectors with warehouse document frequencies and assign stories."""
-    counts = [terms(a.title, a.body) for a in new]
+    counts = [terms_of(a) for a in new]
     batch_df: Counter[str] = Counter()
     for c in counts:
         batch_df.update(c.keys())
