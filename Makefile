@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 DB ?= warehouse/news.duckdb
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: run test lint bench lock clean ui ui-stop
 

@@ -9,6 +9,8 @@ live in the fetcher (the network edge), not on Prefect tasks.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from prefect import flow, get_run_logger, runtime, task
@@ -18,6 +20,7 @@ from rich.progress import Progress
 from flows.locking import ensure_write_limit, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
+from flows.runners import extraction_slots, make_task_runner
 from tasks.crawl import (
     Discovery,
     FetchBatch,
@@ -173,10 +176,22 @@ def load(db: str, run_id: str, batch_no: int, articles: list[Article],
 
 @flow(name="ingest-files")
 def ingest_files(paths: list[str], db: str = str(DEFAULT_DB), batch_size: int = DEFAULT_BATCH_SIZE,
-                 progress: bool = False, input_root: str | None = None) -> RunSummary:
+                 progress: bool = False, input_root: str | None = None, workers: int | None = None) -> RunSummary:
     """Ingest text/HTML files and folders into the DuckDB warehouse at `db` (only under
-    `input_root` when it is given: a deployment can refuse paths outside its data folder)."""
-    return run_ingest(paths=paths, db=db, batch_size=batch_size, progress=progress, input_root=input_root)
+    `input_root` when it is given: a deployment can refuse paths outside its data folder), with
+    `workers` extraction processes (default: the cores, at most 4)."""
+    return run_ingest(paths=paths, db=db, batch_size=batch_size, progress=progress, input_root=input_root,
+                      sandbox=_sandbox(None, workers))
+
+
+def _sandbox(sandbox: SandboxConfig | None, workers: int | None) -> SandboxConfig:
+    sandbox = sandbox or SandboxConfig()
+    return replace(sandbox, workers=workers) if workers else sandbox
+
+
+# The same flow with extraction on Dask (deployment ingest-folder-dask): a LocalCluster, or the
+# scheduler named by NEWSFLOW_DASK_ADDRESS where the flow runs.
+ingest_files_dask = ingest_files.with_options(name="ingest-files-dask", task_runner=make_task_runner("dask"))
 
 
 @flow(name="ingest")
@@ -184,9 +199,10 @@ def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds:
            sitemaps: list[str] | None = None, url_lists: list[str] | None = None,
            sources_file: str | None = None, db: str = str(DEFAULT_DB), batch_size: int = DEFAULT_BATCH_SIZE,
            allow_hosts: list[str] | None = None, user_agent: str | None = None, progress: bool = False,
-           fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None) -> RunSummary:
+           fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None,
+           workers: int | None = None) -> RunSummary:
     """Ingest files and web sources (article URLs, RSS/Atom feeds, sitemaps, URL-list files, and the
-    outlets of a sources file) into the DuckDB warehouse at `db`."""
+    outlets of a sources file) into the DuckDB warehouse at `db`, with `workers` extraction processes."""
     web = WebSources(list(urls or []), list(feeds or []), list(sitemaps or []), list(url_lists or []))
     if sources_file:
         web.extend(load_sources_file(sources_file))
@@ -196,7 +212,7 @@ def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds:
     if user_agent:
         config = replace(config, user_agent=user_agent)
     return run_ingest(paths=list(paths or []), web=web, db=db, batch_size=batch_size, progress=progress,
-                      fetch_config=config, sandbox=sandbox)
+                      fetch_config=config, sandbox=_sandbox(sandbox, workers))
 
 
 def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: WebSources | None = None,
@@ -240,8 +256,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
         with Progress(disable=not progress, transient=True) as bar:
             bar_task = bar.add_task("ingesting", total=summary.files_seen)
             batch_no = 0
-            for batch in file_batches:
-                articles, failures = read_and_clean(batch, sandbox)
+            for batch, (articles, failures) in _extracted_ahead(file_batches, sandbox or SandboxConfig()):
                 _load(summary, db, batch_no, articles, pending + failures, None, logger)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
@@ -249,7 +264,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             for batch in web_batches:
                 fetched = fetch(batch, config, read_page_validators(db, [t.url for t in batch]), robots)
                 robots += fetched.robots
-                articles, failures, article_of = extract_and_clean(fetched.pages, sandbox)
+                articles, failures, article_of = _extract_pages(fetched.pages, sandbox or SandboxConfig())
                 for record in fetched.records:
                     record.article_id = article_of.get(record.url)
                 state = WebBatch(web_state.pages + fetched.records, fetched.raw, web_state.robots + fetched.robots)
@@ -274,6 +289,49 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                        f": {failure.detail}" if failure.detail else "")
     publish_artifacts(summary)
     return summary
+
+
+EXTRACT_AHEAD = 2   # batches extracted ahead of the one being loaded (bounds memory)
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    size = max(1, -(-len(items) // max(1, n)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _extracted_ahead(batches: list[list[InputFile]], sandbox: SandboxConfig
+                     ) -> Iterator[tuple[list[InputFile], tuple[list[Article], list[Failure]]]]:
+    """(batch, (articles, failures)) in batch order, while the task runner already extracts the
+    next EXTRACT_AHEAD batches: the single writer loads one batch as the workers extract the next.
+    Each batch is split into one chunk per extraction slot (sandbox process or Dask worker)."""
+    slots, chunk_sandbox = extraction_slots(sandbox)
+    pending: deque = deque()
+
+    def gather(batch, futures):
+        articles, failures = [], []
+        for future in futures:
+            a, f = future.result()
+            articles += a
+            failures += f
+        return batch, (articles, failures)
+
+    for batch in batches:
+        pending.append((batch, [read_and_clean.submit(chunk, chunk_sandbox) for chunk in _chunks(batch, slots)]))
+        if len(pending) > EXTRACT_AHEAD:
+            yield gather(*pending.popleft())
+    while pending:
+        yield gather(*pending.popleft())
+
+
+def _extract_pages(pages: list[WebPage], sandbox: SandboxConfig) -> tuple[list[Article], list[Failure], dict[str, str]]:
+    slots, chunk_sandbox = extraction_slots(sandbox)
+    articles, failures, article_of = [], [], {}
+    for future in [extract_and_clean.submit(chunk, chunk_sandbox) for chunk in _chunks(pages, slots)]:
+        a, f, of = future.result()
+        articles += a
+        failures += f
+        article_of |= of
+    return articles, failures, article_of
 
 
 def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], failures: list[Failure],

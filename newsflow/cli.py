@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--user-agent", help="User-Agent sent with every request (and matched against robots.txt)")
     _db_arg(ingest)
     ingest.add_argument("--batch-size", type=int, default=200, help="articles per transaction (default: 200)")
+    ingest.add_argument("--workers", type=int, metavar="N",
+                        help="extraction processes (default: the cores, at most 4; with --dask: local Dask workers)")
+    ingest.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                        help="extract on Dask: a scheduler address (tcp://host:8786), or a local cluster if none "
+                             "is given (env NEWSFLOW_DASK_ADDRESS also sets the address)")
 
     reextract = sub.add_parser("reextract", help="re-extract stored raw pages with the current rules",
                                description="Extract and clean again the raw HTML kept for web articles (after "
@@ -98,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
     from flows.ingest import ingest  # imported late: Prefect is slow to import
     from tasks.urls import is_web_url
 
@@ -106,10 +112,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
         print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
         return 2
+    if args.workers is not None and args.workers < 1:
+        print("newsflow: --workers must be at least 1", file=sys.stderr)
+        return 2
+    from flows.runners import make_task_runner
+
+    runner = make_task_runner("dask" if args.dask else "local", args.workers,
+                              None if args.dask in (None, "local") else args.dask)
     try:
-        summary = ingest(paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
+        summary = ingest.with_options(task_runner=runner)(
+                         paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
                          sources_file=args.sources, db=args.db, batch_size=args.batch_size,
-                         allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty())
+                         allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty(),
+                         workers=args.workers)
     except WarehouseError:
         raise
     except Exception as exc:  # the run failed: the flow has recorded it in the runs table

@@ -13,6 +13,7 @@ import atexit
 import multiprocessing
 import os
 import resource
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class SandboxError:
 
 
 _pools: dict[SandboxConfig, ProcessPool] = {}
+_pools_lock = threading.Lock()
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -49,12 +51,13 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def pool_for(config: SandboxConfig) -> ProcessPool:
-    if config not in _pools:
-        _pools[config] = ProcessPool(
-            max_workers=config.workers, max_tasks=config.max_tasks, initializer=_limit_memory,
-            initargs=(config.memory_mb,), context=multiprocessing.get_context("forkserver"),
-        )
-    return _pools[config]
+    with _pools_lock:   # chunks of a batch arrive from several task-runner threads at once
+        if config not in _pools:
+            _pools[config] = ProcessPool(
+                max_workers=config.workers, max_tasks=config.max_tasks, initializer=_limit_memory,
+                initargs=(config.memory_mb,), context=multiprocessing.get_context("forkserver"),
+            )
+        return _pools[config]
 
 
 def shutdown() -> None:

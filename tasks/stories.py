@@ -116,6 +116,7 @@ class Candidate:
     published_at: datetime | None
     title: str | None
     copy_of: list[str] = field(default_factory=list)  # originals, earliest first
+    shortlist: list[str] | None = None  # stored stories worth comparing (None: every story given)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ def assign_stories(
     """Assign candidates in order; mutates `stories` (new or grown) and `story_of` (article → story)."""
     gap = timedelta(days=max_gap_days)
     out: list[Assignment] = []
+    touched: dict[str, Story] = {}   # opened or grown by this call: every later candidate sees them
     for cand in candidates:
         chosen, score = None, 0.0
         for original in cand.copy_of:
@@ -147,7 +149,9 @@ def assign_stories(
                 score = chosen.similarity(cand.vector)
                 break
         if chosen is None:
-            for story in stories.values():
+            pool = stories.values() if cand.shortlist is None else (
+                [stories[s] for s in cand.shortlist if s in stories and s not in touched] + list(touched.values()))
+            for story in pool:
                 if story.is_open_for(cand.published_at, gap):
                     s = story.similarity(cand.vector)
                     if s > score or (s == score and chosen is not None and story.story_id < chosen.story_id):
@@ -159,6 +163,7 @@ def assign_stories(
             stories[chosen.story_id] = chosen
             score = 1.0
         chosen.add(cand.vector, cand.published_at, cand.title)
+        touched[chosen.story_id] = chosen
         story_of[cand.article_id] = chosen.story_id
         out.append(Assignment(cand.article_id, chosen.story_id, round(score, 4)))
     return out

@@ -11,6 +11,8 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="newsflow-prefect-home-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+# The temporary server takes 6-13 s to start; on a busy 2-core machine more than the default 20 s.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.pop("PREFECT_API_URL", None)
 
 ROOT = Path(__file__).resolve().parents[1]

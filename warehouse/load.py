@@ -24,7 +24,7 @@ from tasks.text import fold_for_match
 from warehouse.db import WarehouseError, insert_rows, keys, transaction, utcnow
 
 CANDIDATES_PER_ARTICLE = 50
-STORY_LOOKUP_TERMS = 12
+STORY_SHORTLIST = 30   # stored stories compared with each new article (the most similar ones)
 
 
 @dataclass
@@ -347,14 +347,12 @@ def _assign(con, new: list[Article], links: list[CopyLink]):
                   a.title or _first_sentence(a.body), originals.get(a.article_id, []))
         for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: rank[ac[0].article_id])
     ]
-    lookup_terms = sorted({t for c in candidates
-                           for t, _ in sorted(c.vector.items(), key=lambda kv: -kv[1])[:STORY_LOOKUP_TERMS]})
+    shortlists = _story_shortlists(con, candidates)
+    for cand in candidates:
+        cand.shortlist = shortlists.get(cand.article_id, [])
     old_originals = sorted({o for v in originals.values() for o in v})
-    story_ids = [s for (s,) in con.execute(
-        f"SELECT DISTINCT story_id FROM internals.story_terms WHERE term IN {keys(con, lookup_terms, '_terms')} "
-        f"UNION SELECT story_id FROM story_articles WHERE article_id IN {keys(con, old_originals, '_originals')} "
-        "ORDER BY story_id"
-    ).fetchall()]
+    story_ids = sorted({s for ids in shortlists.values() for s in ids} | {s for (s,) in con.execute(
+        f"SELECT story_id FROM story_articles WHERE article_id IN {keys(con, old_originals, '_originals')}").fetchall()})
     stories: dict[str, Story] = {}
     story_of: dict[str, str] = {}
     if story_ids:
@@ -372,6 +370,34 @@ def _assign(con, new: list[Article], links: list[CopyLink]):
         ).fetchall())
     assignments = assign_stories(candidates, stories, story_of)
     return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
+
+
+def _story_shortlists(con, candidates: list[Candidate]) -> dict[str, list[str]]:
+    """Per candidate, the STORY_SHORTLIST stored stories most similar to it (cosine of its vector
+    with their centroids), computed in SQL over the inverted index internals.story_terms: the
+    writer loads a few stories per article, however many the warehouse holds."""
+    rows = [(c.article_id, t, w) for c in candidates for t, w in c.vector.items()]
+    if not rows:
+        return {}
+    con.register("_vectors", pa.table({"article_id": [r[0] for r in rows], "term": [r[1] for r in rows],
+                                       "weight": [r[2] for r in rows]}))
+    try:
+        found = con.execute(f"""
+            WITH dots AS (
+                SELECT v.article_id, st.story_id, sum(v.weight * st.weight) AS dot
+                FROM _vectors v JOIN internals.story_terms st USING (term) GROUP BY ALL),
+            norms AS (
+                SELECT story_id, sqrt(sum(weight * weight)) AS norm FROM internals.story_terms
+                WHERE story_id IN (SELECT story_id FROM dots) GROUP BY story_id)
+            SELECT article_id, story_id FROM dots JOIN norms USING (story_id)
+            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY dot / norm DESC, story_id) <= {STORY_SHORTLIST}
+            ORDER BY article_id, dot / norm DESC, story_id""").fetchall()
+    finally:
+        con.unregister("_vectors")
+    shortlists: dict[str, list[str]] = {}
+    for article_id, story_id in found:
+        shortlists.setdefault(article_id, []).append(story_id)
+    return shortlists
 
 
 def _first_sentence(body: str, limit: int = 120) -> str:
