@@ -98,3 +98,26 @@ def extract_mentions(paragraphs: list[str]) -> list[Mention]:
                 m = Mention(m.position, m.start, m.surface, m.kind, longer.most_common(1)[0][0])
         resolved.append(m)
     return resolved
+
+
+def speaker_keys(speaker: str) -> list[str]:
+    """The merge keys a quote's speaker may go by, best first: its own key, then shorter endings
+    ("Défense Juan Manuel Santos" → "juan manuel santo"; "Me Jean Veil" → "jean veil")."""
+    tokens = entity_key(speaker).split()
+    return [" ".join(tokens[i:]) for i in range(len(tokens)) if len(" ".join(tokens[i:])) >= 3]
+
+
+def speaker_entity(speaker: str, known: dict[str, tuple[str, int]]) -> str | None:
+    """The entity a speaker names among `known` (key → (entity_id, mentions)): the entity of its key
+    or of a longer key ending it, or, for one word, the most mentioned entity whose name it is the
+    first or last word of ("Kim" → Kim Jong Un); None when no entity fits."""
+    keys = speaker_keys(speaker)
+    for key in keys:
+        if key in known:
+            return known[key][0]
+    if len(keys) == 1 and " " not in keys[0]:
+        word = keys[0]
+        fits = [(n, eid) for key, (eid, n) in known.items() if " " in key and word in (key.split()[0], key.split()[-1])]
+        if fits:
+            return max(fits)[1]
+    return None
