@@ -1,5 +1,5 @@
-"""Quote speaker attribution on 20 hand-annotated RPM2 articles (bench/annotations/): floors
-under the measured figures (precision 0.853, recall 0.358 on 126 quotes, 81 with a named speaker)."""
+"""Quote speakers, people, places and organisations on hand-annotated RPM2 articles (bench/annotations/):
+floors under the measured figures."""
 
 import sys
 
@@ -10,11 +10,14 @@ from enrichment_quality import evaluate  # noqa: E402
 
 
 def test_speaker_attribution_floors():
+    """Measured: precision 1.000 (64/64), recall 0.780 (64/82) on 126 quotes of 20 articles (before roles
+    and pronouns were resolved across sentences: 0.853, 0.354). These articles were used to develop the
+    rules, so the floors leave room."""
     require(RPM2 / "documents")
     result = evaluate(RPM2 / "documents")
     assert result["unmatched"] == 0 and result["quotes"] == 126
-    assert result["precision"] >= 0.80
-    assert result["recall"] >= 0.33
+    assert result["precision"] >= 0.90
+    assert result["recall"] >= 0.72
 
 
 def test_people_found_per_article():
