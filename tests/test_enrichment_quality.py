@@ -28,3 +28,15 @@ def test_people_found_per_article():
     result = evaluate_persons(RPM2 / "documents")
     assert result["people"] == 46
     assert result["precision"] >= 0.80 and result["recall"] >= 0.85
+
+
+def test_places_and_organisations_found_per_article():
+    """Measured on 10 articles (bench/annotations/rpm2_places_orgs.json): places precision 0.640 (16/25),
+    recall 0.762 (16/21); organisations precision 0.946 (35/37), recall 0.730 (27/37)."""
+    require(RPM2 / "documents")
+    from enrichment_quality import evaluate_places_orgs
+
+    result = evaluate_places_orgs(RPM2 / "documents")
+    assert (result["place"]["gold"], result["organisation"]["gold"]) == (21, 37)
+    assert result["place"]["precision"] >= 0.58 and result["place"]["recall"] >= 0.70
+    assert result["organisation"]["precision"] >= 0.88 and result["organisation"]["recall"] >= 0.68

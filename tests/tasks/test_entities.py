@@ -41,3 +41,13 @@ def test_speakers_resolve_to_the_entity_their_name_or_its_ending_gives():
     assert speaker_entity("Kim Jong-un", known) == "e_kim"
     assert speaker_entity("Défense Juan Manuel Santos", known) == "e_santos"   # a leading word the regex took
     assert speaker_entity("Jean Inconnu", known) is None
+
+
+def test_titles_demonyms_and_the_state_are_not_places_or_organisations():
+    mentions = extract_mentions([
+        "La ministre de la Santé, Roselyne Bachelot, et le garde des Sceaux ont reçu le chef de l'Etat à Marseille.",
+        "Les Britanniques et les Français ont salué la décision de l'Union cycliste internationale.",
+    ])
+    kinds = {m.surface: m.kind for m in mentions}
+    assert kinds.get("Marseille") == "place"
+    assert not {"Santé", "Sceaux", "Etat", "Britanniques", "Français"} & set(kinds)
