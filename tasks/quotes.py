@@ -28,13 +28,16 @@ _NAME = (r"(?:(?:M\.|Mme|MM\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|President|Président)\s+)
 _PRONOUN = r"(?:il|elle|lui|he|she)"
 _QUOTE = re.compile(r"«\s*(?P<fr>[^«»]+?)\s*»|“(?P<en>[^“”]+?)”|\"(?P<plain>[^\"]+?)\"")
 _LOWER = r"[a-zàâçéèêëîïôûùüÿœ]+"
+# "a souligné hier Jean Leonetti", "assure à l'AFP Fabrice Delloye", "a annoncé vendredi la ministre"
+_WHEN = (r"(?:(?:hier|aujourd['’]hui|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|soir|matin|encore|aussi|"
+         r"(?:à|au)\s+(?:l['’])?[A-Z]{2,}\w*)\s+){0,2}")
 _AFTER = [
-    re.compile(rf"^\s*[,.]?\s*(?:a|avait|ont)\s+{_VERBS}\s+(?P<name>{_NAME})"),
+    re.compile(rf"^\s*[,.]?\s*(?:a|avait|ont)\s+{_VERBS}\s+{_WHEN}(?P<name>{_NAME})"),
     re.compile(rf"^\s*[,.]?\s*(?:a|avait)-t-(?P<pronoun>il|elle)\s+{_LOWER}"),
     re.compile(rf"^\s*[,.]?\s*{_LOWER}(?:-t)?-(?P<pronoun>il|elle)\b"),
     re.compile(rf"^\s*[,.]?\s*selon\s+(?:(?P<pronoun>lui|elle)\b|(?:l['’])?(?P<name>{_NAME}))"),
     # any verb then a capitalised name: "», conclut Fabrice Delloye", "», avait confessé Ingrid Betancourt"
-    re.compile(rf"^\s*,\s*(?:(?:a|avait|ont|aurait)\s+)?(?:(?:encore|aussi|ainsi|alors|enfin)\s+)?{_LOWER}\s+"
+    re.compile(rf"^\s*,\s*(?:(?:a|avait|ont|aurait)\s+)?(?:(?:encore|aussi|ainsi|alors|enfin)\s+)?{_LOWER}\s+{_WHEN}"
                rf"(?:(?:les|le|la)\s+|l['’])?(?P<name>{_NAME})"),
     re.compile(rf"^\s*[,.]?\s*(?P<name>{_NAME})\s+{_VERBS}\b"),
     re.compile(rf"^\s*[,.]?\s*(?:a|avait)\s+{_VERBS}\s*,[^,«»\"]{{1,40}},\s*(?:(?:son|sa|le|la)\s+{_LOWER}\s*,\s*)?(?P<name>{_NAME})"),
@@ -93,8 +96,13 @@ _NOT_FIRST_NAMES = {"Banque", "Société", "Caisse", "Crédit", "Agence", "Conse
                     "Cité", "Maison", "Église", "Eglise", "Armée", "Bourse", "Fonds", "Groupe", "Radio"}
 _TITLE_GENDER = {"M.": "m", "MM.": "m", "Mr": "m", "Mr.": "m", "Mme": "f", "Mrs": "f", "Mrs.": "f", "Ms": "f", "Ms.": "f"}
 # "», a lancé le premier ministre", "», s'interrogeait le ministre de la Défense"
-_ROLE_AFTER = re.compile(rf"^\s*[,.]?\s*(?:(?:a|avait)\s+)?(?:(?:ainsi|encore|aussi|alors)\s+)?(?:s['’])?{_VERBS}\s+"
+_ROLE_AFTER = re.compile(rf"^\s*[,.]?\s*(?:(?:a|avait)\s+)?(?:(?:ainsi|encore|aussi|alors)\s+)?(?:s['’])?{_VERBS}\s+{_WHEN}"
                          rf"(?:(?:ainsi|encore|aussi|alors)\s+)?{_DET}(?P<role>{_ROLE_WORDS}(?:\s+[\w’'-]+){{0,4}})")
+# "», a affirmé le procureur de la République, Jacques Dallest", "», a annoncé la ministre de l'Économie Christine Lagarde"
+_COMPLEMENT = (r"(?:\s+[a-zéèêàç]+)?"
+               r"(?:\s+(?:de\s+la|de\s+l['’]|de|du|des|d['’]|à\s+la|aux|au)\s*[\w’'-]+(?:\s+[A-ZÀ-Ý][\w’'-]+)?)*")
+_ROLE_NAME_AFTER = re.compile(rf"^\s*[,.]?\s*(?:(?:a|avait)\s+)?{_VERBS}\s+{_WHEN}{_DET}{_ROLE_WORDS}{_COMPLEMENT},?\s+"
+                              rf"(?P<name>{_NAME})")
 # "Et la ministre de l'Economie de poursuivre :", "La responsable socialiste a souligné que ..."
 _ROLE_BEFORE = re.compile(rf"(?:^|[.!?,]\s+|\bEt\s+){_DET}(?P<role>{_ROLE_WORDS}(?:\s+[\w’'-]+){{0,4}}?)\s+"
                           rf"(?:(?:a|avait)\s+(?:\w+\s+)?{_VERBS}|de\s+{_LOWER}|{_VERBS})(?:\s+que)?{_GAP}{{0,100}}[:,]?\s*$")
@@ -155,7 +163,7 @@ class _People:
             if m.group("name").split()[0] not in _NOT_FIRST_NAMES:
                 events.append((m.start("name"), m.group("name"), None, None, False))
         for at, name, gender, role, subject in sorted(events, key=lambda e: (e[0], not e[4])):
-            person = _person_name(paragraph, at, name)
+            person = _person_name(paragraph, at, name, subject=False)
             article = _ARTICLE.search(paragraph[max(0, at - 4): at])
             if not person or (not role and article and (article.group().casefold().startswith("les") or " " not in person
                                                          or re.search(r"\s(?:de|du|des)\s", person))):
@@ -223,10 +231,19 @@ _ARTICLE = re.compile(r"\b(?:[Ll]es?|[Ll]a)\s+$|\b[Ll]['’]$")
 _OF = re.compile(r"(?:\b(?:de|à)\s+(?:la\s+|l['’])|\b(?:du|des|au|aux)\s+)$", re.I)
 
 
-def _person_name(text: str, start: int, name: str) -> str | None:
+def _person_name(text: str, start: int, name: str, subject: bool = True) -> str | None:
     """The person a capitalised name may be, or None: not "Le ...", and "ministre de la Défense Juan
-    Manuel Santos" gives "Juan Manuel Santos" but "ministre de la Défense" nobody."""
-    if name.split()[0] in _NOT_NAMES:
+    Manuel Santos" gives "Juan Manuel Santos" but "ministre de la Défense" nobody; as the `subject`
+    of a verb, not a complement ("le cas de Chantal Sébire a fait")."""
+    name = re.sub(r"^D['’]après\s+", "", name)
+    if not name or name.split()[0] in _NOT_NAMES:
+        return None
+    before = text[max(0, start - 30): start]
+    owner = re.search(r"[A-ZÀ-Ý][\w-]+\s+d['’]$", before)
+    if owner:
+        return _clean_name(owner.group() + name)                     # "Caisse d'Epargne", not "Epargne"
+    complement = re.search(r"\bd['’]$", before) and (subject or " " not in name)     # "la maladie d'Alzheimer"
+    if complement or (subject and re.search(r"\b(?:de|à)\s+$", before)):          # "le cas de Chantal Sébire a fait"
         return None
     if _OF.search(text[max(0, start - 8): start]):
         rest = name.split()[1:]
@@ -273,6 +290,9 @@ def _attribute(paragraph: str, m: re.Match[str], text: str, people: _People, flo
         speaker = _speaker(pattern.match(after), people)
         if speaker:
             return speaker
+    speaker = _speaker(_ROLE_NAME_AFTER.match(after), people)
+    if speaker:
+        return speaker
     role = _ROLE_AFTER.match(after)
     if role:
         return people.by_role(role.group("det") or role.group("det2"), role.group("role"))
