@@ -3,8 +3,12 @@
 Quotes are « … », “ … ” or "…" spans of at least MIN_WORDS words (shorter ones are usually
 scare quotes: « priorité absolue »). The speaker comes from the attribution after the quote
 (« … », a déclaré Vladimir Poutine / selon M. Poutine / "…", X said) or before it (X a déclaré :
-« … » / Selon lui, « … »); a pronoun (a-t-il ajouté, selon lui, he said) is the last named speaker
-of the article. Reports of one quote by several outlets are linked by `same_quote`.
+« … » / Selon lui, « … »). Pronouns and roles are resolved across sentences and paragraphs by
+following the people the article names (`_People`): "a-t-elle ajouté", "Il a estimé que « … »"
+→ the last woman / man named as a subject or speaker before that sentence; "a affirmé la ministre
+de la Santé", "le premier ministre" → the person last introduced with that role ("la ministre de
+l'Economie Christine Lagarde"), else the last person of the determiner's gender. Genders come from
+titles (M., Mme) and first names. Reports of one quote by several outlets are linked by `same_quote`.
 """
 
 from __future__ import annotations
@@ -106,10 +110,6 @@ _ROLE_NAME_AFTER = re.compile(rf"^\s*[,.]?\s*(?:(?:a|avait)\s+)?{_VERBS}\s+{_WHE
 # "Et la ministre de l'Economie de poursuivre :", "La responsable socialiste a souligné que ..."
 _ROLE_BEFORE = re.compile(rf"(?:^|[.!?,]\s+|\bEt\s+){_DET}(?P<role>{_ROLE_WORDS}(?:\s+[\w’'-]+){{0,4}}?)\s+"
                           rf"(?:(?:a|avait)\s+(?:\w+\s+)?{_VERBS}|de\s+{_LOWER}|{_VERBS})(?:\s+que)?{_GAP}{{0,100}}[:,]?\s*$")
-_NOT_PEOPLE = {"texte", "communiqué", "document", "rapport", "journal", "quotidien", "site", "agence", "association",
-               "banque", "ministère", "gouvernement", "syndicat", "parti", "entreprise", "groupe", "société", "lettre",
-               "déclaration", "note", "étude", "enquête", "justice", "police", "tribunal", "cour", "commission", "conseil",
-               "fédération", "ong", "organisation", "chaîne", "radio", "télévision", "presse", "ville", "pays"}
 
 
 def _gender(name: str) -> str | None:
@@ -125,6 +125,17 @@ def _gender(name: str) -> str | None:
     if first in _MALE_NAMES:
         return None if first in {"dominique", "claude"} else "m"
     return "f" if first.endswith(_FEMALE_ENDINGS) else "m"
+
+
+def _role_gender(det: str, role: str) -> str | None:
+    """The gender a role's determiner or ending gives: le/son ministre m, la/sa ministre f, l'avocate f."""
+    det = det.casefold()
+    if det in {"le", "son"}:
+        return "m"
+    if det in {"la", "sa"}:
+        return "f"
+    head = role.split()[0].casefold() if role.split() else ""
+    return "f" if head.endswith(("rice", "ienne", "ante", "ée", "esse", "avocate", "présidente")) else None
 
 
 class _People:
@@ -154,9 +165,8 @@ class _People:
         for m in _APPOSITION.finditer(paragraph, start, end):
             if re.search(r"\b(?:de|du|des|à|au|aux|et|en|sur|pour)$", m.group("role").strip()):
                 continue         # "le fondateur de Médecins sans Frontières": not a name in apposition
-            det = (m.group("det") or m.group("det2")).casefold()
-            gender = "f" if det in {"la"} or m.group("role").split()[0].endswith(("e", "rice")) and det != "le" else None
-            events.append((m.start("name"), m.group("name"), gender if det != "le" else "m", m.group("role").strip(), True))
+            gender = _role_gender(m.group("det") or m.group("det2"), m.group("role"))
+            events.append((m.start("name"), m.group("name"), gender, m.group("role").strip(), True))
         for m in _SUBJECT.finditer(paragraph, start, end):
             events.append((m.start("name"), m.group("name"), None, None, True))
         for m in _ANY_PERSON.finditer(paragraph, start, end):
@@ -186,17 +196,12 @@ class _People:
 
     def by_role(self, det: str, role: str) -> str | None:
         """Who "la ministre de la Santé" is: the person last named with that role, else the last person
-        of the determiner's gender; None for roles that are not people ("le texte", "l'association")."""
+        of the determiner's gender."""
         role = role.casefold().strip()
-        head = role.split()[0] if role.split() else ""
-        if not head or head in _NOT_PEOPLE or head[0].isdigit():
-            return None
         for known, name in reversed(self.roles):
             if known.startswith(role) or role.startswith(known):
                 return name
-        det = det.casefold()
-        gender = "m" if det == "le" else "f" if det == "la" else None
-        return self.last(gender)
+        return self.last(_role_gender(det, role))
 
 
 @dataclass(frozen=True)
