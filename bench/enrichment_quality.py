@@ -1,4 +1,5 @@
-"""Quote speakers on 20 and people on 10 hand-annotated RPM2 articles (bench/annotations/).
+"""Quote speakers on 20, and people, places and organisations on 10 hand-annotated RPM2 articles
+(bench/annotations/).
 
     .venv/bin/python bench/enrichment_quality.py
 
@@ -6,6 +7,11 @@ For every quotation tasks/quotes.py finds, the annotation gives the speaker (or 
 article names none). A predicted speaker is right when it shares a name word with the annotated
 one ("Poutine" for "Vladimir Poutine"). Precision: right / quotes given a speaker; recall:
 right / quotes whose speaker the article names.
+
+People, places, organisations: the distinct entities of each kind an article names, against the
+entities extract_mentions finds there (merged by key; an entity's kind is the label most of its
+mentions got). A predicted place or organisation is right when its key is the key of one of the
+annotated names of one of that kind (rpm2_places_orgs.json gives the variants the article uses).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from tasks.text import strip_accents  # noqa: E402
 CORPUS = ROOT.parent / "shared" / "eval" / "clustering" / "rpm2" / "documents"
 ANNOTATIONS = ROOT / "bench" / "annotations" / "rpm2_quote_speakers.json"
 PERSONS = ROOT / "bench" / "annotations" / "rpm2_persons.json"
+PLACES_ORGS = ROOT / "bench" / "annotations" / "rpm2_places_orgs.json"
 _SMALL = {"de", "la", "le", "du", "des", "banque", "societe"}
 
 
@@ -75,6 +82,31 @@ def evaluate_persons(corpus: Path = CORPUS) -> dict[str, float | int]:
             "recall": found / max(1, gold_total), "right": right_pred, "found": found}
 
 
+def evaluate_places_orgs(corpus: Path = CORPUS) -> dict[str, dict[str, float | int]]:
+    """Per kind (place, organisation): distinct entities per article against the annotation."""
+    from collections import Counter
+
+    from tasks.entities import entity_key, extract_mentions
+
+    gold = json.loads(PLACES_ORGS.read_text(encoding="utf-8"))["articles"]
+    totals = {kind: Counter() for kind in ("place", "organisation")}
+    for doc_id, kinds in sorted(gold.items()):
+        article = article_from_file(InputFile("files:rpm2", str((corpus / f"{doc_id}.txt").resolve())))
+        labels: dict[str, Counter[str]] = {}
+        for m in extract_mentions(article.paragraphs):
+            labels.setdefault(m.key, Counter())[m.kind] += 1
+        kind_of = {key: min(c, key=lambda k: (-c[k], k)) for key, c in labels.items()}
+        for kind, t in totals.items():
+            keys = {key for key, k in kind_of.items() if k == kind}
+            names = [{entity_key(n) for n in alternatives} - {""} for alternatives in kinds[kind]]
+            t["predicted"] += len(keys)
+            t["right"] += sum(any(key in n for n in names) for key in keys)
+            t["gold"] += len(names)
+            t["found"] += sum(bool(n & keys) for n in names)
+    return {kind: {**t, "precision": t["right"] / max(1, t["predicted"]), "recall": t["found"] / max(1, t["gold"])}
+            for kind, t in totals.items()}
+
+
 def main() -> int:
     if not CORPUS.is_dir():
         print(f"skipped: {CORPUS} is absent (put ../shared/eval beside the checkout)")
@@ -86,6 +118,9 @@ def main() -> int:
     p = evaluate_persons()
     print(f"people per article (10 articles, {p['people']} people): precision {p['precision']:.3f} "
           f"({p['right']}/{p['predicted']}), recall {p['recall']:.3f} ({p['found']}/{p['people']})")
+    for kind, r in evaluate_places_orgs().items():
+        print(f"{kind}s per article (10 articles, {r['gold']} {kind}s): precision {r['precision']:.3f} "
+              f"({r['right']}/{r['predicted']}), recall {r['recall']:.3f} ({r['found']}/{r['gold']})")
     return 0
 
 

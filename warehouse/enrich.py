@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from tasks.entities import Mention, entity_id, extract_mentions
+from tasks.entities import Mention, entity_id, entity_key, extract_mentions, speaker_entity, speaker_keys
 from tasks.quotes import extract_quotes, same_quote
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import insert_rows, transaction, utcnow
@@ -44,6 +44,7 @@ def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int 
         with transaction(con):
             _enrich(con, run_id, ids, paragraphs, report)
             _write_mentions(con, ids, found, report)
+            _link_speakers(con)
 
 
 def article_mentions(paragraphs: list[str]) -> list[Mention]:
@@ -119,6 +120,7 @@ def _merge_one_word_people(con) -> None:
         if " " not in key and key in best:
             target = best[key][2]
             con.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", [target, eid])
+            con.execute("UPDATE quotes SET speaker_entity_id = ? WHERE speaker_entity_id = ?", [target, eid])
             con.execute("DELETE FROM entities WHERE entity_id = ?", [eid])
 
 
@@ -170,3 +172,36 @@ def _enrich(con, run_id: str, ids: list[str], paragraphs: dict[str, list[str]], 
     insert_rows(con, "internals.enriched", ["article_id", "enriched_at"], [(i, now) for i in ids])
     report.articles += len(ids)
     report.quotes += len(rows)
+
+
+def _link_speakers(con) -> None:
+    """Quotes whose speaker is not linked yet get the entity their article mentions under that
+    name ("Kim" → Kim Jong Un in that article), else the entity with that name in the warehouse."""
+    quotes = con.execute("""SELECT article_id, position, start, speaker FROM quotes
+                            WHERE speaker IS NOT NULL AND speaker_entity_id IS NULL""").fetchall()
+    if not quotes:
+        return
+    local: dict[str, dict[str, tuple[str, int]]] = {}
+    for article_id, surface, eid, key, n in con.execute("""
+            SELECT m.article_id, m.surface, m.entity_id, e.key, count(*) FROM mentions m JOIN entities e USING (entity_id)
+            WHERE list_contains(?, m.article_id) GROUP BY ALL""", [sorted({q[0] for q in quotes})]).fetchall():
+        known = local.setdefault(article_id, {})
+        for k in {key, entity_key(surface)} - {""}:
+            known[k] = max(known.get(k, (eid, 0)), (eid, n), key=lambda v: v[1])
+    wanted = sorted({k for q in quotes for k in speaker_keys(q[3])})
+    everywhere = {key: (eid, n) for key, eid, n in con.execute("""
+        SELECT e.key, e.entity_id, count(*) FROM entities e JOIN mentions m USING (entity_id)
+        WHERE list_contains(?, e.key) GROUP BY ALL""", [wanted]).fetchall()}
+    rows = []
+    for article_id, position, start, speaker in quotes:
+        eid = speaker_entity(speaker, local.get(article_id, {})) or speaker_entity(speaker, everywhere)
+        if eid:
+            rows.append((article_id, position, start, eid))
+    if rows:
+        con.register("_speakers", pa.table({name: [r[i] for r in rows] for i, name in
+                                            enumerate(["article_id", "position", "start", "entity_id"])}))
+        try:
+            con.execute("""UPDATE quotes q SET speaker_entity_id = s.entity_id FROM _speakers s
+                           WHERE q.article_id = s.article_id AND q.position = s.position AND q.start = s.start""")
+        finally:
+            con.unregister("_speakers")

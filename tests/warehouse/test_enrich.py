@@ -29,3 +29,22 @@ def test_quotes_are_extracted_once_and_linked_across_outlets(db_path):
                             JOIN mentions m USING (entity_id) WHERE e.key = 'vostochni'""").fetchone()
     assert places[0] == 5 and {"Vostochny", "cosmodrome de Vostotchny"} <= set(places[1])
     con.close()
+
+
+def test_speakers_are_linked_to_entities_and_counted_once(db_path):
+    con = connect(db_path)
+    articles, failures = articles_from([SEEDS])
+    load_batch(con, "r1", 0, articles, failures)
+    enrich_pending(con, "e1", batch_size=2)
+    assert con.execute("SELECT count(*) FROM quotes WHERE speaker IS NOT NULL AND speaker_entity_id IS NULL").fetchone() == (0,)
+    speakers = {row[0]: row[1:] for row in con.execute(
+        "SELECT speaker, written_as, quotes, articles FROM quotes_per_speaker").fetchall()}
+    assert {"Kim Jong Un", "Vladimir Poutine"} <= set(speakers)
+    assert not {"Kim", "Kim Jong-un", "Poutine"} & set(speakers)          # "Kim" and "Kim Jong-un" are one speaker
+    assert {"Kim", "Kim Jong-un"} <= set(speakers["Kim Jong Un"][0])
+    assert speakers["Vladimir Poutine"][0] == ["Poutine", "Vladimir Poutine"]
+    # A speaker no entity matches stays under its own name.
+    con.execute("""INSERT INTO quotes (quote_id, article_id, position, start, text, speaker, run_id)
+                   SELECT 'q_x', article_id, 99, 0, 'des mots sans auteur connu', 'Jean Inconnu', 'e2' FROM articles LIMIT 1""")
+    assert con.execute("SELECT quotes, entity_id FROM quotes_per_speaker WHERE speaker = 'Jean Inconnu'").fetchone() == (1, None)
+    con.close()
