@@ -194,6 +194,21 @@ def _connect_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def lake_data_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The data path of the connection's DuckLake (kept in its catalog); None for a DuckDB file."""
+    if not is_lake(con):
+        return None
+    row = con.execute("SELECT value FROM ducklake_options(current_database()) WHERE option_name = 'data_path'").fetchone()
+    return row[0] if row else None
+
+
+def allow_lake_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Before `SET enable_external_access = false` on a DuckLake: keep its own data files readable."""
+    path = lake_data_path(con)
+    if path:
+        con.execute("SET allowed_directories = ?", [[path]])
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
