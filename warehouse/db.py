@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -158,7 +159,23 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
                              f"duckdb-extension-{name.replace('_', '-')}, or INSTALL {name} online ({exc})") from exc
 
 
+_LAKES: dict[tuple[LakeSpec, bool], duckdb.DuckDBPyConnection] = {}
+_LAKES_LOCK = threading.Lock()
+
+
 def _connect_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to the lake: a cursor of this process's one DuckDB instance that has it attached
+    (and migrated), so that the flow's many short connections skip loading extensions and attaching."""
+    with _LAKES_LOCK:
+        base = _LAKES.get((spec, read_only))
+        if base is None:
+            base = _LAKES[(spec, read_only)] = _attach_lake(spec, read_only)
+    con = base.cursor()
+    con.execute(f"USE {LAKE_ALIAS}")
+    return con
+
+
+def _attach_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
     file = spec.catalog_file
     if read_only and file is not None and not file.exists():
         raise WarehouseError(f"no warehouse at {file}: run `newsflow ingest` first")

@@ -3,6 +3,7 @@ the DuckDB file, and several writing processes at once lose and duplicate nothin
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,13 +127,13 @@ def test_batch_that_lost_to_another_process_is_recomputed(tmp_path, monkeypatch)
 
 
 def test_two_concurrent_processes_lose_and_duplicate_nothing(tmp_path):
-    """Two writer processes on overlapping inputs (the seeds and 30 RPM2 articles, in opposite
+    """Two writer processes on overlapping inputs (the seeds and 15 RPM2 articles, in opposite
     orders, small batches): both complete, every article once, batch markers and stories agree."""
-    documents = sorted(require(RPM2 / "documents").glob("*.txt"))[:30]
+    documents = sorted(require(RPM2 / "documents").glob("*.txt"))[:15]
     files = [str(p) for p in sorted(SEEDS.glob("*.txt"))] + [str(p) for p in documents]
     target = lake(tmp_path)
     connect(target).close()   # created once; the writers only attach
-    writers = [subprocess.Popen([sys.executable, str(WRITER), target, "5", *order], stdout=subprocess.PIPE,
+    writers = [subprocess.Popen([sys.executable, str(WRITER), target, "4", *order], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for order in (files, files[::-1])]
     outputs = [w.communicate(timeout=300) for w in writers]
     for w, (_out, err) in zip(writers, outputs, strict=True):
@@ -171,3 +172,27 @@ def test_runs_maintenance_and_search_on_a_lake(tmp_path):
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
         with pytest.raises(WarehouseError, match="not available on a DuckLake"):
             rebuild_search_index(con)
+
+
+def test_cli_on_a_lake(tmp_path):
+    """`newsflow ingest` (the Prefect flow, then the stories read back), sql --safe and search with --db ducklake:…"""
+    newsflow = str(Path(sys.executable).with_name("newsflow"))
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
+    data = tmp_path / "parquet"
+    target = f"{lake(tmp_path)}?data_path={data}"
+
+    def cli(*args):
+        return subprocess.run([newsflow, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+
+    result = cli("ingest", str(SEEDS), "--db", target)
+    assert result.returncode == 0, result.stderr
+    assert "5 loaded" in result.stdout and "1 near copies" in result.stdout
+    assert "Vladimir Poutine accueille Kim Jong-Un au cosmodrome Vostochny" in result.stdout   # read back read-only
+    assert list(data.rglob("*.parquet"))   # the data path given at creation holds the lake's files
+    result = cli("sql", "SELECT count(*) AS n_articles FROM articles", "--db", lake(tmp_path), "--safe")
+    assert result.returncode == 0, result.stderr
+    assert "n_articles" in result.stdout and "5" in result.stdout
+    result = cli("sql", "SELECT * FROM read_text('/etc/hostname')", "--db", lake(tmp_path), "--safe")
+    assert result.returncode == 1 and "disabled" in result.stderr
+    result = cli("search", "Poutine", "--db", lake(tmp_path))
+    assert result.returncode == 2 and "not available on a DuckLake" in result.stderr and "Traceback" not in result.stderr
