@@ -196,3 +196,12 @@ def test_cli_on_a_lake(tmp_path):
     assert result.returncode == 1 and "disabled" in result.stderr
     result = cli("search", "Poutine", "--db", lake(tmp_path))
     assert result.returncode == 2 and "not available on a DuckLake" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ducklake_benchmark_runs_on_a_few_articles():
+    require(RPM2 / "documents")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "ducklake_ingest.py"), "--limit", "8",
+                             "--writer-batch-size", "4"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "ratio ducklake/duckdb:" in result.stdout
+    assert "articles 13 (13 distinct)" in result.stdout
