@@ -64,11 +64,11 @@ def main() -> int:
         documents = documents[: args.limit]
     seeds = sorted(str(p) for p in (ROOT / "seeds").glob("*.txt"))
     with tempfile.TemporaryDirectory() as tmp:
-        for name, paths in (("seeds", seeds), (f"rpm2 x{len(documents)}", documents)):
+        for n, (name, paths) in enumerate((("seeds", seeds), (f"rpm2 x{len(documents)}", documents))):
             articles, failures = prepared(paths)
             results = {}
-            for kind, target in (("duckdb file", f"{tmp}/{len(paths)}.duckdb"),
-                                 ("ducklake sqlite", f"ducklake:sqlite:{tmp}/{len(paths)}/catalog.sqlite")):
+            for kind, target in (("duckdb file", f"{tmp}/{n}.duckdb"),
+                                 ("ducklake sqlite", f"ducklake:sqlite:{tmp}/{n}/catalog.sqlite")):
                 results[kind] = timed_load(target, articles, failures, args.batch_size)
                 seconds, loaded, stories = results[kind]
                 print(f"{name:>10} into {kind:<16}: {seconds:6.2f} s  ({loaded} articles, {stories} stories)")
