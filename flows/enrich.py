@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from flows.locking import ensure_write_limit, warehouse_writer
-from warehouse.db import DEFAULT_DB
+from warehouse.db import DEFAULT_DB, is_lake
 from warehouse.enrich import EnrichReport, enrich_pending
 from warehouse.runs import new_run_id
 from warehouse.search import rebuild_search_index
@@ -23,6 +23,9 @@ def extract(db: str, run_id: str, batch_size: int) -> EnrichReport:
 @task(name="rebuild-search-index", cache_policy=NONE)
 def rebuild_search(db: str) -> int:
     with warehouse_writer(db) as con:
+        if is_lake(con):
+            get_run_logger().info("no full-text index on a DuckLake warehouse: search needs a DuckDB file")
+            return 0
         return rebuild_search_index(con)
 
 

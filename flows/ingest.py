@@ -63,11 +63,13 @@ class RunSummary:
     pages_fetched: int = 0
     not_modified: int = 0
     requests: int = 0
+    conflict_retries: int = 0   # DuckLake: batches recomputed because a concurrent writer committed first
     per_source: dict[str, SourceReport] = field(default_factory=dict)
     stories: dict[str, StoryChange] = field(default_factory=dict)   # before this run → after it
 
     def add(self, report: BatchReport) -> None:
         self.batches += 1
+        self.conflict_retries += report.retries
         for change in report.story_changes:
             first = self.stories.get(change.story_id, change)
             self.stories[change.story_id] = replace(change, articles_before=first.articles_before,
@@ -338,5 +340,6 @@ def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], 
           web: WebBatch | None, logger) -> None:
     report = load(db, summary.run_id, batch_no, articles, failures, web)
     summary.add(report)
-    logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies",
-                batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links))
+    logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies%s",
+                batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links),
+                f" (recomputed {report.retries}× after conflicts with a concurrent writer)" if report.retries else "")

@@ -5,6 +5,9 @@ a slot of the Prefect global concurrency limit `newsflow-warehouse-writer` (limi
 first use), so overlapping runs take turns batch by batch instead of failing on the file lock;
 the connection itself also waits (up to WAIT_SECONDS) for a lock held outside Prefect, e.g. an
 analyst's read-only session.
+
+On a DuckLake (`ducklake:…`) the limit is a courtesy only: correctness across processes and
+machines comes from the lake's commit conflicts and the loader's retries (warehouse/db.py).
 """
 
 from __future__ import annotations

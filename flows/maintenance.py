@@ -8,7 +8,7 @@ from prefect.cache_policies import NONE
 
 from flows.locking import ensure_write_limit, warehouse_writer
 from warehouse import maintenance as m
-from warehouse.db import DEFAULT_DB
+from warehouse.db import DEFAULT_DB, is_lake
 from warehouse.search import rebuild_search_index as rebuild_search_index_in
 
 DEFAULT_RAW_RETENTION_DAYS = 365
@@ -29,13 +29,15 @@ def prune_raw_pages(db: str, retention_days: int) -> int:
 @task(name="rebuild-search-index", cache_policy=NONE)
 def rebuild_search_index(db: str) -> str:
     with warehouse_writer(db) as con:
+        if is_lake(con):
+            return "skipped: no full-text index on a DuckLake"
         return f"{rebuild_search_index_in(con)} articles indexed"
 
 
 @task(name="checkpoint", cache_policy=NONE)
-def checkpoint(db: str) -> None:
+def checkpoint(db: str) -> str:
     with warehouse_writer(db) as con:
-        m.checkpoint(con)
+        return m.checkpoint(con)
 
 
 @flow(name="maintenance")
@@ -48,10 +50,10 @@ def maintenance(db: str = str(DEFAULT_DB), raw_retention_days: int = DEFAULT_RAW
         "raw_pages_pruned": prune_raw_pages(db, raw_retention_days),
         "search_index": rebuild_search_index(db),
     }
-    checkpoint(db)
+    done = checkpoint(db)
     logger.info("maintenance of %s: %s", db, result)
     create_markdown_artifact(
         key="maintenance-summary", description=f"newsflow maintenance of {db}",
         markdown="\n".join([f"# newsflow maintenance of `{db}`", "", "| step | result |", "|---|---|",
-                            *(f"| {k} | {v} |" for k, v in result.items()), "| checkpoint | done |"]))
+                            *(f"| {k} | {v} |" for k, v in result.items()), f"| checkpoint | {done} |"]))
     return result

@@ -6,12 +6,14 @@ import argparse
 import os
 import sys
 
-from warehouse.db import DEFAULT_DB, WarehouseError, connect
+from warehouse.db import DEFAULT_DB, WarehouseError, allow_lake_files, connect, is_lake
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=str(DEFAULT_DB),
-                        help=f"DuckDB warehouse file (default: {DEFAULT_DB})")
+                        help=f"DuckDB warehouse file (default: {DEFAULT_DB}), or a DuckLake several workers can write "
+                             "at once: ducklake:sqlite:FILE or ducklake:postgres:'dbname=… host=…', optionally "
+                             "?data_path=DIR_OR_S3_PREFIX (also NEWSFLOW_LAKE_DATA_PATH)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,6 +148,8 @@ def print_summary(summary) -> None:
         f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
         f"{c['stories_created']} new stories, {c['stories_grown']} grown."
     )
+    if summary.conflict_retries:
+        console.print(f"DuckLake: {summary.conflict_retries} batches recomputed after a concurrent writer committed first.")
     if c["requests"]:
         console.print(f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
                       f"{c['not_modified']} not modified.")
@@ -175,7 +179,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
     with connect(args.db) as con:
         report = enrich_pending(con, new_run_id())
-        if report.articles:
+        if report.articles and not is_lake(con):
             rebuild_search_index(con)
     print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
           f"report), {report.mentions} mentions of {report.new_entities} new entities, {report.failed} failed")
@@ -183,9 +187,10 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from warehouse.search import has_search_index, load_fts
+    from warehouse.search import has_search_index, load_fts, require_search
 
     with connect(args.db, read_only=True) as con:
+        require_search(con)
         if not has_search_index(con):
             print("newsflow: no search index yet: `newsflow enrich` (or the enrich and maintenance flows) builds it",
                   file=sys.stderr)
@@ -211,6 +216,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     con = connect(args.db, read_only=True)
     try:
         if args.safe or os.environ.get("NEWSFLOW_SQL_SAFE") == "1":
+            allow_lake_files(con)   # a DuckLake's Parquet files stay readable, nothing else
             # Once off, external access cannot be turned back on; locking the configuration stops
             # the query from changing any other setting either.
             con.execute("SET enable_external_access = false")

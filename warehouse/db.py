@@ -1,12 +1,22 @@
-"""DuckDB connection, versioned migrations, and the one transaction helper everything uses."""
+"""DuckDB connection, versioned migrations, and the one transaction helper everything uses.
+
+The warehouse is a DuckDB file (the default, one writing process at a time) or a DuckLake
+(`ducklake:<catalog>`: a catalog database plus Parquet data files, which several processes or
+machines can write at once; see `connect` and README "Scaling").
+"""
 
 from __future__ import annotations
 
+import os
+import random
 import re
+import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -16,6 +26,17 @@ from tasks.models import utcnow  # noqa: F401  (re-exported: warehouse modules i
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_DB = Path("warehouse") / "news.duckdb"
 
+LAKE_PREFIX = "ducklake:"
+LAKE_ALIAS = "lake"
+LAKE_DATA_PATH_ENV = "NEWSFLOW_LAKE_DATA_PATH"
+LAKE_RETRY_SECONDS = 600.0   # how long a write keeps retrying after conflicts with concurrent writers
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+CATALOG_EXTENSIONS = {"sqlite": "sqlite_scanner", "postgres": "postgres", "mysql": "mysql"}
+# Every write transaction on a DuckLake updates this one row first, so two concurrent write
+# transactions always conflict at commit: the later one fails and is retried on the new state.
+WRITER_TABLE = "internals.writer"
+T = TypeVar("T")
+
 
 class WarehouseError(RuntimeError):
     """The warehouse could not be opened or written; the message says why."""
@@ -23,7 +44,13 @@ class WarehouseError(RuntimeError):
 
 def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating if needed) the warehouse file. A writer may wait up to
-    `wait_seconds` for another process's lock to go (it retries every half second)."""
+    `wait_seconds` for another process's lock to go (it retries every half second).
+
+    `ducklake:<catalog>[?data_path=<path>]` opens a DuckLake instead (see `parse_lake`), attached as
+    `lake` and made the default database, so the warehouse's table names resolve unchanged."""
+    lake = parse_lake(path)
+    if lake is not None:
+        return _connect_lake(lake, read_only)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -56,6 +83,210 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@dataclass(frozen=True)
+class LakeSpec:
+    """Where a DuckLake lives: its catalog (`sqlite:<file>`, `postgres:<libpq string>`, a DuckDB file…)
+    and its data path (a folder or an object-store prefix such as s3://bucket/news/)."""
+
+    catalog: str
+    data_path: str | None
+
+    @property
+    def kind(self) -> str:
+        head, sep, _ = self.catalog.partition(":")
+        return head if sep and head in CATALOG_EXTENSIONS else "duckdb"
+
+    @property
+    def catalog_file(self) -> Path | None:
+        """The catalog's local file (SQLite or DuckDB catalogs), None for a server."""
+        if self.kind == "duckdb":
+            return Path(self.catalog)
+        if self.kind == "sqlite":
+            return Path(self.catalog.partition(":")[2])
+        return None
+
+
+def parse_lake(target: str | Path) -> LakeSpec | None:
+    """`ducklake:<catalog>[?data_path=<path>]` → LakeSpec; None for a plain DuckDB file.
+
+    The data path is the `?data_path=` suffix, else $NEWSFLOW_LAKE_DATA_PATH, else (for a catalog
+    file) `<catalog file>.files/` beside it. It only matters when the lake is created: DuckLake keeps
+    it in the catalog, so later writers need only the catalog."""
+    text = str(target)
+    if not text.startswith(LAKE_PREFIX):
+        return None
+    catalog, _, data_path = text[len(LAKE_PREFIX):].partition("?data_path=")
+    if not catalog:
+        raise WarehouseError(f"{text}: give a catalog after ducklake:, e.g. ducklake:sqlite:lake/catalog.sqlite")
+    data_path = data_path or os.environ.get(LAKE_DATA_PATH_ENV) or None
+    spec = LakeSpec(catalog, data_path)
+    file = spec.catalog_file
+    if file is not None:
+        file = file.absolute()
+        catalog = f"sqlite:{file}" if spec.kind == "sqlite" else str(file)
+        data_path = data_path or f"{file}.files"
+    if data_path and "://" not in data_path:
+        data_path = str(Path(data_path).absolute())
+    if data_path and not data_path.endswith(("/", "\\")):
+        data_path += "/"
+    return LakeSpec(catalog, data_path)
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's default database is a DuckLake."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = current_database() "
+                            "AND type = 'ducklake'").fetchone()[0])
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """LOAD a DuckDB extension: installed already, else from its offline package
+    (duckdb-extension-<name>), else INSTALL from the network."""
+    with suppress(duckdb.Error):
+        con.execute(f"LOAD {name}")
+        return
+    try:
+        import importlib
+
+        package = importlib.import_module(f"duckdb_extension_{name}")
+        found = sorted(Path(package.__file__).parent.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
+    except ImportError:
+        found = []
+    try:
+        con.execute(f"INSTALL '{found[0]}'" if found else f"INSTALL {name}")
+        con.execute(f"LOAD {name}")
+    except duckdb.Error as exc:
+        raise WarehouseError(f"the DuckDB {name} extension is not available: pip install "
+                             f"duckdb-extension-{name.replace('_', '-')}, or INSTALL {name} online ({exc})") from exc
+
+
+_LAKES: dict[tuple[LakeSpec, bool], duckdb.DuckDBPyConnection] = {}
+_LAKES_LOCK = threading.Lock()
+
+
+def _connect_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to the lake: a cursor of this process's one DuckDB instance that has it attached
+    (and migrated), so that the flow's many short connections skip loading extensions and attaching."""
+    with _LAKES_LOCK:
+        base = _LAKES.get((spec, read_only))
+        if base is None:
+            base = _LAKES[(spec, read_only)] = _attach_lake(spec, read_only)
+    con = base.cursor()
+    con.execute(f"USE {LAKE_ALIAS}")
+    return con
+
+
+def _attach_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
+    file = spec.catalog_file
+    if read_only and file is not None and not file.exists():
+        raise WarehouseError(f"no warehouse at {file}: run `newsflow ingest` first")
+    con = duckdb.connect()
+    try:
+        load_extension(con, "ducklake")
+        if spec.kind != "duckdb":
+            load_extension(con, CATALOG_EXTENSIONS[spec.kind])
+        if file is not None and not read_only:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        options = []
+        if spec.data_path and not read_only:
+            options.append(f"DATA_PATH {_literal(spec.data_path)}")
+        if spec.kind == "sqlite":   # WAL: readers never block the writer; wait for the catalog's write lock
+            options += ["META_JOURNAL_MODE 'WAL'", f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}"]
+        if read_only:
+            options.append("READ_ONLY")
+        con.execute(f"ATTACH {_literal(LAKE_PREFIX + spec.catalog)} AS {LAKE_ALIAS}"
+                    + (f" ({', '.join(options)})" if options else ""))
+        con.execute(f"USE {LAKE_ALIAS}")
+    except (duckdb.Error, OSError, WarehouseError) as exc:
+        con.close()
+        if isinstance(exc, WarehouseError):
+            raise
+        raise WarehouseError(f"cannot open DuckLake {spec.catalog}: {exc}") from exc
+    if not read_only:
+        try:
+            migrate(con)
+            _ensure_writer_row(con)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+def lake_data_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The data path of the connection's DuckLake (kept in its catalog); None for a DuckDB file."""
+    if not is_lake(con):
+        return None
+    row = con.execute("SELECT value FROM ducklake_options(current_database()) WHERE option_name = 'data_path'").fetchone()
+    return row[0] if row else None
+
+
+def allow_lake_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Before `SET enable_external_access = false` on a DuckLake: keep its own data files readable."""
+    path = lake_data_path(con)
+    if path:
+        con.execute("SET allowed_directories = ?", [[path]])
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ensure_writer_row(con: duckdb.DuckDBPyConnection) -> None:
+    """The DuckLake-only table every write transaction updates (see WRITER_TABLE)."""
+    def create() -> None:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {WRITER_TABLE} (turns BIGINT NOT NULL)")
+        con.execute(f"INSERT INTO {WRITER_TABLE} SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM {WRITER_TABLE})")
+
+    if _has_writer_table(con) and con.execute(f"SELECT count(*) FROM {WRITER_TABLE}").fetchone()[0] == 1:
+        return
+    retry_conflicts(con, create, claim=False)
+
+
+def _has_writer_table(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.execute(f"SELECT 1 FROM {WRITER_TABLE} LIMIT 0")
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
+def lake_sql(sql: str) -> str:
+    """A migration as DuckLake accepts it: no PRIMARY KEY or UNIQUE constraints (a key column stays
+    NOT NULL; uniqueness is kept by the loader, which writes one batch at a time)."""
+    sql = re.sub(r",\s*(?:PRIMARY KEY|UNIQUE)\s*\([^)]*\)", "", sql, flags=re.IGNORECASE)
+    return re.sub(r"\s+(?:PRIMARY KEY|UNIQUE)\b", " NOT NULL", sql, flags=re.IGNORECASE)
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether a failed write lost to a concurrent writer (a DuckLake commit conflict, a busy SQLite
+    catalog, a Postgres serialization failure): retrying it from scratch is safe."""
+    text = str(exc).lower()
+    return any(s in text for s in ("conflict", "database is locked", "database is busy", "could not serialize",
+                                   "deadlock detected", "duplicate key value"))
+
+
+def retry_conflicts(con: duckdb.DuckDBPyConnection, body: Callable[[], T], claim: bool = True,
+                    wait_seconds: float = LAKE_RETRY_SECONDS, on_retry: Callable[[BaseException], None] | None = None) -> T:
+    """Run `body` in one transaction. On a DuckLake, a commit that conflicted with a concurrent
+    writer is rolled back and `body` runs again from scratch (it must re-read what it needs), after a
+    jittered exponential backoff, for up to `wait_seconds`. On a DuckDB file this is `transaction`."""
+    if not is_lake(con):
+        with transaction(con):
+            return body()
+    deadline = time.monotonic() + wait_seconds
+    attempt = 0
+    while True:
+        try:
+            with transaction(con, claim=claim):
+                return body()
+        except (duckdb.Error, WarehouseError) as exc:
+            if not is_conflict(exc) or time.monotonic() >= deadline:
+                raise
+            attempt += 1
+            if on_retry is not None:
+                on_retry(exc)
+            time.sleep(min(2.0, 0.05 * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.5))
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every file NNN_name.sql in warehouse/migrations, in order."""
     found = []
@@ -67,32 +298,53 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply pending migrations, each in its own transaction; return the versions applied."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
-    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    """Apply pending migrations, each in its own transaction; return the versions applied.
+
+    On a DuckLake the migrations are translated by `lake_sql`, and one that conflicted with another
+    process migrating at the same time is retried (it then finds the version applied and skips it)."""
+    lake = is_lake(con)
+    translate = lake_sql if lake else (lambda sql: sql)
+    create = translate("CREATE TABLE IF NOT EXISTS schema_migrations "
+                       "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    if lake:
+        retry_conflicts(con, lambda: con.execute(create), claim=False)
+    else:
+        con.execute(create)
+    claim = lake and _has_writer_table(con)
+    done = _applied_versions(con)
     applied = []
     for version, name, sql in migrations():
+        def apply(version=version, name=name, sql=sql) -> bool:
+            if con.execute("SELECT count(*) FROM schema_migrations WHERE version = ?", [version]).fetchone()[0]:
+                return False
+            con.execute(translate(sql))
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utcnow()])
+            return True
         if version in done:
             continue
-        with transaction(con):
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utcnow()])
-        applied.append(version)
+        if retry_conflicts(con, apply, claim=claim):
+            applied.append(version)
     return applied
 
 
+def _applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    return {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def transaction(con: duckdb.DuckDBPyConnection, claim: bool = True) -> Iterator[None]:
     """BEGIN … COMMIT, with an explicit ROLLBACK on any error.
 
     DuckDB's COMMIT after a failed statement can silently discard the whole transaction, so an
-    error must never be followed by COMMIT: roll back and re-raise instead.
+    error must never be followed by COMMIT: roll back and re-raise instead. On a DuckLake the
+    transaction first takes the writer turn (WRITER_TABLE), so that it fails at COMMIT if another
+    write committed since it began (`retry_conflicts` runs it again).
     """
+    lake = is_lake(con)
     con.execute("BEGIN TRANSACTION")
     try:
+        if claim and lake:
+            con.execute(f"UPDATE {WRITER_TABLE} SET turns = turns + 1")
         yield
     except BaseException:
         with suppress(duckdb.Error):
@@ -103,6 +355,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     except duckdb.Error as exc:   # e.g. disk full: the write-ahead log could not be written
         with suppress(duckdb.Error):
             con.execute("ROLLBACK")
+        if lake and is_conflict(exc):
+            raise WarehouseError(f"could not commit: another writer of this DuckLake committed first (run it "
+                                 f"again), nothing of this transaction was written: {exc}") from exc
         raise WarehouseError(f"could not commit (disk full or not writable?), nothing of this batch was "
                              f"written: {exc}") from exc
 

@@ -13,6 +13,7 @@ from tasks.entities import Mention, entity_id, entity_key, extract_mentions, spe
 from tasks.quotes import extract_quotes, same_quote
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import insert_rows, transaction, utcnow
+from warehouse.db import keys as key_relation
 from warehouse.load import stored_paragraphs
 
 
@@ -94,8 +95,8 @@ def _write_mentions(con, ids: list[str], found: list, report: EnrichReport) -> N
             keys[entity_id(key)] = key
             rows.append((article_id, entity_id(key), m.surface, m.position, m.start, m.kind))
     if keys:
-        known = {i for (i,) in con.execute("SELECT entity_id FROM entities WHERE list_contains(?, entity_id)",
-                                           [sorted(keys)]).fetchall()}
+        known = {i for (i,) in con.execute(
+            f"SELECT entity_id FROM entities WHERE entity_id IN {key_relation(con, sorted(keys))}").fetchall()}
         new = [(eid, "", "", keys[eid]) for eid in sorted(keys) if eid not in known]
         insert_rows(con, "entities", ["entity_id", "name", "kind", "key"], new)
         report.new_entities += len(new)
@@ -129,9 +130,9 @@ def _name_entities(con, ids: list[str]) -> None:
     frequent, then alphabetical): independent of the order articles were enriched in."""
     surfaces: dict[str, Counter[str]] = {}
     labels: dict[str, Counter[str]] = {}
-    for eid, surface, label, n in con.execute("""
-            SELECT entity_id, surface, label, count(*) FROM mentions WHERE list_contains(?, entity_id) GROUP BY ALL""",
-            [ids]).fetchall():
+    for eid, surface, label, n in con.execute(f"""
+            SELECT entity_id, surface, label, count(*) FROM mentions
+            WHERE entity_id IN {key_relation(con, ids)} GROUP BY ALL""").fetchall():
         surfaces.setdefault(eid, Counter())[_display_name(surface)] += n
         labels.setdefault(eid, Counter())[label] += n
     updates = []
@@ -149,13 +150,13 @@ def _name_entities(con, ids: list[str]) -> None:
 
 
 def _enrich(con, run_id: str, ids: list[str], paragraphs: dict[str, list[str]], report: EnrichReport) -> None:
-    story_of = dict(con.execute("SELECT article_id, story_id FROM story_articles WHERE list_contains(?, article_id)",
-                                [ids]).fetchall())
+    story_of = dict(con.execute(
+        f"SELECT article_id, story_id FROM story_articles WHERE article_id IN {key_relation(con, ids)}").fetchall())
     # Quotes already known in the same stories: the candidates a new report may repeat.
     known: dict[str, list[tuple[str, str]]] = {}
-    for story_id, quote_id, text in con.execute("""
+    for story_id, quote_id, text in con.execute(f"""
             SELECT sa.story_id, q.quote_id, any_value(q.text) FROM quotes q JOIN story_articles sa USING (article_id)
-            WHERE list_contains(?, sa.story_id) GROUP BY ALL""", [sorted(set(story_of.values()))]).fetchall():
+            WHERE sa.story_id IN {key_relation(con, sorted(set(story_of.values())))} GROUP BY ALL""").fetchall():
         known.setdefault(story_id, []).append((quote_id, text))
     rows = []
     for article_id in ids:   # in publication order: the first report names the quote
@@ -182,16 +183,16 @@ def _link_speakers(con) -> None:
     if not quotes:
         return
     local: dict[str, dict[str, tuple[str, int]]] = {}
-    for article_id, surface, eid, key, n in con.execute("""
+    for article_id, surface, eid, key, n in con.execute(f"""
             SELECT m.article_id, m.surface, m.entity_id, e.key, count(*) FROM mentions m JOIN entities e USING (entity_id)
-            WHERE list_contains(?, m.article_id) GROUP BY ALL""", [sorted({q[0] for q in quotes})]).fetchall():
+            WHERE m.article_id IN {key_relation(con, sorted({q[0] for q in quotes}))} GROUP BY ALL""").fetchall():
         known = local.setdefault(article_id, {})
         for k in {key, entity_key(surface)} - {""}:
             known[k] = max(known.get(k, (eid, 0)), (eid, n), key=lambda v: v[1])
     wanted = sorted({k for q in quotes for k in speaker_keys(q[3])})
-    everywhere = {key: (eid, n) for key, eid, n in con.execute("""
+    everywhere = {key: (eid, n) for key, eid, n in con.execute(f"""
         SELECT e.key, e.entity_id, count(*) FROM entities e JOIN mentions m USING (entity_id)
-        WHERE list_contains(?, e.key) GROUP BY ALL""", [wanted]).fetchall()}
+        WHERE e.key IN {key_relation(con, wanted)} GROUP BY ALL""").fetchall()}
     rows = []
     for article_id, position, start, speaker in quotes:
         eid = speaker_entity(speaker, local.get(article_id, {})) or speaker_entity(speaker, everywhere)

@@ -6,6 +6,7 @@ warehouse (indexes, counts, candidate stories), calls them, and writes their res
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from tasks.fingerprint import Fingerprint, fingerprint_paragraphs
 from tasks.models import Article, Failure, PageRecord, WebBatch
 from tasks.stories import Assignment, Candidate, Story, assign_stories, tfidf_vector
 from tasks.text import fold_for_match
-from warehouse.db import WarehouseError, insert_rows, keys, transaction, utcnow
+from warehouse.db import WarehouseError, insert_rows, is_lake, keys, retry_conflicts, utcnow
 
 CANDIDATES_PER_ARTICLE = 50
 STORY_SHORTLIST = 30   # stored stories compared with each new article (the most similar ones)
@@ -77,15 +78,26 @@ class BatchReport:
     lines_removed: int = 0
     per_source: dict[str, SourceReport] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / unchanged / failed: …
+    retries: int = 0   # DuckLake: times the batch lost to a concurrent writer and was recomputed
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
                articles: list[Article], failures: list[Failure], web: WebBatch | None = None) -> BatchReport:
-    """Write one batch in one transaction; on any error nothing of it is written."""
-    with transaction(con):
-        report = _load(con, run_id, batch_no, articles, failures)
-        if web is not None:
-            _write_web(con, run_id, report, web)
+    """Write one batch in one transaction; on any error nothing of it is written. On a DuckLake, a
+    batch that lost to a concurrent writer is recomputed from scratch on the new state (dedup,
+    copies, stories) and written again; the inputs are copied for each attempt (loading edits them)."""
+    lake = is_lake(con)
+    retries: list[BaseException] = []
+
+    def attempt() -> BatchReport:
+        batch, failed, pages = copy.deepcopy((articles, failures, web)) if lake else (articles, failures, web)
+        report = _load(con, run_id, batch_no, batch, failed)
+        if pages is not None:
+            _write_web(con, run_id, report, pages)
+        return report
+
+    report = retry_conflicts(con, attempt, on_retry=retries.append)
+    report.retries = len(retries)
     committed = con.execute(
         "SELECT count(*) FROM batches WHERE run_id = ? AND batch_no = ?", [run_id, batch_no]
     ).fetchone()[0]
@@ -229,19 +241,21 @@ def _write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
             "last_fetched": [p.fetched_at for p in pages], "fetches": [1] * len(pages),
             "run_id": [run_id] * len(pages),
         })
+        # An upsert without ON CONFLICT (a DuckLake has no keys): update the known URLs, insert the others.
         con.execute("""
-            INSERT INTO pages SELECT * FROM _pages
-            ON CONFLICT (url) DO UPDATE SET
-                kind = excluded.kind, source_id = excluded.source_id,
-                final_url = coalesce(excluded.final_url, pages.final_url),
-                status = excluded.status,
-                content_type = coalesce(excluded.content_type, pages.content_type),
-                etag = CASE WHEN excluded.status = 200 THEN excluded.etag ELSE pages.etag END,
-                last_modified = CASE WHEN excluded.status = 200 THEN excluded.last_modified ELSE pages.last_modified END,
-                raw_sha256 = coalesce(excluded.raw_sha256, pages.raw_sha256),
-                article_id = coalesce(excluded.article_id, pages.article_id),
-                outcome = excluded.outcome, last_fetched = excluded.last_fetched,
-                fetches = pages.fetches + 1, run_id = excluded.run_id""")
+            UPDATE pages SET
+                kind = n.kind, source_id = n.source_id,
+                final_url = coalesce(n.final_url, pages.final_url),
+                status = n.status,
+                content_type = coalesce(n.content_type, pages.content_type),
+                etag = CASE WHEN n.status = 200 THEN n.etag ELSE pages.etag END,
+                last_modified = CASE WHEN n.status = 200 THEN n.last_modified ELSE pages.last_modified END,
+                raw_sha256 = coalesce(n.raw_sha256, pages.raw_sha256),
+                article_id = coalesce(n.article_id, pages.article_id),
+                outcome = n.outcome, last_fetched = n.last_fetched,
+                fetches = pages.fetches + 1, run_id = n.run_id
+            FROM _pages n WHERE pages.url = n.url""")
+        con.execute("INSERT INTO pages SELECT * FROM _pages n WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE p.url = n.url)")
         con.execute("DROP TABLE _pages")
     keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "failed: changed since loaded")}
     raw = list({r.sha256: r for r in web.raw if r.sha256 in keep}.values())

@@ -6,7 +6,7 @@ import uuid
 
 import duckdb
 
-from warehouse.db import transaction, utcnow
+from warehouse.db import retry_conflicts, utcnow
 
 
 def new_run_id() -> str:
@@ -15,11 +15,10 @@ def new_run_id() -> str:
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None,
               inputs: list[str]) -> None:
-    with transaction(con):
-        con.execute(
-            "INSERT INTO runs (run_id, flow_run_id, started_at, status, inputs) VALUES (?, ?, ?, 'running', ?)",
-            [run_id, flow_run_id, utcnow(), inputs],
-        )
+    retry_conflicts(con, lambda: con.execute(
+        "INSERT INTO runs (run_id, flow_run_id, started_at, status, inputs) VALUES (?, ?, ?, 'running', ?)",
+        [run_id, flow_run_id, utcnow(), inputs],
+    ))
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, int],
@@ -28,8 +27,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts:
                "near_copies", "stories_created", "stories_grown", "lines_removed", "batches", "pages_fetched",
                "not_modified", "requests"]
     sets = ", ".join(f"{c} = ?" for c in columns)
-    with transaction(con):
-        con.execute(
-            f"UPDATE runs SET finished_at = ?, status = ?, error = ?, {sets} WHERE run_id = ?",
-            [utcnow(), status, error, *[counts.get(c, 0) for c in columns], run_id],
-        )
+    retry_conflicts(con, lambda: con.execute(
+        f"UPDATE runs SET finished_at = ?, status = ?, error = ?, {sets} WHERE run_id = ?",
+        [utcnow(), status, error, *[counts.get(c, 0) for c in columns], run_id],
+    ))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import WarehouseError, transaction
+from warehouse.db import WarehouseError, is_lake, transaction
 
 INDEXES = (("fr", "french", "language = 'fr'"), ("en", "english", "language IS DISTINCT FROM 'fr'"))
 
@@ -40,8 +40,16 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("LOAD fts")
 
 
+def require_search(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise a clear WarehouseError on a DuckLake: the fts index tables cannot be stored in a lake."""
+    if is_lake(con):
+        raise WarehouseError("full-text search is not available on a DuckLake warehouse (DuckLake cannot store the "
+                             "fts index); use a DuckDB-file warehouse for search, e.g. one exported from the lake")
+
+
 def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build both indexes and the search() macro; returns the number of articles indexed."""
+    require_search(con)
     load_fts(con)
     total = 0
     for suffix, _stemmer, where in INDEXES:
