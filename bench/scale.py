@@ -1,0 +1,129 @@
+"""Ingest at scale through the real flow: a large warehouse, the cost of 1,000 more, peak memory.
+
+    .venv/bin/python bench/scale.py [--base 100000] [--new 1000] [--workers 2] [--batch-size 200]
+
+Inputs: `base + new` synthetic articles from bench/corpus.py (real RPM2 and extraction-corpus text,
+recombined into new stories, 30% near-copies), written once to bench/out/synth-<base+new>/ in
+folders of 1,000; the `new` ones are the last folders (they include near-copies of base articles).
+Steps, each a call of the `ingest-files` flow (Prefect's temporary server, started before timing):
+  1. new  → empty warehouse                       (T_empty)
+  2. base → a second warehouse                    (throughput, peak RSS sampled every 0.2 s)
+  3. new  → the warehouse holding `base` articles (T_incremental)
+Prints articles/s, T_incremental / T_empty (target ≤ 1.2), and the peak RSS of the flow process
+(the one writer) and of its extraction workers (target ≤ 1 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+import psutil  # noqa: E402
+
+from bench.corpus import PER_FOLDER, write_files  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+
+
+class PeakRss:
+    """Samples the RSS of this process and of its extraction workers (the Prefect server aside)."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.main = self.worker = self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                main = me.memory_info().rss
+                workers = [c.memory_info().rss for c in me.children(recursive=True)
+                           if "uvicorn" not in " ".join(c.cmdline())]
+            except psutil.Error:
+                continue
+            self.main = max(self.main, main)
+            self.worker = max([self.worker, *workers])
+            self.total = max(self.total, main + sum(workers))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def corpus(n: int) -> Path:
+    dest = OUT / f"synth-{n}"
+    if not (dest / "truth.csv").exists():
+        start = time.perf_counter()
+        write_files(dest, n)
+        print(f"wrote {n} synthetic articles to {dest} in {time.perf_counter() - start:.0f} s", flush=True)
+    return dest
+
+
+def ingest(folders: list[Path], db: Path, workers: int, batch_size: int) -> tuple[float, object]:
+    from flows.ingest import ingest_files
+
+    start = time.perf_counter()
+    summary = ingest_files([str(f) for f in folders], db=str(db), batch_size=batch_size, workers=workers)
+    return time.perf_counter() - start, summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", type=int, default=100_000, help="articles already in the warehouse")
+    parser.add_argument("--new", type=int, default=1_000, help="articles added (a multiple of 1,000)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=200)
+    args = parser.parse_args()
+    if not (ROOT.parent / "shared" / "eval").is_dir():
+        print("skipped: ../shared/eval is absent (the synthetic corpus is built from it)")
+        return 0
+    if args.base % PER_FOLDER or args.new % PER_FOLDER:
+        parser.error(f"--base and --new must be multiples of {PER_FOLDER}")
+    src = corpus(args.base + args.new)
+    folders = sorted(p for p in src.iterdir() if p.is_dir())
+    base, new = folders[: args.base // PER_FOLDER], folders[args.base // PER_FOLDER :]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ingest([ROOT / "seeds"], tmp / "warmup.duckdb", args.workers, args.batch_size)  # starts Prefect's server
+
+        t_empty, s_empty = ingest(new, tmp / "empty.duckdb", args.workers, args.batch_size)
+        with PeakRss() as rss:
+            t_base, s_base = ingest(base, tmp / "big.duckdb", args.workers, args.batch_size)
+        t_incr, s_incr = ingest(new, tmp / "big.duckdb", args.workers, args.batch_size)
+        size = (tmp / "big.duckdb").stat().st_size
+
+    mb = 1024 * 1024
+    print(f"{args.base} base articles: {s_base.articles_loaded} loaded, {s_base.near_copies} near and "
+          f"{s_base.exact_copies} exact copies, {s_base.stories_created} stories, {len(s_base.failures)} failures; "
+          f"{t_base:.0f} s ({s_base.articles_loaded / t_base:.0f} articles/s, {args.workers} workers, "
+          f"batches of {args.batch_size}); warehouse file {size / mb:.0f} MB")
+    print(f"peak RSS while ingesting them: flow process {rss.main / mb:.0f} MB, largest extraction worker "
+          f"{rss.worker / mb:.0f} MB, all together {rss.total / mb:.0f} MB")
+    print(f"{args.new} new articles into an empty warehouse: {t_empty:.1f} s ({s_empty.articles_loaded} loaded, "
+          f"{s_empty.near_copies} near copies)")
+    print(f"{args.new} new articles into {s_base.articles_loaded} articles: {t_incr:.1f} s "
+          f"({s_incr.articles_loaded} loaded, {s_incr.near_copies} near copies)")
+    print(f"ratio incremental/empty: {t_incr / t_empty:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
