@@ -68,11 +68,15 @@ def winnow(hashes: np.ndarray, window: int = WINDOW) -> np.ndarray:
 
 
 def fingerprint_paragraphs(article_id: str, paragraphs: list[str]) -> Fingerprint:
+    return fingerprint_tokens(article_id, [words(paragraph) for paragraph in paragraphs])
+
+
+def fingerprint_tokens(article_id: str, paragraph_tokens: list[list[str]]) -> Fingerprint:
+    """Fingerprint of an article given the words (tasks.text.words) of each paragraph."""
     all_words: list[str] = []
     paragraph_shingles: list[frozenset[int]] = []
     paragraph_words: list[int] = []
-    for paragraph in paragraphs:
-        tokens = words(paragraph)
+    for tokens in paragraph_tokens:
         all_words.extend(tokens)
         paragraph_words.append(len(tokens))
         paragraph_shingles.append(frozenset(shingle_hashes(tokens, PARAGRAPH_SHINGLE_WORDS).tolist()))
