@@ -72,12 +72,16 @@ def winnow(hashes: np.ndarray, window: int = WINDOW) -> np.ndarray:
 
 
 def fingerprint_paragraphs(article_id: str, paragraphs: list[str]) -> Fingerprint:
+    return fingerprint_tokens(article_id, [words(paragraph) for paragraph in paragraphs])
+
+
+def fingerprint_tokens(article_id: str, paragraph_tokens: list[list[str]]) -> Fingerprint:
+    """Fingerprint of an article given the words (tasks.text.words) of each paragraph."""
     all_words: list[str] = []
     all_hashes: list[np.ndarray] = []
     paragraph_shingles: list[frozenset[int]] = []
     paragraph_words: list[int] = []
-    for paragraph in paragraphs:
-        tokens = words(paragraph)
+    for tokens in paragraph_tokens:
         hashes = word_hashes(tokens)   # each word hashed once, for both shingle sizes
         all_words.extend(tokens)
         all_hashes.append(hashes)

@@ -12,6 +12,8 @@ from tests.conftest import EXTRACTION, ROOT, require
     ("ingest_throughput.py", ["--limit", "20"], ["pages: 20", "ratio pipeline/baseline:"]),
     ("fetch_throughput.py", ["--pages", "20"], ["   20 pages", "ratio newsflow/httpx (pages/s):"]),
     ("extraction_quality.py", ["--limit", "10"], ["pages: 10", "newsflow"]),
+    ("near_copies.py", ["--n", "300", "--sample", "300", "--update-subset", "50", "--base", "rpm2"],
+     ["speed on 300 texts", "newsflow MinHash 16x8 + exact Jaccard", "recall on 300 texts"]),
 ])
 def test_benchmark_runs_on_a_few_pages(script, args, expected):
     require(EXTRACTION / "html")
