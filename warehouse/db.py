@@ -61,6 +61,13 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0
             time.sleep(0.5)
 
 
+def writer_memory_limit() -> str:
+    """DuckDB's memory bound for a writer (default 512MB; env NEWSFLOW_DUCKDB_MEMORY_LIMIT): its
+    default, 80% of RAM, lets the block cache grow with the warehouse; over the bound, joins spill
+    to disk beside the file."""
+    return os.environ.get("NEWSFLOW_DUCKDB_MEMORY_LIMIT", "512MB")
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         if read_only:
@@ -71,7 +78,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise WarehouseError(f"cannot open {path}: cannot create its folder ({exc})") from exc
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config={"memory_limit": writer_memory_limit()})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseError(
@@ -179,7 +186,7 @@ def _attach_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
     file = spec.catalog_file
     if read_only and file is not None and not file.exists():
         raise WarehouseError(f"no warehouse at {file}: run `newsflow ingest` first")
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": writer_memory_limit()})
     try:
         load_extension(con, "ducklake")
         if spec.kind != "duckdb":

@@ -25,7 +25,7 @@ from tasks.text import fold_for_match
 from warehouse.db import WarehouseError, insert_rows, is_lake, keys, retry_conflicts, utcnow
 
 CANDIDATES_PER_ARTICLE = 50
-STORY_SHORTLIST = 30   # stored stories compared with each new article (the most similar ones)
+STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from warehouse.db import connect
 
 LOADER = [sys.executable, str(ROOT / "tests" / "crash_loader.py")]
 MIN_KILLS = 20
-LOOP_SECONDS = 150   # bound for CI; the loop stops early once MIN_KILLS are done and time is up
+LOOP_SECONDS = 300   # bound for a busy machine; the loop stops early once MIN_KILLS are done and time is up
 
 
 def check_consistent(db) -> dict[str, int]:
@@ -48,7 +48,7 @@ def test_sigkill_loop_loses_nothing_and_doubles_nothing(tmp_path):
     reference = tmp_path / "reference.duckdb"
     begun = time.monotonic()
     subprocess.run([*LOADER, str(reference), str(corpus), "10"], check=True, capture_output=True, timeout=300)
-    full_run = time.monotonic() - begun   # kills land between 30% and 100% of a whole run (start-up included)
+    full_run = time.monotonic() - begun   # kills land between 20% and 60% of a whole run (start-up included)
     expected = check_consistent(reference)["articles"]
 
     db = tmp_path / "killed.duckdb"
@@ -58,7 +58,7 @@ def test_sigkill_loop_loses_nothing_and_doubles_nothing(tmp_path):
     started = time.monotonic()
     while kills < MIN_KILLS or time.monotonic() - started < 10:
         proc = subprocess.Popen([*LOADER, str(db), str(corpus), "10"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.3, 1.0) * full_run)
+        time.sleep(rng.uniform(0.2, 0.6) * full_run)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
