@@ -1,0 +1,69 @@
+"""Extraction through the flow's task runner: the local pool with 1 or 2 workers, and Dask (a real
+LocalCluster whose worker processes run the sandbox) give the same warehouse."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from flows.ingest import _chunks, ingest_files
+from flows.runners import make_task_runner
+from tests.conftest import RPM2, SEEDS, require
+
+
+def _contents(db) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            "articles": con.execute("SELECT article_id, title, word_count, content_hash FROM articles ORDER BY 1").fetchall(),
+            "copies": con.execute("SELECT article_id, duplicate_of, kind FROM duplicates ORDER BY 1, 2").fetchall(),
+            "stories": con.execute("SELECT story_id, article_id FROM story_articles ORDER BY 2").fetchall(),
+            "batches": con.execute("SELECT batch_no, articles FROM batches ORDER BY 1").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """The seeds and 40 RPM2 articles: enough for several batches of 15."""
+    folder = tmp_path_factory.mktemp("in")
+    shutil.copytree(SEEDS, folder / "seeds")
+    for doc in sorted((require(RPM2 / "documents")).glob("*.txt"))[:40]:
+        (folder / "rpm2").mkdir(exist_ok=True)
+        shutil.copy(doc, folder / "rpm2" / doc.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_one_worker(inputs, tmp_path_factory):
+    db = tmp_path_factory.mktemp("one") / "news.duckdb"
+    summary = ingest_files.with_options(task_runner=make_task_runner("local", 1))(
+        [str(inputs)], db=str(db), batch_size=15, workers=1)
+    assert summary.articles_loaded == 45 and summary.batches == 3
+    return _contents(db)
+
+
+def test_two_local_workers_build_the_same_warehouse(inputs, local_one_worker, tmp_path):
+    summary = ingest_files.with_options(task_runner=make_task_runner("local", 2))(
+        [str(inputs)], db=str(tmp_path / "news.duckdb"), batch_size=15, workers=2)
+    assert summary.articles_loaded == 45
+    assert _contents(tmp_path / "news.duckdb") == local_one_worker
+
+
+def test_dask_local_cluster_builds_the_same_warehouse(inputs, local_one_worker, tmp_path):
+    summary = ingest_files.with_options(task_runner=make_task_runner("dask", 2))(
+        [str(inputs)], db=str(tmp_path / "news.duckdb"), batch_size=15, workers=2)
+    assert summary.articles_loaded == 45 and not summary.failures
+    assert _contents(tmp_path / "news.duckdb") == local_one_worker
+
+
+def test_batches_split_into_one_chunk_per_slot_in_order():
+    assert _chunks(list(range(7)), 2) == [[0, 1, 2, 3], [4, 5, 6]]
+    assert _chunks(list(range(3)), 4) == [[0], [1], [2]]
+    assert _chunks([], 2) == []
+
+
+def test_unknown_task_runner_is_refused():
+    with pytest.raises(ValueError, match="unknown task runner"):
+        make_task_runner("ray")
