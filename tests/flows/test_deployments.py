@@ -81,7 +81,8 @@ def wait_for(api: httpx.Client, flow_run_ids: list[str], timeout: float = 240) -
 
 def test_deployments_from_prefect_yaml_with_schedules_and_trigger(prefect):
     deployments = {d["name"]: d for d in call(prefect, "POST", "/deployments/filter", json={})}
-    assert set(deployments) == {"ingest-folder", "poll-sources", "maintenance", "story-alert", "enrich"}
+    assert set(deployments) == {"ingest-folder", "ingest-folder-dask", "poll-sources", "maintenance", "story-alert",
+                                "enrich"}
     schedules = {name: [(s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in d["schedules"]]
                  for name, d in deployments.items()}
     assert schedules["maintenance"] == [("30 3 * * *", "Europe/Paris", True)]
