@@ -27,4 +27,5 @@ def test_deployment_entrypoints_and_parameters_match_the_flows():
         assert deployment["work_pool"]["name"] == "newsflow-process"
         for schedule in deployment.get("schedules", []):
             assert schedule["timezone"] and schedule["cron"]
-    assert {d["name"] for d in spec["deployments"]} == {"ingest-folder", "poll-sources", "maintenance", "story-alert", "enrich"}
+    assert {d["name"] for d in spec["deployments"]} == {"ingest-folder", "ingest-folder-dask", "poll-sources", "maintenance",
+                                                       "story-alert", "enrich"}
