@@ -31,7 +31,7 @@ start() {
   "$BIN/prefect" --no-prompt deploy --all > "$STATE/deploy.log" 2>&1 || { cat "$STATE/deploy.log" >&2; stop; exit 1; }
   setsid "$BIN/prefect" worker start --pool newsflow-process --name newsflow-local > "$STATE/worker.log" 2>&1 < /dev/null &
   echo $! > "$STATE/worker.pid"
-  echo "Prefect UI: http://127.0.0.1:$PORT  (deployments: ingest-folder, poll-sources, maintenance, story-alert, enrich)"
+  echo "Prefect UI: http://127.0.0.1:$PORT  (deployments: ingest-folder, ingest-folder-dask, poll-sources, maintenance, story-alert, enrich)"
   echo "Run one: PREFECT_API_URL=$PREFECT_API_URL $BIN/prefect deployment run 'ingest-files/ingest-folder'"
 }
 
@@ -39,9 +39,11 @@ stop() {
   for name in worker server; do
     if [ -f "$STATE/$name.pid" ]; then
       pid=$(cat "$STATE/$name.pid")
-      kill -TERM -- "-$pid" 2>/dev/null || true     # the whole process group (setsid)
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -KILL -- "-$pid" 2>/dev/null || true
+      # the whole session (setsid): uvicorn, started by `prefect server start`, has its own process group
+      pkill -TERM -s "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do pgrep -s "$pid" > /dev/null || break; sleep 0.25; done
+      pkill -KILL -s "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do pgrep -s "$pid" > /dev/null || break; sleep 0.25; done
       rm -f "$STATE/$name.pid"
       echo "stopped $name ($pid)"
     fi
