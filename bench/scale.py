@@ -30,7 +30,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 import psutil  # noqa: E402
 
-from bench.corpus import PER_FOLDER, write_files  # noqa: E402
+from bench.corpus import PER_FOLDER, base_texts, rpm2_texts, write_files  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 
@@ -67,11 +67,11 @@ class PeakRss:
         self._thread.join()
 
 
-def corpus(n: int) -> Path:
-    dest = OUT / f"synth-{n}"
+def corpus(n: int, texts: str, per_folder: int) -> Path:
+    dest = OUT / f"synth-{n}" if (texts, per_folder) == ("all", PER_FOLDER) else OUT / f"synth-{n}-{texts}-{per_folder}"
     if not (dest / "truth.csv").exists():
         start = time.perf_counter()
-        write_files(dest, n)
+        write_files(dest, n, per_folder=per_folder, texts=base_texts() if texts == "all" else rpm2_texts())
         print(f"wrote {n} synthetic articles to {dest} in {time.perf_counter() - start:.0f} s", flush=True)
     return dest
 
@@ -90,15 +90,18 @@ def main() -> int:
     parser.add_argument("--new", type=int, default=1_000, help="articles added (a multiple of 1,000)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--folder-size", type=int, default=PER_FOLDER, help="articles per folder of the corpus")
+    parser.add_argument("--texts", choices=("all", "rpm2"), default="all",
+                        help="base texts: RPM2 and the extraction pages (all), or RPM2 alone (quick)")
     args = parser.parse_args()
     if not (ROOT.parent / "shared" / "eval").is_dir():
         print("skipped: ../shared/eval is absent (the synthetic corpus is built from it)")
         return 0
-    if args.base % PER_FOLDER or args.new % PER_FOLDER:
-        parser.error(f"--base and --new must be multiples of {PER_FOLDER}")
-    src = corpus(args.base + args.new)
+    if args.base % args.folder_size or args.new % args.folder_size:
+        parser.error(f"--base and --new must be multiples of --folder-size ({args.folder_size})")
+    src = corpus(args.base + args.new, args.texts, args.folder_size)
     folders = sorted(p for p in src.iterdir() if p.is_dir())
-    base, new = folders[: args.base // PER_FOLDER], folders[args.base // PER_FOLDER :]
+    base, new = folders[: args.base // args.folder_size], folders[args.base // args.folder_size :]
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
