@@ -30,7 +30,8 @@ class SandboxConfig:
     workers: int = max(1, min(4, os.cpu_count() or 1))
     timeout: float = 60.0           # seconds per document
     memory_mb: int = 2048           # address-space bound per worker
-    max_tasks: int = 500            # recycle a worker after this many documents
+    max_tasks: int = 2000           # recycle a worker after this many documents (a new one re-warms
+                                    # trafilatura and dateparser: seconds)
 
 
 @dataclass(frozen=True)
