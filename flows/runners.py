@@ -15,12 +15,35 @@ import os
 
 import dask
 from prefect.context import FlowRunContext
+from prefect.settings import get_current_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
 
 from tasks.sandbox import SandboxConfig
 
 DASK_ADDRESS_ENV = "NEWSFLOW_DASK_ADDRESS"
+
+
+class LocalDaskTaskRunner(DaskTaskRunner):
+    """DaskTaskRunner on a LocalCluster whose workers report to this process's Prefect API: without
+    PREFECT_API_URL each worker process would start a temporary server of its own (and leave it
+    behind when the cluster kills the worker)."""
+
+    def __enter__(self):
+        url = get_current_settings().api.url or _temporary_server_url()
+        if url:
+            env = {**self.cluster_kwargs.get("env", {}), "PREFECT_API_URL": url}
+            self.cluster_kwargs = {**self.cluster_kwargs, "env": env}
+        return super().__enter__()
+
+
+def _temporary_server_url() -> str | None:
+    """The API URL of the temporary server this process started, if it did (Prefect leaves
+    PREFECT_API_URL unset in that mode)."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer._instances.get(None)
+    return server.api_url if server is not None and server.running else None
 
 
 def make_task_runner(kind: str = "local", workers: int | None = None, address: str | None = None) -> TaskRunner:
@@ -34,7 +57,7 @@ def make_task_runner(kind: str = "local", workers: int | None = None, address: s
     if address:
         return DaskTaskRunner(address=address)
     dask.config.set({"distributed.worker.daemon": False})   # workers start the sandbox process
-    return DaskTaskRunner(cluster_kwargs={
+    return LocalDaskTaskRunner(cluster_kwargs={
         "n_workers": workers or SandboxConfig().workers, "threads_per_worker": 1, "processes": True,
         "dashboard_address": ":0", "host": "127.0.0.1",
     })
