@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import dask
 from prefect.context import FlowRunContext
@@ -71,6 +72,5 @@ def extraction_slots(sandbox: SandboxConfig) -> tuple[int, SandboxConfig]:
     runner = ctx.task_runner if ctx else None
     if isinstance(runner, DaskTaskRunner):
         workers = len(runner.client.scheduler_info().get("workers", {})) or 1
-        return workers, SandboxConfig(workers=1, timeout=sandbox.timeout, memory_mb=sandbox.memory_mb,
-                                      max_tasks=sandbox.max_tasks)
+        return workers, replace(sandbox, workers=1)
     return sandbox.workers, sandbox
