@@ -116,6 +116,7 @@ def clean_document(raw: RawDocument, rules: tuple[Rule, ...] | None = None) -> A
 # --- per-site learned boilerplate -------------------------------------------------------------
 
 SITE_LINE_MAX_WORDS = 25
+SITE_LINE_MIN_ARTICLES = 5   # a short line in this many articles of one site is its boilerplate
 
 
 def line_key(text: str) -> int:
@@ -131,7 +132,7 @@ def site_line_keys(article: Article) -> set[int]:
 def learn_site_boilerplate(
     articles: Iterable[Article],
     prior_counts: dict[tuple[str, int], int],
-    min_articles: int = 5,
+    min_articles: int = SITE_LINE_MIN_ARTICLES,
 ) -> tuple[set[tuple[str, int]], Counter[tuple[str, int]]]:
     """Lines seen in at least `min_articles` articles of one site (warehouse + this batch).
 

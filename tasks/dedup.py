@@ -22,6 +22,9 @@ from tasks.fingerprint import Fingerprint
 from tasks.text import fold_for_match
 
 MIN_SHARED_FINGERPRINTS = 3
+# ... and at least this share of the smaller article's fingerprints: verified copies share 36% or
+# more (synthetic corpus, bench/RESULTS.md), chance phrase overlaps mostly under 5%.
+MIN_SHARED_SHARE = 0.05
 MIN_PARAGRAPH_WORDS = 6
 PARAGRAPH_CONTAINMENT = 0.5
 NEAR_COPY_SHARE = 0.3
@@ -87,8 +90,13 @@ def is_near_copy(score: PairScore) -> bool:
     )
 
 
-def batch_candidates(batch: Iterable[Fingerprint], min_shared: int = MIN_SHARED_FINGERPRINTS) -> set[tuple[str, str]]:
-    """Pairs of batch articles sharing at least `min_shared` fingerprints (ids sorted in pair).
+def min_shared(size_a: int, size_b: int) -> float:
+    """Fingerprints two articles of these fingerprint counts must share to be a candidate pair."""
+    return max(MIN_SHARED_FINGERPRINTS, MIN_SHARED_SHARE * min(size_a, size_b))
+
+
+def batch_candidates(batch: Iterable[Fingerprint]) -> set[tuple[str, str]]:
+    """Pairs of batch articles sharing enough fingerprints (`min_shared`), ids sorted in each pair.
 
     Vectorised: sort every (hash, article) of the batch by hash; only the runs of 2 to
     MAX_POSTINGS articles (most hashes occur once) reach Python."""
@@ -109,9 +117,10 @@ def batch_candidates(batch: Iterable[Fingerprint], min_shared: int = MIN_SHARED_
         for i, first in enumerate(run):
             for second in run[i + 1 :]:
                 counts[(first, second)] += 1
+    sizes_of = [len(fp.winnowed) for fp in batch]
     pairs = set()
     for (i, j), n in counts.items():
-        if n >= min_shared and ids[i] != ids[j]:
+        if n >= min_shared(sizes_of[i], sizes_of[j]) and ids[i] != ids[j]:
             pairs.add((min(ids[i], ids[j]), max(ids[i], ids[j])))
     return pairs
 

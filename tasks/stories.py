@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -67,7 +68,7 @@ def tfidf_vector(counts: Counter[str], df: dict[str, int], n_docs: int) -> dict[
 @dataclass
 class Story:
     story_id: str
-    centroid: dict[str, float]
+    centroid: dict[str, float] | None   # None: not loaded (a stored story only scored in SQL, see Candidate)
     size: int
     first_seen: datetime | None
     last_seen: datetime | None
@@ -89,6 +90,8 @@ class Story:
         return self._norm
 
     def add(self, vec: dict[str, float], when: datetime | None, title: str | None) -> None:
+        if self.centroid is None:
+            raise ValueError(f"story {self.story_id} was chosen but its centroid was not loaded")
         merged = dict(self.centroid)
         for t, w in vec.items():
             merged[t] = merged.get(t, 0.0) + w
@@ -116,7 +119,10 @@ class Candidate:
     published_at: datetime | None
     title: str | None
     copy_of: list[str] = field(default_factory=list)  # originals, earliest first
-    shortlist: list[str] | None = None  # stored stories worth comparing (None: every story given)
+    # Stored stories worth comparing, with their similarity to this article already computed (by
+    # the warehouse); None: compare with every story given. Stories opened or grown during the
+    # call are always compared, with their current centroid.
+    shortlist: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -149,13 +155,9 @@ def assign_stories(
                 score = chosen.similarity(cand.vector)
                 break
         if chosen is None:
-            pool = stories.values() if cand.shortlist is None else (
-                [stories[s] for s in cand.shortlist if s in stories and s not in touched] + list(touched.values()))
-            for story in pool:
-                if story.is_open_for(cand.published_at, gap):
-                    s = story.similarity(cand.vector)
-                    if s > score or (s == score and chosen is not None and story.story_id < chosen.story_id):
-                        chosen, score = story, s
+            for story, s in _scored_pool(cand, stories, touched, gap):
+                if s > score or (s == score and chosen is not None and story.story_id < chosen.story_id):
+                    chosen, score = story, s
             if chosen is not None and score < threshold:
                 chosen = None
         if chosen is None:
@@ -167,3 +169,21 @@ def assign_stories(
         story_of[cand.article_id] = chosen.story_id
         out.append(Assignment(cand.article_id, chosen.story_id, round(score, 4)))
     return out
+
+
+def _scored_pool(cand: Candidate, stories: dict[str, Story], touched: dict[str, Story], gap: timedelta
+                 ) -> Iterator[tuple[Story, float]]:
+    """The stories a candidate may join (open at its date), with its similarity to each."""
+    when = cand.published_at
+    if cand.shortlist is None:
+        for story in stories.values():
+            if story.is_open_for(when, gap):
+                yield story, story.similarity(cand.vector)
+        return
+    for story_id, score in cand.shortlist.items():
+        story = stories.get(story_id)
+        if story is not None and story_id not in touched and story.is_open_for(when, gap):
+            yield story, score
+    for story in touched.values():
+        if story.is_open_for(when, gap):
+            yield story, story.similarity(cand.vector)

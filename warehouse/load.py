@@ -9,23 +9,38 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from tasks.clean import SITE_LINE_MAX_WORDS, learn_site_boilerplate, line_key, remove_site_boilerplate
-from tasks.dedup import CopyLink, batch_candidates, find_copies, paragraph_edits
+from tasks.clean import (
+    SITE_LINE_MAX_WORDS,
+    SITE_LINE_MIN_ARTICLES,
+    learn_site_boilerplate,
+    line_key,
+    remove_site_boilerplate,
+    site_line_keys,
+)
+from tasks.dedup import (
+    MIN_SHARED_FINGERPRINTS,
+    MIN_SHARED_SHARE,
+    CopyLink,
+    batch_candidates,
+    find_copies,
+    paragraph_edits,
+)
 from tasks.features import fingerprint_of, terms_of
 from tasks.fingerprint import Fingerprint, fingerprint_paragraphs
 from tasks.models import Article, Failure, PageRecord, WebBatch
-from tasks.stories import Assignment, Candidate, Story, assign_stories, tfidf_vector
+from tasks.stories import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories, tfidf_vector
 from tasks.text import fold_for_match
 from warehouse.db import WarehouseError, insert_rows, is_lake, keys, retry_conflicts, utcnow
 
 CANDIDATES_PER_ARTICLE = 50
 STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
+SHORTLIST_TERMS = 20   # an article's heaviest terms, looked up in the story index to rank them
 
 
 @dataclass
@@ -113,8 +128,8 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     failures = list(failures)
     new = _drop_known(con, articles, failures, report)
 
-    # Per-site learned boilerplate: warehouse counts + this batch.
-    prior = _site_line_counts(con, {a.outlet for a in new if a.outlet})
+    # Per-site learned boilerplate: warehouse counts of this batch's lines + this batch.
+    prior = _site_line_counts(con, {(a.outlet, key) for a in new if a.outlet for key in site_line_keys(a)})
     boilerplate, batch_counts = learn_site_boilerplate(new, prior)
     for article in new:
         remove_site_boilerplate(article, boilerplate)
@@ -205,11 +220,10 @@ def _same_text(con, articles: list[Article]) -> set[str]:
         f"SELECT article_id, text FROM removed_lines WHERE rule = 'site_repeated' AND article_id IN {keys(con, ids)}"
     ).fetchall():
         was_boilerplate.setdefault(article_id, set()).add(line_key(text))
-    prior = _site_line_counts(con, {a.outlet for a in articles if a.outlet})
+    site_boilerplate = _site_boilerplate(con, {a.outlet for a in articles if a.outlet})
     same = set()
     for article in articles:
-        skip = was_boilerplate.get(article.article_id, set()) | {
-            key for (site, key), n in prior.items() if site == article.outlet and n >= 5}
+        skip = was_boilerplate.get(article.article_id, set()) | site_boilerplate.get(article.outlet, set())
 
         def text(paragraphs: list[str], skip=skip) -> list[str]:
             return [fold_for_match(p) for p in paragraphs
@@ -281,13 +295,29 @@ PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type
 RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "stored_at"]
 
 
-def _site_line_counts(con, sites: set[str]) -> dict[tuple[str, int], int]:
-    if not sites:
+def _site_line_counts(con, lines: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """Articles of each site holding each of these (site, line key) lines, as stored."""
+    if not lines:
         return {}
-    rows = con.execute(
-        f"SELECT site, line_key, articles FROM internals.site_lines WHERE site IN {keys(con, sorted(sites))}"
-    ).fetchall()
+    ordered = sorted(lines)
+    con.register("_lines", pa.table({"site": [site for site, _ in ordered], "line_key": [k for _, k in ordered]}))
+    try:
+        rows = con.execute("SELECT site, line_key, articles FROM internals.site_lines JOIN _lines USING (site, line_key)"
+                           ).fetchall()
+    finally:
+        con.unregister("_lines")
     return {(site, key): n for site, key, n in rows}
+
+
+def _site_boilerplate(con, sites: set[str]) -> dict[str, set[int]]:
+    """The learned boilerplate line keys of these sites."""
+    found: dict[str, set[int]] = {}
+    if sites:
+        for site, key in con.execute(
+                f"SELECT site, line_key FROM internals.site_lines WHERE site IN {keys(con, sorted(sites))} "
+                f"AND articles >= {SITE_LINE_MIN_ARTICLES}").fetchall():
+            found.setdefault(site, set()).add(key)
+    return found
 
 
 def _order_key(published: dict[str, datetime | None], rank: dict[str, tuple]):
@@ -307,16 +337,21 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> lis
         by_hash.setdefault(h, []).append(article_id)
     exact = {fp.article_id: by_hash.get(fp.content_hash, []) for fp in fingerprints}
 
-    hashes = {"hash": [], "article_id": []}
+    hashes = {"hash": [], "article_id": [], "size": []}
     for fp in fingerprints:
         hashes["hash"].extend(fp.winnowed.tolist())
         hashes["article_id"].extend([fp.article_id] * len(fp.winnowed))
+        hashes["size"].extend([len(fp.winnowed)] * len(fp.winnowed))
     con.register("_batch_fingerprints", pa.table(hashes))
-    try:
+    try:   # tasks.dedup.min_shared, in SQL: enough shared fingerprints, absolutely and relatively
         old_pairs = con.execute(f"""
-            SELECT b.article_id AS new_id, f.article_id AS old_id, count(*) AS shared
-            FROM _batch_fingerprints b JOIN internals.fingerprints f USING (hash)
-            GROUP BY b.article_id, f.article_id HAVING count(*) >= 3
+            WITH shared AS (
+                SELECT b.article_id AS new_id, b.size AS new_size, f.article_id AS old_id, count(*) AS shared
+                FROM _batch_fingerprints b JOIN internals.fingerprints f USING (hash)
+                GROUP BY ALL HAVING count(*) >= {MIN_SHARED_FINGERPRINTS})
+            SELECT new_id, old_id, shared FROM shared
+            LEFT JOIN internals.fingerprint_sizes s ON s.article_id = shared.old_id
+            WHERE shared >= {MIN_SHARED_SHARE} * least(new_size, coalesce(s.winnowed, 0))
             QUALIFY row_number() OVER (PARTITION BY new_id ORDER BY shared DESC, old_id)
                     <= {CANDIDATES_PER_ARTICLE}
         """).fetchall()
@@ -363,54 +398,68 @@ def _assign(con, new: list[Article], links: list[CopyLink]):
     ]
     shortlists = _story_shortlists(con, candidates)
     for cand in candidates:
-        cand.shortlist = shortlists.get(cand.article_id, [])
+        cand.shortlist = shortlists.get(cand.article_id, {})
     old_originals = sorted({o for v in originals.values() for o in v})
-    story_ids = sorted({s for ids in shortlists.values() for s in ids} | {s for (s,) in con.execute(
-        f"SELECT story_id FROM story_articles WHERE article_id IN {keys(con, old_originals, '_originals')}").fetchall()})
+    story_of: dict[str, str] = dict(con.execute(
+        f"SELECT article_id, story_id FROM story_articles WHERE article_id IN {keys(con, old_originals, '_originals')}"
+    ).fetchall()) if old_originals else {}
+    story_ids = sorted({s for scores in shortlists.values() for s in scores} | set(story_of.values()))
     stories: dict[str, Story] = {}
-    story_of: dict[str, str] = {}
     if story_ids:
         for sid, title, size, first, last in con.execute(f"""
-            SELECT s.story_id, s.title, s.article_count, min(a.published_at), max(a.published_at)
-            FROM stories s JOIN story_articles sa USING (story_id) JOIN articles a USING (article_id)
-            WHERE s.story_id IN {keys(con, story_ids)} GROUP BY ALL""").fetchall():
-            stories[sid] = Story(sid, {}, size, first, last, title)
+            SELECT s.story_id, s.title, s.article_count, si.first_published, si.last_published
+            FROM stories s LEFT JOIN internals.story_index si USING (story_id)
+            WHERE s.story_id IN {keys(con, story_ids)}""").fetchall():
+            stories[sid] = Story(sid, None, size, first, last, title)
+    # Centroids only of the stories an article may join: its original's, or one open at its date
+    # and similar enough.
+    gap = timedelta(days=MAX_GAP_DAYS)
+    joinable = sorted({sid for cand in candidates for sid, score in cand.shortlist.items()
+                       if score >= THRESHOLD and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
+                      | set(story_of.values()))
+    if joinable:
+        centroids: dict[str, dict[str, float]] = {sid: {} for sid in joinable}
         for sid, term, weight in con.execute(
-            f"SELECT story_id, term, weight FROM internals.story_terms WHERE story_id IN {keys(con, story_ids)}"
+            f"SELECT story_id, term, weight FROM internals.story_terms WHERE story_id IN {keys(con, joinable)}"
         ).fetchall():
-            stories[sid].centroid[term] = weight
-        story_of.update(con.execute(
-            f"SELECT article_id, story_id FROM story_articles WHERE article_id IN {keys(con, old_originals)}"
-        ).fetchall())
+            centroids[sid][term] = weight
+        for sid, centroid in centroids.items():
+            stories[sid].centroid = centroid
     assignments = assign_stories(candidates, stories, story_of)
     return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
 
 
-def _story_shortlists(con, candidates: list[Candidate]) -> dict[str, list[str]]:
-    """Per candidate, the STORY_SHORTLIST stored stories most similar to it (cosine of its vector
-    with their centroids), computed in SQL over the inverted index internals.story_terms: the
-    writer loads a few stories per article, however many the warehouse holds."""
-    rows = [(c.article_id, t, w) for c in candidates for t, w in c.vector.items()]
+def _story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, float]]:
+    """Per candidate, the STORY_SHORTLIST stored stories most similar to it, with its cosine
+    similarity to each (whether they are still open at its date is Story.is_open_for's call). In SQL over
+    the inverted index internals.story_terms: the stories are found with the candidate's
+    SHORTLIST_TERMS heaviest terms (a vector's items are heaviest first), then scored with all its
+    terms; the writer loads the centroids of the few stories an article may join, however many
+    the warehouse holds."""
+    rows = [(c.article_id, t, w, i < SHORTLIST_TERMS) for c in candidates for i, (t, w) in enumerate(c.vector.items())]
     if not rows:
         return {}
     con.register("_vectors", pa.table({"article_id": [r[0] for r in rows], "term": [r[1] for r in rows],
-                                       "weight": [r[2] for r in rows]}))
+                                       "weight": [r[2] for r in rows], "heavy": [r[3] for r in rows]}))
     try:
         found = con.execute(f"""
             WITH dots AS (
                 SELECT v.article_id, st.story_id, sum(v.weight * st.weight) AS dot
-                FROM _vectors v JOIN internals.story_terms st USING (term) GROUP BY ALL),
-            norms AS (
-                SELECT story_id, sqrt(sum(weight * weight)) AS norm FROM internals.story_terms
-                WHERE story_id IN (SELECT story_id FROM dots) GROUP BY story_id)
-            SELECT article_id, story_id FROM dots JOIN norms USING (story_id)
-            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY dot / norm DESC, story_id) <= {STORY_SHORTLIST}
-            ORDER BY article_id, dot / norm DESC, story_id""").fetchall()
+                FROM _vectors v JOIN internals.story_terms st USING (term) WHERE v.heavy GROUP BY ALL),
+            short AS (
+                SELECT d.article_id, d.story_id, si.norm FROM dots d JOIN internals.story_index si USING (story_id)
+                QUALIFY row_number() OVER (PARTITION BY d.article_id ORDER BY d.dot / si.norm DESC, d.story_id)
+                        <= {STORY_SHORTLIST})
+            SELECT s.article_id, s.story_id, sum(v.weight * st.weight) / any_value(s.norm) AS score
+            FROM short s JOIN _vectors v USING (article_id)
+            JOIN internals.story_terms st ON st.story_id = s.story_id AND st.term = v.term
+            GROUP BY s.article_id, s.story_id
+            ORDER BY s.article_id, score DESC, s.story_id""").fetchall()
     finally:
         con.unregister("_vectors")
-    shortlists: dict[str, list[str]] = {}
-    for article_id, story_id in found:
-        shortlists.setdefault(article_id, []).append(story_id)
+    shortlists: dict[str, dict[str, float]] = {}
+    for article_id, story_id, score in found:
+        shortlists.setdefault(article_id, {})[story_id] = score
     return shortlists
 
 
@@ -453,8 +502,7 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
     insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"], para)
     removed = [(a.article_id, r.position, r.text, r.rule) for a in new for r in a.removed]
     insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"], removed)
-    fps = [(h, fp.article_id) for fp in fingerprints for h in fp.winnowed.tolist()]
-    insert_rows(con, "internals.fingerprints", ["hash", "article_id"], fps)
+    write_fingerprints(con, fingerprints)
     dup_rows = [(lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared), run_id) for lk in links]
     insert_rows(con, "duplicates",
                 ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"],
@@ -480,6 +528,14 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
                 fail_rows)
     con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)", [run_id, batch_no, now, len(new), len(failures)])
     return report_changes
+
+
+def write_fingerprints(con, fingerprints: list[Fingerprint]) -> None:
+    """Add articles to the near-copy index (internals.fingerprints and fingerprint_sizes)."""
+    insert_rows(con, "internals.fingerprints", ["hash", "article_id"],
+                [(h, fp.article_id) for fp in fingerprints for h in fp.winnowed.tolist()])
+    insert_rows(con, "internals.fingerprint_sizes", ["article_id", "winnowed"],
+                [(fp.article_id, len(fp.winnowed)) for fp in fingerprints])
 
 
 def _paragraph_texts(con, new: list[Article], wanted: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -559,6 +615,9 @@ def _write_stories(con, run_id: str, stories: dict[str, Story]) -> list[StoryCha
     con.execute("DELETE FROM internals.story_terms WHERE story_id IN (SELECT v FROM _stories)")
     term_rows = [(sid, t, w) for sid in ids for t, w in sorted(stories[sid].centroid.items())]
     insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
+    con.execute("DELETE FROM internals.story_index WHERE story_id IN (SELECT v FROM _stories)")
+    insert_rows(con, "internals.story_index", ["story_id", "norm", "first_published", "last_published"],
+                [(sid, stories[sid].norm, stories[sid].first_seen, stories[sid].last_seen) for sid in ids])
     changes = []
     for sid, title, articles, outlets in con.execute(
             "SELECT story_id, title, article_count, outlet_count FROM stories WHERE story_id IN (SELECT v FROM _stories) "

@@ -20,7 +20,7 @@ from tasks.fingerprint import fingerprint_article
 from tasks.models import Article
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import insert_rows, keys, transaction
-from warehouse.load import _find_links, _paragraph_texts, stored_paragraphs
+from warehouse.load import _find_links, _paragraph_texts, stored_paragraphs, write_fingerprints
 
 
 @dataclass
@@ -65,7 +65,7 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
 
 def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
     ids = keys(con, [a.article_id for a in articles], "_replaced")
-    for table in ("paragraphs", "removed_lines", "internals.fingerprints"):
+    for table in ("paragraphs", "removed_lines", "internals.fingerprints", "internals.fingerprint_sizes"):
         con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
     con.execute(f"DELETE FROM copied_paragraphs WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     run_ids = dict(con.execute(f"SELECT article_id, run_id FROM articles WHERE article_id IN {ids}").fetchall())
@@ -80,8 +80,7 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
     insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"],
                 [(a.article_id, r.position, r.text, r.rule) for a in articles for r in a.removed])
     links = [lk for lk in _find_links(con, articles, fingerprints) if lk.article_id != lk.duplicate_of]
-    insert_rows(con, "internals.fingerprints", ["hash", "article_id"],
-                [(h, fp.article_id) for fp in fingerprints for h in fp.winnowed.tolist()])
+    write_fingerprints(con, fingerprints)
     seen = set()
     rows = []
     for lk in links:

@@ -1,7 +1,7 @@
 from itertools import combinations
 from pathlib import Path
 
-from tasks.dedup import batch_candidates, compare, find_copies, is_near_copy
+from tasks.dedup import MIN_SHARED_FINGERPRINTS, batch_candidates, compare, find_copies, is_near_copy, min_shared
 from tasks.fingerprint import fingerprint_article, fingerprint_paragraphs
 from tests.conftest import SEEDS
 from tests.helpers import articles_from
@@ -56,3 +56,20 @@ def test_find_copies_links_exact_and_near_copies_earliest_first():
 def _paragraphs_of(prefix: str) -> list[str]:
     articles, _ = articles_from([next(SEEDS.glob(f"{prefix}_*"))])
     return articles[0].paragraphs
+
+
+def test_a_shared_formula_is_no_candidate_but_a_partial_copy_is():
+    """A pair needs MIN_SHARED_FINGERPRINTS and MIN_SHARED_SHARE of the smaller article's
+    fingerprints: a sentence two long articles share by chance does not make them candidates;
+    the same sentence plus a fifth of a dispatch does."""
+    articles, _ = articles_from([SEEDS])
+    long_a, long_b = sorted(articles, key=lambda a: -len(a.body))[:2]
+    formula = "Les informations de ce texte proviennent des agences de presse et de nos correspondants sur place ce jour"
+    a = fingerprint_paragraphs("a", [*long_a.paragraphs, formula])
+    b = fingerprint_paragraphs("b", [*long_b.paragraphs, formula])
+    shared = len(set(a.winnowed.tolist()) & set(b.winnowed.tolist()))
+    assert shared >= MIN_SHARED_FINGERPRINTS and shared < min_shared(len(a.winnowed), len(b.winnowed))
+    assert ("a", "b") not in batch_candidates([a, b])
+    fifth = long_a.paragraphs[: max(2, len(long_a.paragraphs) // 5)]
+    c = fingerprint_paragraphs("c", [*long_b.paragraphs, *fifth])
+    assert ("a", "c") in batch_candidates([a, c])
