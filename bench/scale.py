@@ -1,6 +1,7 @@
 """Ingest at scale through the real flow: a large warehouse, the cost of 1,000 more, peak memory.
 
     .venv/bin/python bench/scale.py [--base 100000] [--new 1000] [--workers 2] [--batch-size 200]
+                                    [--repeat 3] [--keep PATH]
 
 Inputs: `base + new` synthetic articles from bench/corpus.py (real RPM2 and extraction-corpus text,
 recombined into new stories, 30% near-copies), written once to bench/out/synth-<base+new>/ in
@@ -8,15 +9,20 @@ folders of 1,000; the `new` ones are the last folders (they include near-copies 
 Steps, each a call of the `ingest-files` flow (Prefect's temporary server, started before timing):
   1. new  → empty warehouse                       (T_empty)
   2. base → a second warehouse                    (throughput, peak RSS sampled every 0.2 s)
-  3. new  → the warehouse holding `base` articles (T_incremental)
+  3. new  → a copy of the warehouse holding `base` articles (T_incremental)
+Steps 1 and 3 are repeated `--repeat` times, alternately, each on a fresh empty warehouse or a
+fresh copy (this VM's timings vary by ±20% from run to run): the ratio is of the medians.
 Prints articles/s, T_incremental / T_empty (target ≤ 1.2), and the peak RSS of the flow process
-(the one writer) and of its extraction workers (target ≤ 1 GB).
+(the one writer) and of its extraction workers (target ≤ 1 GB). `--keep PATH` keeps the large
+warehouse (before step 3) for later experiments.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -90,6 +96,8 @@ def main() -> int:
     parser.add_argument("--new", type=int, default=1_000, help="articles added (a multiple of 1,000)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of steps 1 and 3 (medians are compared)")
+    parser.add_argument("--keep", type=Path, help="copy the large warehouse here")
     parser.add_argument("--folder-size", type=int, default=PER_FOLDER, help="articles per folder of the corpus")
     parser.add_argument("--texts", choices=("all", "rpm2"), default="all",
                         help="base texts: RPM2 and the extraction pages (all), or RPM2 alone (quick)")
@@ -107,11 +115,21 @@ def main() -> int:
         tmp = Path(tmp)
         ingest([ROOT / "seeds"], tmp / "warmup.duckdb", args.workers, args.batch_size)  # starts Prefect's server
 
-        t_empty, s_empty = ingest(new, tmp / "empty.duckdb", args.workers, args.batch_size)
         with PeakRss() as rss:
             t_base, s_base = ingest(base, tmp / "big.duckdb", args.workers, args.batch_size)
-        t_incr, s_incr = ingest(new, tmp / "big.duckdb", args.workers, args.batch_size)
         size = (tmp / "big.duckdb").stat().st_size
+        if args.keep:
+            shutil.copy(tmp / "big.duckdb", args.keep)
+        empty_times, incr_times = [], []
+        for run in range(args.repeat):
+            (tmp / "empty.duckdb").unlink(missing_ok=True)
+            t_empty, s_empty = ingest(new, tmp / "empty.duckdb", args.workers, args.batch_size)
+            shutil.copy(tmp / "big.duckdb", tmp / "incr.duckdb")
+            t_incr, s_incr = ingest(new, tmp / "incr.duckdb", args.workers, args.batch_size)
+            empty_times.append(t_empty)
+            incr_times.append(t_incr)
+            print(f"run {run + 1}: into empty {t_empty:.1f} s, into {s_base.articles_loaded} {t_incr:.1f} s", flush=True)
+        t_empty, t_incr = statistics.median(empty_times), statistics.median(incr_times)
 
     mb = 1024 * 1024
     print(f"{args.base} base articles: {s_base.articles_loaded} loaded, {s_base.near_copies} near and "
@@ -120,11 +138,13 @@ def main() -> int:
           f"batches of {args.batch_size}); warehouse file {size / mb:.0f} MB")
     print(f"peak RSS while ingesting them: flow process {rss.main / mb:.0f} MB, largest extraction worker "
           f"{rss.worker / mb:.0f} MB, all together {rss.total / mb:.0f} MB")
-    print(f"{args.new} new articles into an empty warehouse: {t_empty:.1f} s ({s_empty.articles_loaded} loaded, "
+    print(f"{args.new} new articles into an empty warehouse: median {t_empty:.1f} s of "
+          f"{', '.join(f'{t:.1f}' for t in empty_times)} ({s_empty.articles_loaded} loaded, "
           f"{s_empty.near_copies} near copies)")
-    print(f"{args.new} new articles into {s_base.articles_loaded} articles: {t_incr:.1f} s "
-          f"({s_incr.articles_loaded} loaded, {s_incr.near_copies} near copies)")
-    print(f"ratio incremental/empty: {t_incr / t_empty:.2f}")
+    print(f"{args.new} new articles into {s_base.articles_loaded} articles: median {t_incr:.1f} s of "
+          f"{', '.join(f'{t:.1f}' for t in incr_times)} ({s_incr.articles_loaded} loaded, "
+          f"{s_incr.near_copies} near copies)")
+    print(f"ratio incremental/empty (medians): {t_incr / t_empty:.2f}")
     return 0
 
 

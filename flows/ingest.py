@@ -9,6 +9,9 @@ live in the fetcher (the network edge), not on Prefect tasks.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -340,6 +343,17 @@ def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], 
           web: WebBatch | None, logger) -> None:
     report = load(db, summary.run_id, batch_no, articles, failures, web)
     summary.add(report)
+    _return_freed_memory()
     logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies%s",
                 batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links),
                 f" (recomputed {report.retries}× after conflicts with a concurrent writer)" if report.retries else "")
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if sys.platform.startswith("linux") else None
+
+
+def _return_freed_memory() -> None:
+    """Give the heap pages a batch freed back to the system (glibc keeps them otherwise: the
+    writer's resident memory would stay at its largest batch's high-water mark)."""
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)

@@ -10,7 +10,7 @@ added or cut), which whole-document MinHash misses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import xxhash
@@ -31,12 +31,20 @@ class Fingerprint:
     article_id: str
     content_hash: int
     winnowed: np.ndarray  # int64, unique, sorted
-    paragraph_shingles: list[frozenset[int]]
+    paragraph_hashes: list[np.ndarray]  # uint64 word 3-gram hashes of each paragraph (compact to send and keep)
     paragraph_words: list[int]
+    _sets: list[frozenset[int]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def word_count(self) -> int:
         return sum(self.paragraph_words)
+
+    @property
+    def paragraph_shingles(self) -> list[frozenset[int]]:
+        """Each paragraph's 3-gram hashes as a set, built when a comparison first needs them."""
+        if self._sets is None:
+            self._sets = [frozenset(h.tolist()) for h in self.paragraph_hashes]
+        return self._sets
 
 
 def word_hashes(tokens: list[str]) -> np.ndarray:
@@ -79,20 +87,20 @@ def fingerprint_tokens(article_id: str, paragraph_tokens: list[list[str]]) -> Fi
     """Fingerprint of an article given the words (tasks.text.words) of each paragraph."""
     all_words: list[str] = []
     all_hashes: list[np.ndarray] = []
-    paragraph_shingles: list[frozenset[int]] = []
+    paragraph_hashes: list[np.ndarray] = []
     paragraph_words: list[int] = []
     for tokens in paragraph_tokens:
         hashes = word_hashes(tokens)   # each word hashed once, for both shingle sizes
         all_words.extend(tokens)
         all_hashes.append(hashes)
         paragraph_words.append(len(tokens))
-        paragraph_shingles.append(frozenset(rolling_hashes(hashes, PARAGRAPH_SHINGLE_WORDS).tolist()))
+        paragraph_hashes.append(rolling_hashes(hashes, PARAGRAPH_SHINGLE_WORDS))
     article_hashes = np.concatenate(all_hashes) if all_hashes else np.empty(0, dtype=np.uint64)
     return Fingerprint(
         article_id=article_id,
         content_hash=xxhash.xxh64_intdigest(" ".join(all_words).encode()) - (1 << 63),
         winnowed=winnow(rolling_hashes(article_hashes, SHINGLE_WORDS)),
-        paragraph_shingles=paragraph_shingles,
+        paragraph_hashes=paragraph_hashes,
         paragraph_words=paragraph_words,
     )
 

@@ -62,10 +62,11 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0
 
 
 def writer_memory_limit() -> str:
-    """DuckDB's memory bound for a writer (default 512MB; env NEWSFLOW_DUCKDB_MEMORY_LIMIT): its
-    default, 80% of RAM, lets the block cache grow with the warehouse; over the bound, joins spill
+    """DuckDB's memory bound for a writer (default 256MB; env NEWSFLOW_DUCKDB_MEMORY_LIMIT): its
+    default, 80% of RAM, lets the block cache grow with the warehouse. The loader's joins stream
+    through the index tables, which the OS page cache keeps warm anyway; over the bound, joins spill
     to disk beside the file."""
-    return os.environ.get("NEWSFLOW_DUCKDB_MEMORY_LIMIT", "512MB")
+    return os.environ.get("NEWSFLOW_DUCKDB_MEMORY_LIMIT", "256MB")
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
