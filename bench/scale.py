@@ -1,7 +1,7 @@
 """Ingest at scale through the real flow: a large warehouse, the cost of 1,000 more, peak memory.
 
     .venv/bin/python bench/scale.py [--base 100000] [--new 1000] [--workers 2] [--batch-size 200]
-                                    [--repeat 3] [--keep PATH]
+                                    [--repeat 3] [--keep PATH | --reuse PATH]
 
 Inputs: `base + new` synthetic articles from bench/corpus.py (real RPM2 and extraction-corpus text,
 recombined into new stories, 30% near-copies), written once to bench/out/synth-<base+new>/ in
@@ -14,7 +14,8 @@ Steps 1 and 3 are repeated `--repeat` times, alternately, each on a fresh empty 
 fresh copy (this VM's timings vary by ±20% from run to run): the ratio is of the medians.
 Prints articles/s, T_incremental / T_empty (target ≤ 1.2), and the peak RSS of the flow process
 (the one writer) and of its extraction workers (target ≤ 1 GB). `--keep PATH` keeps the large
-warehouse (before step 3) for later experiments.
+warehouse (before step 3); `--reuse PATH` skips step 2 and starts from a kept one (migrated
+before timing), to measure steps 1 and 3 again after a change of the loader.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="runs of steps 1 and 3 (medians are compared)")
     parser.add_argument("--keep", type=Path, help="copy the large warehouse here")
+    parser.add_argument("--reuse", type=Path, help="start from this kept large warehouse (skips step 2)")
     parser.add_argument("--folder-size", type=int, default=PER_FOLDER, help="articles per folder of the corpus")
     parser.add_argument("--texts", choices=("all", "rpm2"), default="all",
                         help="base texts: RPM2 and the extraction pages (all), or RPM2 alone (quick)")
@@ -115,8 +117,15 @@ def main() -> int:
         tmp = Path(tmp)
         ingest([ROOT / "seeds"], tmp / "warmup.duckdb", args.workers, args.batch_size)  # starts Prefect's server
 
-        with PeakRss() as rss:
-            t_base, s_base = ingest(base, tmp / "big.duckdb", args.workers, args.batch_size)
+        if args.reuse:
+            from warehouse.db import connect
+
+            shutil.copy(args.reuse, tmp / "big.duckdb")
+            connect(tmp / "big.duckdb").close()   # applies pending migrations, untimed
+            rss, t_base, s_base = None, None, None
+        else:
+            with PeakRss() as rss:
+                t_base, s_base = ingest(base, tmp / "big.duckdb", args.workers, args.batch_size)
         size = (tmp / "big.duckdb").stat().st_size
         if args.keep:
             shutil.copy(tmp / "big.duckdb", args.keep)
@@ -128,20 +137,23 @@ def main() -> int:
             t_incr, s_incr = ingest(new, tmp / "incr.duckdb", args.workers, args.batch_size)
             empty_times.append(t_empty)
             incr_times.append(t_incr)
-            print(f"run {run + 1}: into empty {t_empty:.1f} s, into {s_base.articles_loaded} {t_incr:.1f} s", flush=True)
+            print(f"run {run + 1}: into empty {t_empty:.1f} s, into the large warehouse {t_incr:.1f} s", flush=True)
         t_empty, t_incr = statistics.median(empty_times), statistics.median(incr_times)
 
     mb = 1024 * 1024
-    print(f"{args.base} base articles: {s_base.articles_loaded} loaded, {s_base.near_copies} near and "
+    if s_base is None:
+        print(f"base: {args.reuse} ({size / mb:.0f} MB), reused: no base run, no peak RSS")
+    else:
+        print(f"{args.base} base articles: {s_base.articles_loaded} loaded, {s_base.near_copies} near and "
           f"{s_base.exact_copies} exact copies, {s_base.stories_created} stories, {len(s_base.failures)} failures; "
           f"{t_base:.0f} s ({s_base.articles_loaded / t_base:.0f} articles/s, {args.workers} workers, "
           f"batches of {args.batch_size}); warehouse file {size / mb:.0f} MB")
-    print(f"peak RSS while ingesting them: flow process {rss.main / mb:.0f} MB, largest extraction worker "
-          f"{rss.worker / mb:.0f} MB, all together {rss.total / mb:.0f} MB")
+        print(f"peak RSS while ingesting them: flow process {rss.main / mb:.0f} MB, largest extraction worker "
+              f"{rss.worker / mb:.0f} MB, all together {rss.total / mb:.0f} MB")
     print(f"{args.new} new articles into an empty warehouse: median {t_empty:.1f} s of "
           f"{', '.join(f'{t:.1f}' for t in empty_times)} ({s_empty.articles_loaded} loaded, "
           f"{s_empty.near_copies} near copies)")
-    print(f"{args.new} new articles into {s_base.articles_loaded} articles: median {t_incr:.1f} s of "
+    print(f"{args.new} new articles into the {args.base} articles: median {t_incr:.1f} s of "
           f"{', '.join(f'{t:.1f}' for t in incr_times)} ({s_incr.articles_loaded} loaded, "
           f"{s_incr.near_copies} near copies)")
     print(f"ratio incremental/empty (medians): {t_incr / t_empty:.2f}")

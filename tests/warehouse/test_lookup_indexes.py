@@ -64,19 +64,22 @@ def test_migration_backfill_computes_the_maintained_indexes(db_path):
             f"SELECT * FROM internals.{table} ORDER BY 1").fetchall())
 
 
-def test_text_tables_have_no_primary_key_and_stay_unique(db_path):
-    """No key on the tables holding text (a keyed table is rewritten at each checkpoint); a re-run
-    still adds nothing."""
+def test_growing_tables_have_no_primary_key_and_stay_unique(db_path):
+    """No key on the tables that grow with every article (a keyed table made each batch's checkpoint
+    grow with the warehouse); a re-run still adds nothing."""
     con = connect(db_path)
     keyed = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
-    assert not keyed & {"articles", "paragraphs", "raw_pages"}
-    assert {"stories", "story_articles", "duplicates", "batches"} <= keyed
+    assert not keyed & {"articles", "paragraphs", "raw_pages", "story_articles", "duplicates", "pages", "quotes",
+                        "enriched"}
+    assert {"stories", "batches", "runs", "sources"} <= keyed
     articles, _ = articles_from([SEEDS])
     load_batch(con, "r1", 0, articles, [])
     load_batch(con, "r2", 0, articles_from([SEEDS])[0], [])
     assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == (5, 5)
     assert con.execute("SELECT count(*) = count(DISTINCT (article_id, position)) FROM paragraphs").fetchone() == (True,)
+    assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM story_articles").fetchone() == (5, 5)
+    assert con.execute("SELECT count(*) = count(DISTINCT (article_id, duplicate_of)) FROM duplicates").fetchone() == (True,)
 
 
 def test_shortlist_scores_are_the_cosine_of_the_stored_centroids(db_path):
