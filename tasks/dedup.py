@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -173,6 +174,7 @@ def find_copies(
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+_fold_token = lru_cache(maxsize=1 << 16)(fold_for_match)   # tokens recur: fold each spelling once
 _NO_SPACE_BEFORE = set(",.;:!?)]}…’'-»")
 _NO_SPACE_AFTER = set("([{’'-«")
 
@@ -192,7 +194,7 @@ def paragraph_edits(original: str, copy: str, context: int = 3) -> str:
     Typography (apostrophes, quotes, spaces before punctuation, case) is not an edit.
     '' when the two say the same."""
     a, b = _TOKEN.findall(original), _TOKEN.findall(copy)
-    fa, fb = [fold_for_match(t) for t in a], [fold_for_match(t) for t in b]
+    fa, fb = [_fold_token(t) for t in a], [_fold_token(t) for t in b]
     if fa == fb:
         return ""
     out: list[str] = []

@@ -143,11 +143,12 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     new = kept
 
     fingerprints = [fingerprint_of(a) for a in new]
-    links = _find_links(con, new, fingerprints)
+    stored: dict[str, list[str]] = {}   # paragraphs of the older candidates, read once for dedup and edits
+    links = _find_links(con, new, fingerprints, stored)
     assignments, stories, batch_df = _assign(con, new, links)
 
     report.story_changes = _write(con, run_id, batch_no, now, new, fingerprints, links, assignments, stories,
-                                  failures, batch_counts, batch_df)
+                                  failures, batch_counts, batch_df, stored)
 
     report.loaded = [a.article_id for a in new]
     report.failures = failures
@@ -327,7 +328,10 @@ def _order_key(published: dict[str, datetime | None], rank: dict[str, tuple]):
     return key
 
 
-def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> list[CopyLink]:
+def _find_links(con, new: list[Article], fingerprints: list[Fingerprint],
+                stored: dict[str, list[str]] | None = None) -> list[CopyLink]:
+    """Copy links of the new articles (among themselves and with stored ones); the stored
+    candidates' paragraphs are added to `stored` when given."""
     if not new:
         return []
     content_hashes = keys(con, [fp.content_hash for fp in fingerprints])
@@ -364,7 +368,10 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint]) -> lis
     published: dict[str, datetime | None] = {a.article_id: a.published_at for a in new}
     rank: dict[str, tuple] = {a.article_id: (1, i) for i, a in enumerate(new)}
     if old_ids:
-        existing = {i: fingerprint_paragraphs(i, p) for i, p in stored_paragraphs(con, old_ids).items()}
+        old_paragraphs = stored_paragraphs(con, old_ids)
+        if stored is not None:
+            stored.update(old_paragraphs)
+        existing = {i: fingerprint_paragraphs(i, p) for i, p in old_paragraphs.items()}
         for article_id, when, ingested in con.execute(
             f"SELECT article_id, published_at, ingested_at FROM articles WHERE article_id IN {keys(con, old_ids)}"
         ).fetchall():
@@ -475,7 +482,8 @@ def _first_sentence(body: str, limit: int = 120) -> str:
 def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
            fingerprints: list[Fingerprint], links: list[CopyLink], assignments: list[Assignment],
            stories: dict[str, Story], failures: list[Failure],
-           site_counts: Counter[tuple[str, int]], batch_df: Counter[str]) -> list[StoryChange]:
+           site_counts: Counter[tuple[str, int]], batch_df: Counter[str],
+           stored: dict[str, list[str]]) -> list[StoryChange]:
     _upsert_sources(con, run_id, now, {a.source_id for a in new} | {f.source_id for f in failures})
     insert_rows(con, "articles", ARTICLE_COLUMNS, {
         "article_id": [a.article_id for a in new],
@@ -507,7 +515,8 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
     insert_rows(con, "duplicates",
                 ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"],
                 dup_rows)
-    texts = _paragraph_texts(con, new, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared})
+    texts = _paragraph_texts(con, new, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared},
+                             stored)
     copied = [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity,
                paragraph_edits(texts.get((lk.duplicate_of, sp.source_position), ""),
                                texts.get((lk.article_id, sp.position), "")))
@@ -538,9 +547,12 @@ def write_fingerprints(con, fingerprints: list[Fingerprint]) -> None:
                 [(fp.article_id, len(fp.winnowed)) for fp in fingerprints])
 
 
-def _paragraph_texts(con, new: list[Article], wanted: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
-    """Paragraph texts by (article_id, position): this batch's, plus the wanted ones from the warehouse."""
+def _paragraph_texts(con, new: list[Article], wanted: set[tuple[str, int]],
+                     stored: dict[str, list[str]] | None = None) -> dict[tuple[str, int], str]:
+    """Paragraph texts by (article_id, position): this batch's, those already read (`stored`), and
+    the other wanted ones from the warehouse."""
     texts = {(a.article_id, i): p for a in new for i, p in enumerate(a.paragraphs)}
+    texts.update({(i, pos): t for i, paragraphs in (stored or {}).items() for pos, t in enumerate(paragraphs)})
     missing = sorted({article_id for article_id, pos in wanted if (article_id, pos) not in texts})
     if missing:
         texts.update({(i, pos): t for i, pos, t in con.execute(
