@@ -40,7 +40,7 @@ from warehouse.db import WarehouseError, insert_rows, is_lake, keys, retry_confl
 
 CANDIDATES_PER_ARTICLE = 50
 STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
-SHORTLIST_TERMS = 20   # an article's heaviest terms, looked up in the story index to rank them
+SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
 
 
 @dataclass
@@ -453,10 +453,12 @@ def _story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, f
             WITH dots AS (
                 SELECT v.article_id, st.story_id, sum(v.weight * st.weight) AS dot
                 FROM _vectors v JOIN internals.story_terms st USING (term) WHERE v.heavy GROUP BY ALL),
-            short AS (
-                SELECT d.article_id, d.story_id, si.norm FROM dots d JOIN internals.story_index si USING (story_id)
-                QUALIFY row_number() OVER (PARTITION BY d.article_id ORDER BY d.dot / si.norm DESC, d.story_id)
-                        <= {STORY_SHORTLIST})
+            top AS (   -- top-k by an aggregate, not a window over every (article, story) pair
+                SELECT d.article_id, max_by({{'story_id': d.story_id, 'norm': si.norm}},
+                                            {{'cosine': d.dot / si.norm, 'story_id': d.story_id}},
+                                            {STORY_SHORTLIST}) AS best
+                FROM dots d JOIN internals.story_index si USING (story_id) GROUP BY d.article_id),
+            short AS (SELECT article_id, unnest(best, recursive := true) FROM top)
             SELECT s.article_id, s.story_id, sum(v.weight * st.weight) / any_value(s.norm) AS score
             FROM short s JOIN _vectors v USING (article_id)
             JOIN internals.story_terms st ON st.story_id = s.story_id AND st.term = v.term
