@@ -129,6 +129,22 @@ def site_line_keys(article: Article) -> set[int]:
     return {line_key(p) for p in article.paragraphs if len(p.split()) <= SITE_LINE_MAX_WORDS}
 
 
+def site_line_counts(articles: Iterable[Article]) -> Counter[tuple[str, int]]:
+    """How many of these articles hold each (site, short line key)."""
+    counts: Counter[tuple[str, int]] = Counter()
+    for article in articles:
+        if article.outlet:
+            counts.update((article.outlet, key) for key in site_line_keys(article))
+    return counts
+
+
+def site_boilerplate(batch_counts: Counter[tuple[str, int]], prior_counts: dict[tuple[str, int], int],
+                     min_articles: int = SITE_LINE_MIN_ARTICLES) -> set[tuple[str, int]]:
+    """The (site, line key) lines of a batch seen in at least `min_articles` articles of their
+    site, the batch's and the warehouse's (`prior_counts`) together."""
+    return {key for key, n in batch_counts.items() if n + prior_counts.get(key, 0) >= min_articles}
+
+
 def learn_site_boilerplate(
     articles: Iterable[Article],
     prior_counts: dict[tuple[str, int], int],
@@ -138,14 +154,8 @@ def learn_site_boilerplate(
 
     Returns the boilerplate (site, line key) set and this batch's counts to add to the warehouse.
     """
-    batch_counts: Counter[tuple[str, int]] = Counter()
-    for article in articles:
-        if article.outlet:
-            batch_counts.update((article.outlet, key) for key in site_line_keys(article))
-    boilerplate = {
-        key for key, n in batch_counts.items() if n + prior_counts.get(key, 0) >= min_articles
-    }
-    return boilerplate, batch_counts
+    batch_counts = site_line_counts(articles)
+    return site_boilerplate(batch_counts, prior_counts, min_articles), batch_counts
 
 
 def remove_site_boilerplate(article: Article, boilerplate: set[tuple[str, int]]) -> int:

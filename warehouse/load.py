@@ -18,10 +18,10 @@ import pyarrow as pa
 from tasks.clean import (
     SITE_LINE_MAX_WORDS,
     SITE_LINE_MIN_ARTICLES,
-    learn_site_boilerplate,
     line_key,
     remove_site_boilerplate,
-    site_line_keys,
+    site_boilerplate,
+    site_line_counts,
 )
 from tasks.dedup import (
     MIN_SHARED_FINGERPRINTS,
@@ -128,9 +128,9 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     failures = list(failures)
     new = _drop_known(con, articles, failures, report)
 
-    # Per-site learned boilerplate: warehouse counts of this batch's lines + this batch.
-    prior = _site_line_counts(con, {(a.outlet, key) for a in new if a.outlet for key in site_line_keys(a)})
-    boilerplate, batch_counts = learn_site_boilerplate(new, prior)
+    # Per-site learned boilerplate: this batch's short lines + the warehouse's counts of them.
+    batch_counts = site_line_counts(new)
+    boilerplate = site_boilerplate(batch_counts, _site_line_counts(con, set(batch_counts)))
     for article in new:
         remove_site_boilerplate(article, boilerplate)
     kept = []
