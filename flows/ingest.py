@@ -104,7 +104,8 @@ def _sandboxed(results: list, items: list, source_id, uri) -> tuple[list[Article
     failures: list[Failure] = []
     for item, result in zip(items, results, strict=True):
         if isinstance(result, SandboxError):
-            failures.append(Failure(source_id(item), uri(item), "extract", f"extraction {result.reason}", result.detail))
+            failures.append(Failure(source_id(item), uri(item), "extract", f"extraction {result.reason}", result.detail,
+                                    result.error_type))
         elif isinstance(result, Failure):
             failures.append(result)
         else:

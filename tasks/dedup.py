@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from tasks.fingerprint import Fingerprint
+from tasks.isolation import stage
 from tasks.text import fold_for_match
 
 MIN_SHARED_FINGERPRINTS = 3
@@ -140,6 +141,7 @@ def find_copies(
     `order_key(id)` sorts articles from earliest to latest (publication, then ingestion).
     """
     by_id = {fp.article_id: fp for fp in batch} | existing
+    batch_ids = {fp.article_id for fp in batch}
     links: dict[tuple[str, str], CopyLink] = {}
 
     def add(first: str, second: str, kind: str, similarity: float, score: PairScore | None) -> None:
@@ -167,9 +169,12 @@ def find_copies(
         pair = tuple(sorted((first, second), key=order_key))
         if (pair[1], pair[0]) in links:
             continue
-        score = compare(by_id[first], by_id[second])
-        if is_near_copy(score):
-            add(first, second, "near", score.similarity, score)
+        # An error on a pair is blamed on its later article (the would-be copy), or on the one of
+        # this batch if the other is stored.
+        with stage("copies", pair[1] if pair[1] in batch_ids else pair[0]):
+            score = compare(by_id[first], by_id[second])
+            if is_near_copy(score):
+                add(first, second, "near", score.similarity, score)
     return sorted(links.values(), key=lambda link: (link.article_id, link.duplicate_of))
 
 

@@ -104,6 +104,7 @@ class Failure:
     stage: str
     reason: str
     detail: str = ""
+    error_type: str | None = None   # the exception's type, when an unexpected error made it a failure
 
 
 @dataclass

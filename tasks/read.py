@@ -19,8 +19,10 @@ from datetime import datetime
 from pathlib import Path
 
 from tasks.clean import clean_document
+from tasks.dates import plausible
 from tasks.extract import extract_html
 from tasks.features import with_features
+from tasks.isolation import failure_or, stage
 from tasks.models import Article, Failure, Line, RawDocument, RemovedLine
 from tasks.text import clean_line, is_terminated
 
@@ -101,15 +103,22 @@ def discover_files(paths: list[str], root: str | Path | None = None) -> tuple[li
 
 
 def article_from_file(item: InputFile) -> Article | Failure:
-    """Read, extract and clean one file (what the flow runs in the sandbox per file)."""
+    """Read, extract and clean one file (what the flow runs in the sandbox per file); any
+    exception about the file is its Failure, named after the stage that raised it."""
+    return failure_or(_article_from_file, item.source_id, item.uri, item, default_stage="read")
+
+
+def _article_from_file(item: InputFile) -> Article | Failure:
     raw = read_input(item)
     if isinstance(raw, Failure):
         return raw
-    article = clean_document(raw)
+    with stage("clean", item.uri):
+        article = clean_document(raw)
     if not article.paragraphs:
         return Failure(item.source_id, item.uri, "clean", "no content after cleaning",
                        "every line was boilerplate or metadata")
-    return with_features(article)
+    with stage("fingerprint", item.uri):
+        return with_features(article)
 
 
 def read_input(item: InputFile) -> RawDocument | Failure:
@@ -138,11 +147,13 @@ def read_input(item: InputFile) -> RawDocument | Failure:
         return Failure(item.source_id, uri, "read", "empty file")
     if name.endswith(HTML_SUFFIXES):
         return extract_html(data, item.source_id, uri, sha)
-    text = decode_text(data)
+    with stage("decode", uri):
+        text = decode_text(data)
     if text is None:
         return Failure(item.source_id, uri, "read", "undecodable bytes",
                        "not UTF-8 text, and not plausible Windows-1252 text either")
-    return parse_text(text, item.source_id, uri, sha)
+    with stage("parse", uri):
+        return parse_text(text, item.source_id, uri, sha)
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -186,17 +197,19 @@ def _load_sections() -> frozenset[str]:
 SECTION_LABELS = _load_sections()
 
 
-def parse_date_marker(line: str) -> tuple[datetime, str, str] | None:
-    """Parse a leading ``date YYYY[-MM[-DD]]`` marker: (datetime, precision, marker text)."""
+def parse_date_marker(line: str) -> tuple[datetime | None, str | None, str] | None:
+    """Parse a leading ``date YYYY[-MM[-DD]]`` marker: (datetime, precision, marker text). An
+    impossible date (2023-02-30) or one outside the plausible window (0001-01-01) is still the
+    marker, so it is not taken for the title, but gives no date: (None, None, marker text)."""
     m = _DATE_MARKER.match(line)
     if not m:
         return None
     year, month, day = m.group(1), m.group(2), m.group(3)
     try:
-        when = datetime(int(year), int(month or 1), int(day or 1))
+        when = plausible(datetime(int(year), int(month or 1), int(day or 1)))
     except ValueError:
-        return None
-    precision = "day" if day else "month" if month else "year"
+        when = None
+    precision = ("day" if day else "month" if month else "year") if when else None
     return when, precision, m.group(0).strip()
 
 
@@ -221,7 +234,8 @@ def parse_text(text: str, source_id: str, source_uri: str, raw_sha256: str) -> R
         marker = parse_date_marker(lines[0].text)
         if marker:
             doc.published_at, doc.published_precision, marker_text = marker
-            doc.removed.append(RemovedLine(lines[0].position, marker_text, "meta:date"))
+            doc.removed.append(RemovedLine(lines[0].position, marker_text,
+                                           "meta:date" if doc.published_at else "meta:invalid_date"))
             rest = lines[0].text[_DATE_MARKER.match(lines[0].text).end():].strip()
             lines[0] = Line(lines[0].position, rest)
             if not rest:

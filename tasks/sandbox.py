@@ -36,10 +36,12 @@ class SandboxConfig:
 
 @dataclass(frozen=True)
 class SandboxError:
-    """A document the sandbox gave up on: reason is timeout, memory or crashed."""
+    """A document the sandbox gave up on: reason is timeout, memory, crashed or error (an exception
+    the per-document function let out)."""
 
     reason: str
     detail: str
+    error_type: str | None = None   # for reason "error": the exception's type
 
 
 _pools: dict[SandboxConfig, ProcessPool] = {}
@@ -87,4 +89,6 @@ def run_isolated(func: Callable[[T], R], items: Iterable[T], config: SandboxConf
             results.append(SandboxError("memory", f"over the {config.memory_mb} MB bound"))
         except ProcessExpired as exc:
             results.append(SandboxError("crashed", f"worker died (exit code {exc.exitcode})"))
+        except Exception as exc:   # func let an exception about its document out: still that document's
+            results.append(SandboxError("error", f"{type(exc).__name__}: {exc}"[:2000], type(exc).__name__))
     return results

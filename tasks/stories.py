@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from tasks.isolation import stage
 from tasks.text import strip_accents, words
 
 # Tuned on ../shared/eval/clustering/rpm2 (200 articles, 4 batches, 6 random orders):
@@ -105,9 +106,11 @@ class Story:
         self.changed = True
 
     def is_open_for(self, when: datetime | None, max_gap: timedelta) -> bool:
+        """Whether an article of date `when` may join: within max_gap of the story's span. Written
+        with differences of dates, which cannot overflow (first_seen - max_gap can, near year 1)."""
         if when is None or self.last_seen is None:
             return True
-        return self.first_seen - max_gap <= when <= self.last_seen + max_gap
+        return self.first_seen - when <= max_gap and when - self.last_seen <= max_gap
 
 
 @dataclass
@@ -148,26 +151,27 @@ def assign_stories(
     out: list[Assignment] = []
     touched: dict[str, Story] = {}   # opened or grown by this call: every later candidate sees them
     for cand in candidates:
-        chosen, score = None, 0.0
-        for original in cand.copy_of:
-            if original in story_of:
-                chosen = stories[story_of[original]]
-                score = chosen.similarity(cand.vector)
-                break
-        if chosen is None:
-            for story, s in _scored_pool(cand, stories, touched, gap):
-                if s > score or (s == score and chosen is not None and story.story_id < chosen.story_id):
-                    chosen, score = story, s
-            if chosen is not None and score < threshold:
-                chosen = None
-        if chosen is None:
-            chosen = Story(story_id_for(cand.article_id), {}, 0, None, None, new=True)
-            stories[chosen.story_id] = chosen
-            score = 1.0
-        chosen.add(cand.vector, cand.published_at, cand.title)
-        touched[chosen.story_id] = chosen
-        story_of[cand.article_id] = chosen.story_id
-        out.append(Assignment(cand.article_id, chosen.story_id, round(score, 4)))
+        with stage("stories", cand.article_id):
+            chosen, score = None, 0.0
+            for original in cand.copy_of:
+                if original in story_of:
+                    chosen = stories[story_of[original]]
+                    score = chosen.similarity(cand.vector)
+                    break
+            if chosen is None:
+                for story, s in _scored_pool(cand, stories, touched, gap):
+                    if s > score or (s == score and chosen is not None and story.story_id < chosen.story_id):
+                        chosen, score = story, s
+                if chosen is not None and score < threshold:
+                    chosen = None
+            if chosen is None:
+                chosen = Story(story_id_for(cand.article_id), {}, 0, None, None, new=True)
+                stories[chosen.story_id] = chosen
+                score = 1.0
+            chosen.add(cand.vector, cand.published_at, cand.title)
+            touched[chosen.story_id] = chosen
+            story_of[cand.article_id] = chosen.story_id
+            out.append(Assignment(cand.article_id, chosen.story_id, round(score, 4)))
     return out
 
 

@@ -71,3 +71,46 @@ _TERMINAL = re.compile(r"[.!?…]\s*[\"'»”’)\]]*\s*$")
 def is_terminated(text: str) -> bool:
     """True when the line ends like a sentence (., !, ?, … possibly before closing quotes)."""
     return bool(_TERMINAL.search(text))
+
+
+# What decoded bytes that are not text are made of: control characters (C0 but whitespace, DEL,
+# C1) and U+FFFD, the mark of bytes the codec could not read. A real page has almost none.
+_NOT_TEXT_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+NOT_TEXT_SHARE = 0.01
+# A real word: 1 to 30 letters and marks (Indic vowel signs are marks), a hyphen or apostrophe
+# inside, with the punctuation prose puts around words; scripts written without spaces count by
+# runs of letters.
+_AROUND_WORDS = "(\"'«“‘¿¡.,;:!?…»”’)।"
+_UNSPACED_RUN = re.compile(r"[\u0e00-\u0e7f\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{4,}")
+WORD_RUN = 4
+
+
+def not_text_reason(text: str, need_words: bool = True) -> str | None:
+    """Why a decoded text is not text, or None. Random bytes decode in any single-byte charset
+    (into a soup of letters, symbols and control characters), and a wrong charset turns words into
+    one script's noise: neither must become an article. Not text: over 1% control or replacement
+    characters, or (`need_words`) no run of WORD_RUN real words anywhere."""
+    bad = len(_NOT_TEXT_CHARS.findall(text))
+    if bad > max(8, NOT_TEXT_SHARE * len(text)):
+        return f"{bad} of {len(text)} characters are control or replacement characters"
+    if need_words and not has_word_run(text):
+        return f"no run of {WORD_RUN} real words"
+    return None
+
+
+def has_word_run(text: str, run: int = WORD_RUN) -> bool:
+    """Whether the text holds `run` consecutive word-like tokens (or a run of letters of a script
+    written without spaces)."""
+    if _UNSPACED_RUN.search(text):
+        return True
+    streak = 0
+    for token in text.split():
+        streak = streak + 1 if _is_word(token.strip(_AROUND_WORDS)) else 0
+        if streak >= run:
+            return True
+    return False
+
+
+def _is_word(token: str) -> bool:
+    return (0 < len(token) <= 30 and token[0] not in "-'’"
+            and all(c in "-'’" or unicodedata.category(c)[0] in "LM" for c in token))

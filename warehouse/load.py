@@ -33,6 +33,7 @@ from tasks.dedup import (
 )
 from tasks.features import fingerprint_of, terms_of
 from tasks.fingerprint import Fingerprint, fingerprint_paragraphs
+from tasks.isolation import InputError, stage
 from tasks.models import Article, Failure, PageRecord, WebBatch
 from tasks.stories import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories, tfidf_vector
 from tasks.text import fold_for_match
@@ -98,20 +99,38 @@ class BatchReport:
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
                articles: list[Article], failures: list[Failure], web: WebBatch | None = None) -> BatchReport:
-    """Write one batch in one transaction; on any error nothing of it is written. On a DuckLake, a
-    batch that lost to a concurrent writer is recomputed from scratch on the new state (dedup,
-    copies, stories) and written again; the inputs are copied for each attempt (loading edits them)."""
+    """Write one batch in one transaction; on any error nothing of it is written. An article that
+    makes a per-input stage raise (tasks/isolation.py) becomes a failure and the batch is computed
+    again without it, from scratch (copies and stories among the others may change). On a DuckLake,
+    a batch that lost to a concurrent writer is recomputed on the new state and written again. Each
+    attempt works on copies of the inputs (loading edits them)."""
     lake = is_lake(con)
     retries: list[BaseException] = []
+    articles, failures = list(articles), list(failures)
+    rejected: dict[str, str] = {}   # article id → reason, of the articles a stage raised on
 
     def attempt() -> BatchReport:
-        batch, failed, pages = copy.deepcopy((articles, failures, web)) if lake else (articles, failures, web)
+        if lake:
+            batch, failed, pages = copy.deepcopy((articles, failures, web))
+        else:   # loading reassigns an article's lists, never edits them: a shallow copy is enough
+            batch, failed, pages = [copy.copy(a) for a in articles], list(failures), web
         report = _load(con, run_id, batch_no, batch, failed)
+        report.outcomes.update({article_id: f"failed: {reason}" for article_id, reason in rejected.items()})
         if pages is not None:
             _write_web(con, run_id, report, pages)
         return report
 
-    report = retry_conflicts(con, attempt, on_retry=retries.append)
+    while True:
+        try:
+            report = retry_conflicts(con, attempt, on_retry=retries.append)
+            break
+        except InputError as err:
+            culprit = next((a for a in articles if a.article_id == err.key), None)
+            if culprit is None:   # not about one of this batch's articles: a fault of the run
+                raise
+            articles = [a for a in articles if a.article_id != err.key]
+            failures.append(err.failure(culprit.source_id, culprit.source_uri))
+            rejected[culprit.article_id] = err.reason
     report.retries = len(retries)
     committed = con.execute(
         "SELECT count(*) FROM batches WHERE run_id = ? AND batch_no = ?", [run_id, batch_no]
@@ -132,7 +151,8 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     batch_counts = site_line_counts(new)
     boilerplate = site_boilerplate(batch_counts, _site_line_counts(con, set(batch_counts)))
     for article in new:
-        remove_site_boilerplate(article, boilerplate)
+        with stage("clean", article.article_id):
+            remove_site_boilerplate(article, boilerplate)
     kept = []
     for article in new:
         if article.paragraphs:
@@ -142,7 +162,10 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
                                     "no content after cleaning", "every line was boilerplate"))
     new = kept
 
-    fingerprints = [fingerprint_of(a) for a in new]
+    fingerprints = []
+    for article in new:
+        with stage("fingerprint", article.article_id):
+            fingerprints.append(fingerprint_of(article))
     stored: dict[str, list[str]] = {}   # paragraphs of the older candidates, read once for dedup and edits
     links = _find_links(con, new, fingerprints, stored)
     assignments, stories, batch_df = _assign(con, new, links)
@@ -224,14 +247,18 @@ def _same_text(con, articles: list[Article]) -> set[str]:
     site_boilerplate = _site_boilerplate(con, {a.outlet for a in articles if a.outlet})
     same = set()
     for article in articles:
-        skip = was_boilerplate.get(article.article_id, set()) | site_boilerplate.get(article.outlet, set())
-
-        def text(paragraphs: list[str], skip=skip) -> list[str]:
-            return [fold_for_match(p) for p in paragraphs
-                    if len(p.split()) > SITE_LINE_MAX_WORDS or line_key(p) not in skip]
-        if text(article.paragraphs) == text(stored.get(article.article_id, [])):
-            same.add(article.article_id)
+        with stage("load", article.article_id):
+            if _same_paragraphs(article, stored.get(article.article_id, []),
+                                was_boilerplate.get(article.article_id, set()) | site_boilerplate.get(article.outlet, set())):
+                same.add(article.article_id)
     return same
+
+
+def _same_paragraphs(article: Article, stored: list[str], skip: set[int]) -> bool:
+    """Whether the article's paragraphs are the stored ones, the lines in `skip` (boilerplate keys) aside."""
+    def text(paragraphs: list[str]) -> list[str]:
+        return [fold_for_match(p) for p in paragraphs if len(p.split()) > SITE_LINE_MAX_WORDS or line_key(p) not in skip]
+    return text(article.paragraphs) == text(stored)
 
 
 def _write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
@@ -382,7 +409,10 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint],
 
 def _assign(con, new: list[Article], links: list[CopyLink]):
     """Build TF-IDF vectors with warehouse document frequencies and assign stories."""
-    counts = [terms_of(a) for a in new]
+    counts = []
+    for article in new:
+        with stage("stories", article.article_id):
+            counts.append(terms_of(article))
     batch_df: Counter[str] = Counter()
     for c in counts:
         batch_df.update(c.keys())
@@ -398,11 +428,11 @@ def _assign(con, new: list[Article], links: list[CopyLink]):
         originals.setdefault(link.article_id, []).append(link.duplicate_of)
     order = sorted(new, key=lambda a: (a.published_at is None, a.published_at or datetime.max, a.source_uri))
     rank = {a.article_id: i for i, a in enumerate(order)}
-    candidates = [
-        Candidate(a.article_id, tfidf_vector(c, df, n_docs), a.published_at,
-                  a.title or _first_sentence(a.body), originals.get(a.article_id, []))
-        for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: rank[ac[0].article_id])
-    ]
+    candidates = []
+    for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: rank[ac[0].article_id]):
+        with stage("stories", a.article_id):
+            candidates.append(Candidate(a.article_id, tfidf_vector(c, df, n_docs), a.published_at,
+                                        a.title or _first_sentence(a.body), originals.get(a.article_id, [])))
     shortlists = _story_shortlists(con, candidates)
     for cand in candidates:
         cand.shortlist = shortlists.get(cand.article_id, {})
@@ -519,10 +549,13 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
                 dup_rows)
     texts = _paragraph_texts(con, new, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared},
                              stored)
-    copied = [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity,
-               paragraph_edits(texts.get((lk.duplicate_of, sp.source_position), ""),
-                               texts.get((lk.article_id, sp.position), "")))
-              for lk in links for sp in lk.shared]
+    copied = []
+    for lk in links:
+        with stage("copies", lk.article_id):
+            copied += [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity,
+                        paragraph_edits(texts.get((lk.duplicate_of, sp.source_position), ""),
+                                        texts.get((lk.article_id, sp.position), "")))
+                       for sp in lk.shared]
     insert_rows(con, "copied_paragraphs",
                 ["article_id", "position", "duplicate_of", "source_position", "similarity", "edits"],
                 copied)
@@ -533,9 +566,10 @@ def _write(con, run_id: str, batch_no: int, now: datetime, new: list[Article],
                 [((t,), n) for t, n in sorted(batch_df.items())])
     _add_counts(con, "internals.site_lines", ["site", "line_key"], "articles",
                 [(k, n) for k, n in sorted(site_counts.items())])
-    fail_rows = [(run_id, f.source_id, f.source_uri, f.stage, f.reason, f.detail or None, now) for f in failures]
+    fail_rows = [(run_id, f.source_id, f.source_uri, f.stage, f.reason, f.detail or None, f.error_type, now)
+                 for f in failures]
     insert_rows(con, "failures",
-                ["run_id", "source_id", "source_uri", "stage", "reason", "detail", "failed_at"],
+                ["run_id", "source_id", "source_uri", "stage", "reason", "detail", "error_type", "failed_at"],
                 fail_rows)
     con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)", [run_id, batch_no, now, len(new), len(failures)])
     return report_changes

@@ -22,7 +22,10 @@ def test_date_marker_gives_month_precision_and_leaves_the_lede():
 def test_date_marker_precisions():
     assert parse_date_marker("date 2023-09-13 Texte")[:2] == (datetime(2023, 9, 13), "day")
     assert parse_date_marker("date 2023 Texte")[:2] == (datetime(2023, 1, 1), "year")
-    assert parse_date_marker("date 2023-13 Texte") is None  # impossible month: not a date
+    # An impossible or implausible date is still the marker (never the title), but gives no date.
+    assert parse_date_marker("date 2023-13 Texte") == (None, None, "date 2023-13")
+    assert parse_date_marker("date 2023-02-30") == (None, None, "date 2023-02-30")
+    assert parse_date_marker("date 0001-01-01")[:2] == parse_date_marker("date 9999-12-31")[:2] == (None, None)
     assert parse_date_marker("Le 9 septembre") is None
 
 
