@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,9 @@ import pyarrow as pa
 from tasks.clean import (
     SITE_LINE_MAX_WORDS,
     SITE_LINE_MIN_ARTICLES,
+    SITE_LINE_MIN_CONTEXTS,
+    SiteLine,
+    SiteLineStats,
     line_key,
     remove_site_boilerplate,
     site_boilerplate,
@@ -130,7 +134,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
 
     # Per-site learned boilerplate: this batch's short lines + the warehouse's counts of them.
     batch_counts = site_line_counts(new)
-    boilerplate = site_boilerplate(batch_counts, _site_line_counts(con, set(batch_counts)))
+    boilerplate = site_boilerplate(batch_counts, _site_line_counts(con, batch_counts))
     for article in new:
         remove_site_boilerplate(article, boilerplate)
     kept = []
@@ -296,27 +300,45 @@ PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type
 RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "stored_at"]
 
 
-def _site_line_counts(con, lines: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """Articles of each site holding each of these (site, line key) lines, as stored."""
-    if not lines:
-        return {}
+def _site_line_counts(con, lines: Iterable[SiteLine]) -> dict[SiteLine, SiteLineStats]:
+    """Articles and known contexts of each of these (site, line key) lines, as stored before this
+    batch. When `lines` is a batch's SiteLineCounts, its new contexts are recorded too (in the
+    batch's transaction, at most SITE_LINE_MIN_CONTEXTS per line)."""
     ordered = sorted(lines)
+    if not ordered:
+        return {}
     con.register("_lines", pa.table({"site": [site for site, _ in ordered], "line_key": [k for _, k in ordered]}))
     try:
         rows = con.execute("SELECT site, line_key, articles FROM internals.site_lines JOIN _lines USING (site, line_key)"
                            ).fetchall()
+        known: dict[SiteLine, set[int]] = {}
+        for site, key, context in con.execute(
+                "SELECT site, line_key, context FROM internals.site_line_contexts JOIN _lines USING (site, line_key)"
+                ).fetchall():
+            known.setdefault((site, key), set()).add(context)
     finally:
         con.unregister("_lines")
-    return {(site, key): n for site, key, n in rows}
+    batch_contexts = getattr(lines, "contexts", {})
+    new_rows = []
+    for line in ordered:
+        have = known.get(line, set())
+        room = SITE_LINE_MIN_CONTEXTS - len(have)
+        if room > 0:
+            new_rows += [(*line, c) for c in sorted(batch_contexts.get(line, set()) - have)[:room]]
+    insert_rows(con, "internals.site_line_contexts", ["site", "line_key", "context"], new_rows)
+    return {(site, key): SiteLineStats(n, frozenset(known.get((site, key), ()))) for site, key, n in rows}
 
 
 def _site_boilerplate(con, sites: set[str]) -> dict[str, set[int]]:
-    """The learned boilerplate line keys of these sites."""
+    """The learned boilerplate line keys of these sites (enough articles and contexts)."""
     found: dict[str, set[int]] = {}
     if sites:
-        for site, key in con.execute(
-                f"SELECT site, line_key FROM internals.site_lines WHERE site IN {keys(con, sorted(sites))} "
-                f"AND articles >= {SITE_LINE_MIN_ARTICLES}").fetchall():
+        site_keys = keys(con, sorted(sites))
+        for site, key in con.execute(f"""
+                SELECT l.site, l.line_key FROM internals.site_lines l
+                JOIN (SELECT site, line_key FROM internals.site_line_contexts WHERE site IN {site_keys}
+                      GROUP BY ALL HAVING count(*) >= {SITE_LINE_MIN_CONTEXTS}) c USING (site, line_key)
+                WHERE l.site IN {site_keys} AND l.articles >= {SITE_LINE_MIN_ARTICLES}""").fetchall():
             found.setdefault(site, set()).add(key)
     return found
 
