@@ -344,10 +344,37 @@ def _site_boilerplate(con, sites: set[str]) -> dict[str, set[int]]:
 
 
 def _order_key(published: dict[str, datetime | None], rank: dict[str, tuple]):
+    """Earliest first: publication date (undated last), then load order (`rank`), then id."""
     def key(article_id: str) -> tuple:
         when = published.get(article_id)
         return (when is None, when or datetime.max, rank.get(article_id, (1, 0)), article_id)
     return key
+
+
+def _stored_ranks(con, ids: list[str]) -> dict[str, tuple]:
+    """Load order of stored articles: (0, ingested_at, place in the batch). A batch's articles
+    share one ingested_at and their place in it is not stored, but the copy links the loader
+    decided among them are: the place is the article's depth in those links (an original before
+    its copies), so that recomputing links (reextract) never reverses who copied whom."""
+    if not ids:
+        return {}
+    ingested = dict(con.execute(
+        f"SELECT article_id, ingested_at FROM articles WHERE article_id IN {keys(con, ids, '_ranked')}").fetchall())
+    depth = dict.fromkeys(ingested, 0)
+    edges = con.execute(f"""
+        SELECT d.article_id, d.duplicate_of FROM duplicates d
+        JOIN articles c ON c.article_id = d.article_id JOIN articles o ON o.article_id = d.duplicate_of
+        WHERE d.article_id IN {keys(con, sorted(ingested), '_ranked')} AND c.ingested_at = o.ingested_at""").fetchall()
+    edges = [(c, o) for c, o in edges if c in depth and o in depth]
+    for _ in range(len(edges)):   # longest chain of links back to an original (the links form no cycle)
+        changed = False
+        for copy_id, original in edges:
+            if depth[copy_id] < depth[original] + 1 <= len(edges):
+                depth[copy_id] = depth[original] + 1
+                changed = True
+        if not changed:
+            break
+    return {i: (0, when, depth[i]) for i, when in ingested.items()}
 
 
 def _find_links(con, new: list[Article], fingerprints: list[Fingerprint],
@@ -388,17 +415,19 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint],
     old_ids = sorted({o for _, o, _ in old_pairs} | {i for v in exact.values() for i in v})
     existing: dict[str, Fingerprint] = {}
     published: dict[str, datetime | None] = {a.article_id: a.published_at for a in new}
+    # Load order: stored articles (the candidates, and the new ones when re-extracted) by their
+    # ingestion and place in their batch, before this batch's, which follow its order.
     rank: dict[str, tuple] = {a.article_id: (1, i) for i, a in enumerate(new)}
+    rank.update(_stored_ranks(con, sorted(set(old_ids) | set(published))))
     if old_ids:
         old_paragraphs = stored_paragraphs(con, old_ids)
         if stored is not None:
             stored.update(old_paragraphs)
         existing = {i: fingerprint_paragraphs(i, p) for i, p in old_paragraphs.items()}
-        for article_id, when, ingested in con.execute(
-            f"SELECT article_id, published_at, ingested_at FROM articles WHERE article_id IN {keys(con, old_ids)}"
+        for article_id, when in con.execute(
+            f"SELECT article_id, published_at FROM articles WHERE article_id IN {keys(con, old_ids)}"
         ).fetchall():
             published[article_id] = when
-            rank[article_id] = (0, ingested)
     return find_copies(fingerprints, existing, pairs, exact, _order_key(published, rank))
 
 

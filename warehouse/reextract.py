@@ -69,7 +69,6 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
         con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
     con.execute(f"DELETE FROM copied_paragraphs WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     run_ids = dict(con.execute(f"SELECT article_id, run_id FROM articles WHERE article_id IN {ids}").fetchall())
-    con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     fingerprints = [fingerprint_article(a) for a in articles]
     for a, fp in zip(articles, fingerprints, strict=True):
         con.execute("UPDATE articles SET body = ?, word_count = ?, content_hash = ?, title = coalesce(?, title) "
@@ -79,7 +78,10 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
                  for i, (t, n) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))])
     insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"],
                 [(a.article_id, r.position, r.text, r.rule) for a in articles for r in a.removed])
+    # The old links are still there while the new ones are found: they tell the load order of
+    # articles ingested together (see load._stored_ranks), so that no direction is reversed.
     links = [lk for lk in _find_links(con, articles, fingerprints) if lk.article_id != lk.duplicate_of]
+    con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     write_fingerprints(con, fingerprints)
     seen = set()
     rows = []
