@@ -2,7 +2,8 @@
 
 For each web article whose raw HTML is in raw_pages, extract and clean it again (in the sandbox);
 where the paragraphs changed, replace the article's text, paragraphs, removed lines and
-fingerprints, and recompute its copy links, in one transaction per batch. Story membership is
+fingerprints, and recompute its copy links, in one transaction per batch. The sites' learned
+boilerplate is removed as the loader removes it. Story membership is
 kept (rule changes move boilerplate, not the subject), and the term and site-line statistics
 are left as they are (they are counts over what was seen).
 """
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 
 import duckdb
 
+from tasks.clean import remove_site_boilerplate
 from tasks.crawl import WebPage, article_from_page
 from tasks.dedup import paragraph_edits
 from tasks.fingerprint import fingerprint_article
 from tasks.models import Article
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import insert_rows, keys, transaction
-from warehouse.load import _find_links, _paragraph_texts, stored_paragraphs, write_fingerprints
+from warehouse.load import _find_links, _paragraph_texts, _site_boilerplate, stored_paragraphs, write_fingerprints
 
 
 @dataclass
@@ -47,6 +49,9 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                  for _, source_id, url, final_url, charset, sha in batch]
         results = run_isolated(article_from_page, pages, sandbox)
         stored = stored_paragraphs(con, [row[0] for row in batch])
+        # The sites' learned boilerplate, as the loader removed it: re-extraction must not bring it back.
+        learned = _site_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
+        boilerplate = {(site, key) for site, site_keys in learned.items() for key in site_keys}
         changed: list[Article] = []
         for (article_id, *_), result in zip(batch, results, strict=True):
             report.checked += 1
@@ -54,6 +59,7 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                 report.failed += 1
                 continue
             result.article_id = article_id
+            remove_site_boilerplate(result, boilerplate)
             if stored.get(article_id, []) != result.paragraphs:
                 changed.append(result)
         if changed:

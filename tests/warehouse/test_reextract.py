@@ -93,3 +93,29 @@ def test_reextract_keeps_who_copied_whom_between_undated_pages(db_path):
     assert reextract(con).updated == len(pages)
     assert links() == before
     con.close()
+
+
+def test_reextract_does_not_bring_back_learned_site_chrome(db_path):
+    docs = sorted(require(RPM2 / "documents").glob("T06_C1_0*.txt"))[:6]
+    pages = {}
+    for n, path in enumerate(docs):
+        title, *paragraphs = [x.strip() for x in path.read_text(encoding="utf-8-sig").splitlines() if x.strip()]
+        pages[f"/articles/{n}"] = _html(title, paragraphs[:2] + ["Newsletter"] + paragraphs[2:])
+    con = connect(db_path)
+    with LoopbackServer(Site(articles={p: Page(b) for p, b in pages.items()})) as server:
+        fetched = fetch_batch([Target(server.url(p), "test:chrome") for p in pages], CONFIG, {})
+    articles = [r for r in run_isolated(article_from_page, fetched.pages) if isinstance(r, Article)]
+    by_url = {a.url: a.article_id for a in articles}
+    for record in fetched.records:
+        record.article_id = by_url.get(record.url)
+    load_batch(con, "run1", 0, articles, fetched.failures, WebBatch(fetched.records, fetched.raw, fetched.robots))
+    assert con.execute("SELECT count(*) FROM removed_lines WHERE rule = 'site_repeated' AND text = 'Newsletter'"
+                       ).fetchone()[0] == 6
+    for (article_id,) in con.execute("SELECT article_id FROM articles").fetchall():
+        con.execute("INSERT INTO paragraphs VALUES (?, 99, 'Photo AFP', 99)", [article_id])
+    assert reextract(con).updated == 6
+    assert con.execute("SELECT count(*) FROM paragraphs WHERE text = 'Newsletter'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM removed_lines WHERE rule = 'site_repeated' AND text = 'Newsletter'"
+                       ).fetchone()[0] == 6
+    assert reextract(con).updated == 0
+    con.close()
