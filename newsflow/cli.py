@@ -202,10 +202,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import export
+    from warehouse.export import ExportError, export
 
-    with connect(args.db, read_only=True) as con:
-        counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
+    try:
+        with connect(args.db, read_only=True) as con:
+            counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
+    except ExportError as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
     print(", ".join(f"{table}: {n}" for table, n in counts.items()))
     return 0
 

@@ -74,7 +74,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         if read_only:
             if not path.exists():
                 raise WarehouseError(f"no warehouse at {path}: run `newsflow ingest` first")
-            return duckdb.connect(str(path), read_only=True)
+            con = duckdb.connect(str(path), read_only=True)
+            _checked(con)
+            return con
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -87,7 +89,11 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 "DuckDB allows one writer per file: retry when it has finished"
             ) from exc
         raise WarehouseError(f"cannot open {path}: {exc}") from exc
-    migrate(con)
+    try:
+        migrate(con)
+    except WarehouseError:
+        con.close()
+        raise
     return con
 
 
@@ -209,13 +215,15 @@ def _attach_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
         if isinstance(exc, WarehouseError):
             raise
         raise WarehouseError(f"cannot open DuckLake {spec.catalog}: {exc}") from exc
-    if not read_only:
-        try:
+    try:
+        if read_only:
+            refuse_unknown_migrations(con)
+        else:
             migrate(con)
             _ensure_writer_row(con)
-        except BaseException:
-            con.close()
-            raise
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -319,6 +327,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     else:
         con.execute(create)
     claim = lake and _has_writer_table(con)
+    refuse_unknown_migrations(con)
     done = _applied_versions(con)
     applied = []
     for version, name, sql in migrations():
@@ -333,6 +342,34 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         if retry_conflicts(con, apply, claim=claim):
             applied.append(version)
     return applied
+
+
+def refuse_unknown_migrations(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise WarehouseError when the warehouse holds a migration this code does not know: it was
+    made (or upgraded) by a newer newsflow, whose schema this code would misread or damage."""
+    try:
+        applied = con.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    except duckdb.CatalogException:
+        return   # not migrated yet (a writer creates the table; a reader finds no tables either way)
+    known = {version for version, _, _ in migrations()}
+    unknown = [(v, n) for v, n in applied if v not in known]
+    if unknown:
+        listed = ", ".join(f"{v:03d} {n}" for v, n in unknown)
+        newest = max(known, default=0)
+        made_by = ("a newer newsflow" if min(v for v, _ in unknown) > newest
+                   else "another version of newsflow")
+        raise WarehouseError(
+            f"this warehouse was made by {made_by} (migration {listed}; this newsflow knows migrations up to "
+            f"{newest:03d}): upgrade newsflow to open it; nothing was changed")
+
+
+def _checked(con: duckdb.DuckDBPyConnection) -> None:
+    """refuse_unknown_migrations on a fresh connection, closing it when refused."""
+    try:
+        refuse_unknown_migrations(con)
+    except BaseException:
+        con.close()
+        raise
 
 
 def _applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:

@@ -4,7 +4,7 @@ not yet enriched, quotes linked across outlets. Run by the `enrich` flow, or `ne
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -23,8 +23,11 @@ class EnrichReport:
     quotes: int = 0
     linked: int = 0   # reports joined to a quote first reported elsewhere
     mentions: int = 0
-    new_entities: int = 0
+    new_entities: int = 0   # entity rows this run inserted that are still in `entities` at its end
     failed: int = 0   # articles the entity model could not process (timeout, memory)
+    # Ids inserted by this run: a later batch can merge one of them away ("Poutine" into "Vladimir
+    # Poutine"), so the count is taken from the table, not summed per batch.
+    inserted: set[str] = field(default_factory=set, repr=False)
 
 
 def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int = 500,
@@ -46,6 +49,9 @@ def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int 
             _enrich(con, run_id, ids, paragraphs, report)
             _write_mentions(con, ids, found, report)
             _link_speakers(con)
+            report.new_entities = con.execute(
+                f"SELECT count(*) FROM entities WHERE entity_id IN {key_relation(con, sorted(report.inserted))}"
+            ).fetchone()[0] if report.inserted else 0
 
 
 def article_mentions(paragraphs: list[str]) -> list[Mention]:
@@ -99,7 +105,7 @@ def _write_mentions(con, ids: list[str], found: list, report: EnrichReport) -> N
             f"SELECT entity_id FROM entities WHERE entity_id IN {key_relation(con, sorted(keys))}").fetchall()}
         new = [(eid, "", "", keys[eid]) for eid in sorted(keys) if eid not in known]
         insert_rows(con, "entities", ["entity_id", "name", "kind", "key"], new)
-        report.new_entities += len(new)
+        report.inserted.update(eid for eid, *_ in new)
     insert_rows(con, "mentions", ["article_id", "entity_id", "surface", "position", "start", "label"], rows)
     report.mentions += len(rows)
     _merge_one_word_people(con)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,9 @@ import pyarrow as pa
 from tasks.clean import (
     SITE_LINE_MAX_WORDS,
     SITE_LINE_MIN_ARTICLES,
+    SITE_LINE_MIN_CONTEXTS,
+    SiteLine,
+    SiteLineStats,
     line_key,
     remove_site_boilerplate,
     site_boilerplate,
@@ -149,7 +153,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
 
     # Per-site learned boilerplate: this batch's short lines + the warehouse's counts of them.
     batch_counts = site_line_counts(new)
-    boilerplate = site_boilerplate(batch_counts, _site_line_counts(con, set(batch_counts)))
+    boilerplate = site_boilerplate(batch_counts, _site_line_counts(con, batch_counts))
     for article in new:
         with stage("clean", article.article_id):
             remove_site_boilerplate(article, boilerplate)
@@ -323,36 +327,81 @@ PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type
 RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "stored_at"]
 
 
-def _site_line_counts(con, lines: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """Articles of each site holding each of these (site, line key) lines, as stored."""
-    if not lines:
-        return {}
+def _site_line_counts(con, lines: Iterable[SiteLine]) -> dict[SiteLine, SiteLineStats]:
+    """Articles and known contexts of each of these (site, line key) lines, as stored before this
+    batch. When `lines` is a batch's SiteLineCounts, its new contexts are recorded too (in the
+    batch's transaction, at most SITE_LINE_MIN_CONTEXTS per line)."""
     ordered = sorted(lines)
+    if not ordered:
+        return {}
     con.register("_lines", pa.table({"site": [site for site, _ in ordered], "line_key": [k for _, k in ordered]}))
     try:
         rows = con.execute("SELECT site, line_key, articles FROM internals.site_lines JOIN _lines USING (site, line_key)"
                            ).fetchall()
+        known: dict[SiteLine, set[int]] = {}
+        for site, key, context in con.execute(
+                "SELECT site, line_key, context FROM internals.site_line_contexts JOIN _lines USING (site, line_key)"
+                ).fetchall():
+            known.setdefault((site, key), set()).add(context)
     finally:
         con.unregister("_lines")
-    return {(site, key): n for site, key, n in rows}
+    batch_contexts = getattr(lines, "contexts", {})
+    new_rows = []
+    for line in ordered:
+        have = known.get(line, set())
+        room = SITE_LINE_MIN_CONTEXTS - len(have)
+        if room > 0:
+            new_rows += [(*line, c) for c in sorted(batch_contexts.get(line, set()) - have)[:room]]
+    insert_rows(con, "internals.site_line_contexts", ["site", "line_key", "context"], new_rows)
+    return {(site, key): SiteLineStats(n, frozenset(known.get((site, key), ()))) for site, key, n in rows}
 
 
 def _site_boilerplate(con, sites: set[str]) -> dict[str, set[int]]:
-    """The learned boilerplate line keys of these sites."""
+    """The learned boilerplate line keys of these sites (enough articles and contexts)."""
     found: dict[str, set[int]] = {}
     if sites:
-        for site, key in con.execute(
-                f"SELECT site, line_key FROM internals.site_lines WHERE site IN {keys(con, sorted(sites))} "
-                f"AND articles >= {SITE_LINE_MIN_ARTICLES}").fetchall():
+        site_keys = keys(con, sorted(sites))
+        for site, key in con.execute(f"""
+                SELECT l.site, l.line_key FROM internals.site_lines l
+                JOIN (SELECT site, line_key FROM internals.site_line_contexts WHERE site IN {site_keys}
+                      GROUP BY ALL HAVING count(*) >= {SITE_LINE_MIN_CONTEXTS}) c USING (site, line_key)
+                WHERE l.site IN {site_keys} AND l.articles >= {SITE_LINE_MIN_ARTICLES}""").fetchall():
             found.setdefault(site, set()).add(key)
     return found
 
 
 def _order_key(published: dict[str, datetime | None], rank: dict[str, tuple]):
+    """Earliest first: publication date (undated last), then load order (`rank`), then id."""
     def key(article_id: str) -> tuple:
         when = published.get(article_id)
         return (when is None, when or datetime.max, rank.get(article_id, (1, 0)), article_id)
     return key
+
+
+def _stored_ranks(con, ids: list[str]) -> dict[str, tuple]:
+    """Load order of stored articles: (0, ingested_at, place in the batch). A batch's articles
+    share one ingested_at and their place in it is not stored, but the copy links the loader
+    decided among them are: the place is the article's depth in those links (an original before
+    its copies), so that recomputing links (reextract) never reverses who copied whom."""
+    if not ids:
+        return {}
+    ingested = dict(con.execute(
+        f"SELECT article_id, ingested_at FROM articles WHERE article_id IN {keys(con, ids, '_ranked')}").fetchall())
+    depth = dict.fromkeys(ingested, 0)
+    edges = con.execute(f"""
+        SELECT d.article_id, d.duplicate_of FROM duplicates d
+        JOIN articles c ON c.article_id = d.article_id JOIN articles o ON o.article_id = d.duplicate_of
+        WHERE d.article_id IN {keys(con, sorted(ingested), '_ranked')} AND c.ingested_at = o.ingested_at""").fetchall()
+    edges = [(c, o) for c, o in edges if c in depth and o in depth]
+    for _ in range(len(edges)):   # longest chain of links back to an original (the links form no cycle)
+        changed = False
+        for copy_id, original in edges:
+            if depth[copy_id] < depth[original] + 1 <= len(edges):
+                depth[copy_id] = depth[original] + 1
+                changed = True
+        if not changed:
+            break
+    return {i: (0, when, depth[i]) for i, when in ingested.items()}
 
 
 def _find_links(con, new: list[Article], fingerprints: list[Fingerprint],
@@ -393,17 +442,19 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint],
     old_ids = sorted({o for _, o, _ in old_pairs} | {i for v in exact.values() for i in v})
     existing: dict[str, Fingerprint] = {}
     published: dict[str, datetime | None] = {a.article_id: a.published_at for a in new}
+    # Load order: stored articles (the candidates, and the new ones when re-extracted) by their
+    # ingestion and place in their batch, before this batch's, which follow its order.
     rank: dict[str, tuple] = {a.article_id: (1, i) for i, a in enumerate(new)}
+    rank.update(_stored_ranks(con, sorted(set(old_ids) | set(published))))
     if old_ids:
         old_paragraphs = stored_paragraphs(con, old_ids)
         if stored is not None:
             stored.update(old_paragraphs)
         existing = {i: fingerprint_paragraphs(i, p) for i, p in old_paragraphs.items()}
-        for article_id, when, ingested in con.execute(
-            f"SELECT article_id, published_at, ingested_at FROM articles WHERE article_id IN {keys(con, old_ids)}"
+        for article_id, when in con.execute(
+            f"SELECT article_id, published_at FROM articles WHERE article_id IN {keys(con, old_ids)}"
         ).fetchall():
             published[article_id] = when
-            rank[article_id] = (0, ingested)
     return find_copies(fingerprints, existing, pairs, exact, _order_key(published, rank))
 
 

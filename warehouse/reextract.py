@@ -2,7 +2,8 @@
 
 For each web article whose raw HTML is in raw_pages, extract and clean it again (in the sandbox);
 where the paragraphs changed, replace the article's text, paragraphs, removed lines and
-fingerprints, and recompute its copy links, in one transaction per batch. Story membership is
+fingerprints, and recompute its copy links, in one transaction per batch. The sites' learned
+boilerplate is removed as the loader removes it. Story membership is
 kept (rule changes move boilerplate, not the subject), and the term and site-line statistics
 are left as they are (they are counts over what was seen).
 """
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 
 import duckdb
 
+from tasks.clean import remove_site_boilerplate
 from tasks.crawl import WebPage, article_from_page
 from tasks.dedup import paragraph_edits
 from tasks.fingerprint import fingerprint_article
 from tasks.models import Article
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import insert_rows, keys, transaction
-from warehouse.load import _find_links, _paragraph_texts, stored_paragraphs, write_fingerprints
+from warehouse.load import _find_links, _paragraph_texts, _site_boilerplate, stored_paragraphs, write_fingerprints
 
 
 @dataclass
@@ -47,6 +49,9 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                  for _, source_id, url, final_url, charset, sha in batch]
         results = run_isolated(article_from_page, pages, sandbox)
         stored = stored_paragraphs(con, [row[0] for row in batch])
+        # The sites' learned boilerplate, as the loader removed it: re-extraction must not bring it back.
+        learned = _site_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
+        boilerplate = {(site, key) for site, site_keys in learned.items() for key in site_keys}
         changed: list[Article] = []
         for (article_id, *_), result in zip(batch, results, strict=True):
             report.checked += 1
@@ -54,6 +59,7 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                 report.failed += 1
                 continue
             result.article_id = article_id
+            remove_site_boilerplate(result, boilerplate)
             if stored.get(article_id, []) != result.paragraphs:
                 changed.append(result)
         if changed:
@@ -69,7 +75,6 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
         con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
     con.execute(f"DELETE FROM copied_paragraphs WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     run_ids = dict(con.execute(f"SELECT article_id, run_id FROM articles WHERE article_id IN {ids}").fetchall())
-    con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     fingerprints = [fingerprint_article(a) for a in articles]
     for a, fp in zip(articles, fingerprints, strict=True):
         con.execute("UPDATE articles SET body = ?, word_count = ?, content_hash = ?, title = coalesce(?, title) "
@@ -79,7 +84,10 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
                  for i, (t, n) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))])
     insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"],
                 [(a.article_id, r.position, r.text, r.rule) for a in articles for r in a.removed])
+    # The old links are still there while the new ones are found: they tell the load order of
+    # articles ingested together (see load._stored_ranks), so that no direction is reversed.
     links = [lk for lk in _find_links(con, articles, fingerprints) if lk.article_id != lk.duplicate_of]
+    con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     write_fingerprints(con, fingerprints)
     seen = set()
     rows = []

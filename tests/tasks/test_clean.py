@@ -93,7 +93,7 @@ def test_lines_a_site_repeats_are_learned_as_boilerplate():
     batch = [_site_article(i, [f"Article {i} : le récit complet de la journée.", promo]) for i in range(3)]
     boilerplate, counts = learn_site_boilerplate(batch, prior_counts={}, min_articles=5)
     assert not boilerplate  # three articles are not enough
-    prior = {key: n for key, n in counts.items()}
+    prior = counts.as_prior()
     boilerplate, _ = learn_site_boilerplate(batch[:2], prior_counts=prior, min_articles=5)
     assert len(boilerplate) == 1
     article = batch[0]

@@ -1,6 +1,6 @@
 """The enrichment stage on the seeds' warehouse: quotes linked across outlets, run once per article."""
 
-from tests.conftest import SEEDS
+from tests.conftest import RPM2, SEEDS, require
 from tests.helpers import articles_from
 from warehouse.db import connect
 from warehouse.enrich import enrich_pending
@@ -47,4 +47,18 @@ def test_speakers_are_linked_to_entities_and_counted_once(db_path):
     con.execute("""INSERT INTO quotes (quote_id, article_id, position, start, text, speaker, run_id)
                    SELECT 'q_x', article_id, 99, 0, 'des mots sans auteur connu', 'Jean Inconnu', 'e2' FROM articles LIMIT 1""")
     assert con.execute("SELECT quotes, entity_id FROM quotes_per_speaker WHERE speaker = 'Jean Inconnu'").fetchone() == (1, None)
+    con.close()
+
+
+def test_new_entities_counts_the_rows_actually_in_entities(db_path):
+    """A one-word person inserted by one batch ("Betancourt") and merged into the full name by a
+    later batch ("Ingrid Betancourt") is not a new entity: the report counts what `entities` holds."""
+    docs = sorted(require(RPM2 / "documents").glob("*.txt"))[:40]
+    con = connect(db_path)
+    articles, failures = articles_from(docs)
+    load_batch(con, "r1", 0, articles, failures)
+    report = enrich_pending(con, "e1", batch_size=7)
+    assert report.articles == 40
+    assert report.new_entities == con.execute("SELECT count(*) FROM entities").fetchone()[0]
+    assert len(report.inserted) > report.new_entities     # the case happened: an inserted entity was merged
     con.close()
