@@ -118,15 +118,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("newsflow: --workers must be at least 1", file=sys.stderr)
         return 2
     from flows.runners import make_task_runner
+    from newsflow.server import prefect_api
 
     runner = make_task_runner("dask" if args.dask else "local", args.workers,
                               None if args.dask in (None, "local") else args.dask)
     try:
-        summary = ingest.with_options(task_runner=runner)(
-                         paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
-                         sources_file=args.sources, db=args.db, batch_size=args.batch_size,
-                         allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty(),
-                         workers=args.workers)
+        # The temporary server is started here, so that it dies with this process (kill -9 included).
+        with prefect_api():
+            summary = ingest.with_options(task_runner=runner)(
+                paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
+                sources_file=args.sources, db=args.db, batch_size=args.batch_size,
+                allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty(),
+                workers=args.workers)
     except WarehouseError:
         raise
     except Exception as exc:  # the run failed: the flow has recorded it in the runs table
