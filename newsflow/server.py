@@ -62,6 +62,11 @@ def _free_port() -> int:
 
 def _server_command(port: int) -> list[str]:
     """Prefect 3.8.8's temporary-server command (SubprocessASGIServer._run_uvicorn_command)."""
+    from prefect.server.api import server
+
+    if not callable(getattr(server, "create_app", None)):   # checked on Prefect 3.8.8
+        raise RuntimeError("prefect.server.api.server.create_app is gone (Prefect changed): newsflow/server.py "
+                           "must follow how this Prefect version starts its temporary server")
     spec = importlib.util.find_spec("prefect")
     assert spec is not None and spec.origin is not None, "prefect is not installed"
     return [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent),

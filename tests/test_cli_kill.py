@@ -111,3 +111,33 @@ def test_sigkill_mid_ingest_leaves_no_process_and_rerun_completes(tmp_path):
         assert _tree(tag) == []                           # a normal exit stops everything too
     finally:
         _kill_all(tag)
+
+
+def test_launcher_child_dies_with_its_parent_and_refuses_an_orphan_start(tmp_path):
+    """The mechanism alone, without Prefect: `python -m newsflow.server PARENT CMD` execs CMD with
+    the parent-death signal armed, and exits at once when PARENT is no longer its parent."""
+    orphan = subprocess.run([sys.executable, "-m", "newsflow.server", "1", "/bin/sleep", "30"], cwd=ROOT,
+                            timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert orphan.returncode == 75          # LAUNCHER_PARENT_GONE: sleep never ran
+
+    parent_code = ("import os, subprocess, sys, time\n"
+                   "child = subprocess.Popen([sys.executable, '-m', 'newsflow.server', str(os.getpid()), '/bin/sleep', '60'])\n"
+                   "print(child.pid, flush=True)\n"
+                   "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = None
+    try:
+        child = psutil.Process(int(parent.stdout.readline()))
+        deadline = time.monotonic() + 20
+        while child.cmdline()[:1] != ["/bin/sleep"]:        # the launcher has exec'd the command
+            assert time.monotonic() < deadline, child.cmdline()
+            time.sleep(0.05)
+        parent.kill()
+        parent.wait(timeout=10)
+        child.wait(timeout=5)                               # raises TimeoutExpired if it outlived its parent
+    finally:
+        parent.kill()
+        if child is not None:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
