@@ -85,12 +85,23 @@ def source_rows(summary: RunSummary) -> list[dict[str, object]]:
     ]
 
 
+_MD_SPECIAL = frozenset("\\`*_[]<>|~&#!")
+
+
+def md_text(value: object) -> str:
+    """A value as literal markdown text on one line: a title with `|` or a newline cannot split a
+    table row, and `[x](url)`, `<b>`, `*`, `&amp;` stay characters (backslash escapes, CommonMark)."""
+    text = " ".join(str("" if value is None else value).split())
+    return "".join(f"\\{ch}" if ch in _MD_SPECIAL else ch for ch in text)
+
+
 def summary_markdown(summary: RunSummary) -> str:
+    """The run-summary artifact: every value from the data goes through md_text."""
     c = summary.counts()
     lines = [
         f"# newsflow ingest run `{summary.run_id}`",
         "",
-        f"Warehouse: `{Path(summary.db)}`",
+        f"Warehouse: {md_text(Path(summary.db))}",
         "",
         "| inputs | loaded | unchanged | failed | lines removed | exact copies | near copies | new stories | grown stories |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -107,13 +118,13 @@ def summary_markdown(summary: RunSummary) -> str:
                   "| story | title | articles | outlets | change |", "|---|---|---|---|---|"]
         for s in top[:TOP_STORIES]:
             change = "new" if s.created else f"+{s.articles_after - s.articles_before} articles"
-            title = (s.title or "").replace("|", "/")
-            lines.append(f"| {s.story_id} | {title} | {s.articles_after} | {s.outlets_after} | {change} |")
+            lines.append(f"| {s.story_id} | {md_text(s.title)} | {s.articles_after} | {s.outlets_after} "
+                         f"| {change} |")
         if len(top) > TOP_STORIES:
             lines.append(f"| … {len(top) - TOP_STORIES} more in the stories table | | | | |")
     if summary.failures:
         lines += ["", "## Not loaded", "", "| input | stage | reason |", "|---|---|---|"]
-        lines += [f"| {f.source_uri} | {f.stage} | {f.reason} |" for f in summary.failures[:50]]
+        lines += [f"| {md_text(f.source_uri)} | {md_text(f.stage)} | {md_text(f.reason)} |" for f in summary.failures[:50]]
         if len(summary.failures) > 50:
             lines.append(f"| … {len(summary.failures) - 50} more in the failures table | | |")
     return "\n".join(lines)

@@ -118,15 +118,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("newsflow: --workers must be at least 1", file=sys.stderr)
         return 2
     from flows.runners import make_task_runner
+    from newsflow.server import prefect_api
 
     runner = make_task_runner("dask" if args.dask else "local", args.workers,
                               None if args.dask in (None, "local") else args.dask)
     try:
-        summary = ingest.with_options(task_runner=runner)(
-                         paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
-                         sources_file=args.sources, db=args.db, batch_size=args.batch_size,
-                         allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty(),
-                         workers=args.workers)
+        # The temporary server is started here, so that it dies with this process (kill -9 included).
+        with prefect_api():
+            summary = ingest.with_options(task_runner=runner)(
+                paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
+                sources_file=args.sources, db=args.db, batch_size=args.batch_size,
+                allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty(),
+                workers=args.workers)
     except WarehouseError:
         raise
     except Exception as exc:  # the run failed: the flow has recorded it in the runs table
@@ -137,17 +140,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary) -> None:
+    """The run's counts, its failures and the stories. Every value from the data (paths, titles,
+    failure reasons) is printed as text: a title like `Alerte [/dim] rouge [bold` is not markup."""
     from rich.table import Table
+    from rich.text import Text
 
     console = _console()
     c = summary.counts()
-    console.print(f"[bold]Run {summary.run_id}[/bold] → {summary.db}")
+    console.print(Text.assemble((f"Run {summary.run_id}", "bold"), f" → {summary.db}"))
     console.print(
         f"{c['files_seen']} inputs: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
         f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
         f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
-        f"{c['stories_created']} new stories, {c['stories_grown']} grown."
-    )
+        f"{c['stories_created']} new stories, {c['stories_grown']} grown.", markup=False, emoji=False)
     if summary.conflict_retries:
         console.print(f"DuckLake: {summary.conflict_retries} batches recomputed after a concurrent writer committed first.")
     if c["requests"]:
@@ -156,10 +161,17 @@ def print_summary(summary) -> None:
     if summary.failures:
         table = Table("input", "stage", "reason", title="Not loaded")
         for f in summary.failures:
-            table.add_row(f.source_uri, f.stage, f.reason + (f": {f.detail}" if f.detail else ""))
+            table.add_row(*_cells(f.source_uri, f.stage, f.reason + (f": {f.detail}" if f.detail else "")))
         console.print(table)
     with connect(summary.db, read_only=True) as con:
         _print_stories(con, console, limit=10)
+
+
+def _cells(*values: object) -> list:
+    """Table cells as rich Text (a str cell would be parsed as markup and :emoji: codes)."""
+    from rich.text import Text
+
+    return [Text("" if v is None else str(v)) for v in values]
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
@@ -250,18 +262,21 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
 
 def _print_stories(con, console, limit: int) -> None:
+    """Each story as a table of its articles; titles and cells are text, never markup."""
     from rich.table import Table
+    from rich.text import Text
 
     stories = con.execute("""
         SELECT story_id, title, article_count, outlet_count, first_seen, last_seen
         FROM stories ORDER BY article_count DESC, first_seen, story_id LIMIT ?""", [limit]).fetchall()
     if not stories:
-        console.print("No stories yet.")
+        console.print("No stories yet.", markup=False)
         return
     for story_id, title, n, outlets, first, last in stories:
+        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, "
+                                                    f"{first:%Y-%m-%d} → {last:%Y-%m-%d})", "dim"))
         table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
-                      title=f"{title}  [dim]({story_id}: {n} articles, {outlets} outlets, "
-                            f"{first:%Y-%m-%d} → {last:%Y-%m-%d})[/dim]", title_justify="left")
+                      title=caption, title_justify="left")
         for row in con.execute("""
             SELECT a.article_id, coalesce(a.site_name, regexp_extract(a.source_uri, '[^/]+$')),
                    CASE a.published_precision WHEN 'month' THEN strftime(a.published_at, '%Y-%m')
@@ -273,7 +288,7 @@ def _print_stories(con, console, limit: int) -> None:
             FROM story_articles sa JOIN articles a USING (article_id)
             WHERE sa.story_id = ?
             ORDER BY a.published_at NULLS LAST, a.source_uri""", [story_id]).fetchall():
-            table.add_row(*[str(v) if v is not None else "" for v in row])
+            table.add_row(*_cells(*row))
         console.print(table)
 
 

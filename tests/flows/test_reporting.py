@@ -24,6 +24,6 @@ def test_summary_lists_top_stories():
     summary.stories = {"s_a": StoryChange("s_a", "Kim | Poutine", 0, 5, 0, 1),
                        "s_b": StoryChange("s_b", "Autre", 2, 3, 2, 2)}
     text = summary_markdown(summary)
-    assert "| s_a | Kim / Poutine | 5 | 1 | new |" in text
+    assert "| s_a | Kim \\| Poutine | 5 | 1 | new |" in text   # an escaped pipe: the row keeps its columns
     assert "| s_b | Autre | 3 | 2 | +1 articles |" in text
     assert text.index("s_a") < text.index("s_b")

@@ -1,0 +1,171 @@
+"""Prefect's temporary server for one CLI run, started so that it dies with the CLI.
+
+Without PREFECT_API_URL, Prefect starts its temporary ("ephemeral") API server as a plain
+subprocess (`SubprocessASGIServer`, prefect/server/api/server.py) and stops it from an atexit
+hook. A CLI killed with SIGKILL runs no atexit hook, so that server (~240 MB) lived on forever.
+
+Here the CLI starts the same server itself (the same uvicorn command and environment as Prefect
+3.8.8's `SubprocessASGIServer._run_uvicorn_command`), through a small launcher that asks Linux
+to SIGKILL it when its parent dies (`prctl(PR_SET_PDEATHSIG)`, kept across `execv`), then points
+this process's Prefect settings at it with `prefect.settings.temporary_settings`. Nothing of
+Prefect is patched. The launcher checks its parent is still the CLI after setting the signal,
+so a CLI killed during the start leaves nothing either. The parent-death signal follows the
+*thread* that started the child: start the server from the main thread (the CLI does).
+
+    python -m newsflow.server PARENT_PID COMMAND...   # the launcher (used by start_temporary_server)
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1            # <linux/prctl.h>
+PORT_IN_USE_EXIT = 3            # uvicorn's exit status when it cannot bind its port
+LAUNCHER_PARENT_GONE = 75       # the launcher's status when the CLI died before it armed the signal
+
+
+def supported() -> bool:
+    """The parent-death signal is Linux-only (elsewhere Prefect starts its own server, as before)."""
+    return sys.platform.startswith("linux")
+
+
+def _arm_parent_death_signal(parent: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:   # the CLI died before the signal was armed: nobody will send it
+        sys.exit(LAUNCHER_PARENT_GONE)
+
+
+def _launcher(argv: list[str]) -> None:
+    parent, command = int(argv[0]), argv[1:]
+    _arm_parent_death_signal(parent)
+    os.execv(command[0], command)   # the signal survives exec (not for set-user-ID binaries)
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_command(port: int) -> list[str]:
+    """Prefect 3.8.8's temporary-server command (SubprocessASGIServer._run_uvicorn_command)."""
+    from prefect.server.api import server
+
+    if not callable(getattr(server, "create_app", None)):   # checked on Prefect 3.8.8
+        raise RuntimeError("prefect.server.api.server.create_app is gone (Prefect changed): newsflow/server.py "
+                           "must follow how this Prefect version starts its temporary server")
+    spec = importlib.util.find_spec("prefect")
+    assert spec is not None and spec.origin is not None, "prefect is not installed"
+    return [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent),
+            "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on"]
+
+
+def _server_env() -> dict[str, str]:
+    from prefect.settings import get_current_settings
+
+    return {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+            **get_current_settings().to_environment_variables(exclude_unset=True)}
+
+
+class TemporaryServer:
+    """A running temporary server: its process and API URL."""
+
+    def __init__(self, process: subprocess.Popen, port: int):
+        self.process = process
+        self.port = port
+        self.api_url = f"http://127.0.0.1:{port}/api"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_temporary_server(timeout: float | None = None) -> TemporaryServer:
+    """Start the temporary server (dies with this process) and wait until its API answers."""
+    import httpx
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+    deadline = time.monotonic() + (timeout or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    env = _server_env()
+    while True:
+        port = _free_port()
+        process = subprocess.Popen([sys.executable, "-m", "newsflow.server", str(os.getpid()), *_server_command(port)],
+                                   env=env, stdin=subprocess.DEVNULL)
+        server = TemporaryServer(process, port)
+        with httpx.Client() as client:
+            while time.monotonic() < deadline:
+                status = process.poll()
+                if status is not None:
+                    break
+                try:
+                    if client.get(f"{server.api_url}/health", timeout=5).status_code == 200:
+                        return server
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        server.stop()
+        if process.returncode == PORT_IN_USE_EXIT and time.monotonic() < deadline:
+            continue   # another process took the port between _free_port and uvicorn's bind
+        ended = f"exited with status {process.returncode}" if process.returncode is not None else "did not answer"
+        raise RuntimeError(f"Prefect's temporary server {ended} on port {port} "
+                           "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS sets how long to wait)")
+
+
+def _running_in_process_server() -> str | None:
+    """The URL of a temporary server Prefect itself already started in this process (e.g. by
+    earlier flow runs in the same Python process), which the run should share. Read-only access
+    to Prefect's registry of its servers; None if that internal attribute changes."""
+    try:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer._instances.get(None)
+    except (ImportError, AttributeError):
+        return None
+    return server.api_url if server is not None and getattr(server, "running", False) else None
+
+
+_server: TemporaryServer | None = None   # one per process, as Prefect's own, stopped at exit
+
+
+@contextlib.contextmanager
+def prefect_api() -> Iterator[str | None]:
+    """Point Prefect at a server for the duration of a CLI command: PREFECT_API_URL when set, a
+    temporary server Prefect already runs in this process, else this process's temporary server
+    (started on first use, dies with the process even on SIGKILL, stopped at exit after Prefect's
+    own exit hooks have sent the last logs and events). Yields the API URL (None: Prefect decides,
+    as on systems without a parent-death signal or with the temporary server disabled)."""
+    global _server
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
+
+    url = PREFECT_API_URL.value() or _running_in_process_server()
+    if url or not supported() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        yield url
+        return
+    if _server is None or _server.process.poll() is not None:
+        _server = start_temporary_server()
+        atexit.register(_server.stop)
+    with temporary_settings(updates={PREFECT_API_URL: _server.api_url}):
+        yield _server.api_url
+
+
+if __name__ == "__main__":
+    _launcher(sys.argv[1:])
