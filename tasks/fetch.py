@@ -265,7 +265,9 @@ class Fetcher:
 
     async def fetch(self, url: str, accept: tuple[str, ...] = HTML_TYPES, etag: str | None = None,
                     last_modified: str | None = None) -> FetchedPage | FetchError:
-        """GET one URL with retries; conditional when validators are given."""
+        """GET one URL with retries; conditional when validators are given. Credentials in the URL
+        are dropped (never sent, never in the result)."""
+        url = strip_userinfo(url)
         headers = {"Accept": ", ".join((*accept, "*/*;q=0.1"))}
         if etag:
             headers["If-None-Match"] = etag

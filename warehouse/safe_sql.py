@@ -63,7 +63,7 @@ def refusal(query: str) -> str | None:
         for statement in statements:
             if statement.type not in _ALLOWED:
                 kind = str(statement.type).rsplit(".", 1)[-1]
-                return (f"{kind} statements are not allowed with --safe (read-only: only SELECT, WITH, "
+                return (f"{kind} statements are disabled with --safe (read-only: only SELECT, WITH, "
                         "DESCRIBE, SHOW, SUMMARIZE and EXPLAIN queries run)")
             text = statement.query
             if statement.type == duckdb.StatementType.EXPLAIN:
@@ -85,7 +85,7 @@ def _refused_node(tree: Any) -> str | None:
     for node in _nodes(tree):
         name = node.get("function_name")
         if isinstance(name, str) and _REFUSED_FUNCTIONS.match(name):
-            return (f"{name}() is not allowed with --safe: queries read the warehouse's tables only "
+            return (f"{name}() is disabled with --safe: queries read the warehouse's tables only "
                     "(no files, other databases, settings or SQL given as text)")
         if node.get("type") in ("BASE_TABLE", "SHOW_REF"):
             table = node.get("table_name") or ""
