@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from warehouse.db import DEFAULT_DB, WarehouseError, allow_lake_files, connect, is_lake
+from warehouse.db import DEFAULT_DB, WarehouseError, connect, is_lake
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
@@ -55,8 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(sql)
     sql.add_argument("--max-rows", type=int, default=100, help="rows to print (default: 100)")
     sql.add_argument("--safe", action="store_true",
-                     help="for untrusted queries: no file or network access (read_text, COPY, ATTACH, httpfs...) "
-                          "and settings locked; also NEWSFLOW_SQL_SAFE=1")
+                     help="for untrusted queries: read-only on every backend (only SELECT/WITH/DESCRIBE/SHOW/"
+                          "EXPLAIN; no COPY, ATTACH, SET...), the warehouse's tables only (no read_text, "
+                          "read_parquet, files or network, even the lake's own files), settings locked, and "
+                          "bounded in time and memory; also NEWSFLOW_SQL_SAFE=1")
+    sql.add_argument("--timeout", type=float, metavar="S",
+                     help="stop the query after S seconds (default with --safe: 30; 0: no limit; "
+                          "env NEWSFLOW_SQL_TIMEOUT)")
+    sql.add_argument("--memory-limit", metavar="SIZE",
+                     help="DuckDB memory limit for the query, e.g. 1GB (default with --safe: 1GB; "
+                          "env NEWSFLOW_SQL_MEMORY_LIMIT)")
 
     enrich = sub.add_parser("enrich", help="extract quotes (with speakers) from articles not yet enriched",
                             description="The enrichment stage, outside ingest: quotes, linked across outlets.")
@@ -227,20 +235,43 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    """Run one query read-only; with --safe, also refused unless it only reads tables, and bounded
+    (see warehouse/safe_sql.py). Exit 1 with a message for a refused, failed or stopped query."""
     import duckdb
 
-    con = connect(args.db, read_only=True)
+    from warehouse.safe_sql import UnsafeQuery, limits, lock_down, refusal, time_limit
+
+    safe = args.safe or os.environ.get("NEWSFLOW_SQL_SAFE") == "1"
     try:
-        if args.safe or os.environ.get("NEWSFLOW_SQL_SAFE") == "1":
-            allow_lake_files(con)   # a DuckLake's Parquet files stay readable, nothing else
-            # Once off, external access cannot be turned back on; locking the configuration stops
-            # the query from changing any other setting either.
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
-        result = con.sql(args.query)
-        if result is not None:
-            result.show(max_rows=args.max_rows, max_width=10_000)
-    except duckdb.Error as exc:
+        timeout, memory_limit = limits(safe, args.timeout, args.memory_limit)
+    except UnsafeQuery as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 1
+    if safe and (why := refusal(args.query)):
+        print(f"newsflow: query refused: {why}", file=sys.stderr)
+        return 1
+    con = connect(args.db, read_only=True, private=safe)   # --safe's locked settings stay with this query
+    try:
+        if safe:
+            lock_down(con, memory_limit or "1GB", is_lake(con))
+        elif memory_limit:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        with time_limit(con, timeout) as fired:
+            try:
+                result = con.sql(args.query)
+                if result is not None:
+                    result.show(max_rows=args.max_rows, max_width=10_000)
+            except duckdb.InterruptException:
+                if fired.is_set():
+                    print(f"newsflow: query stopped: it ran over the {timeout:g} s time limit (--timeout S)",
+                          file=sys.stderr)
+                    return 1
+                raise
+    except duckdb.OutOfMemoryException as exc:
+        print(f"newsflow: query stopped: it needs more than the {memory_limit} memory limit "
+              f"(--memory-limit SIZE): {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except (duckdb.Error, UnsafeQuery) as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 1
     finally:

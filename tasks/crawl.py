@@ -19,7 +19,7 @@ from tasks.features import with_features
 from tasks.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
 from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
 from tasks.models import Article, Failure, PageRecord, RawPage, utcnow
-from tasks.urls import canonical_url, is_web_url, same_site
+from tasks.urls import canonical_url, is_web_url, same_site, strip_userinfo
 
 MAX_CHILD_SITEMAPS = 50
 Validators = dict[str, tuple[str | None, str | None]]   # url → (etag, last_modified)
@@ -95,16 +95,39 @@ def _failure(error: FetchError, source_id: str) -> Failure:
     return Failure(source_id, error.url, "fetch", error.reason, error.detail)
 
 
+UNEXPECTED = "unexpected error"
+
+
+def _described(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _guarded(exc: Exception) -> None:
+    """Re-raise what is a fault of the run itself rather than of one URL (out of memory)."""
+    if isinstance(exc, MemoryError):
+        raise exc
+
+
+def _bad_url(source_id: str, raw: str) -> Failure:
+    return Failure(source_id, strip_userinfo(raw), "discover", "bad url",
+                   "only http(s) URLs with a valid host and port are fetched")
+
+
 async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators) -> Discovery:
-    """Article URLs from every source, canonical and each once (the first source in order wins)."""
+    """Article URLs from every source, canonical and each once (the first source in order wins).
+
+    Each feed, sitemap and child sitemap is read at most once per run (by canonical URL, so an
+    index that lists itself, or A → B → A, costs one fetch each). Any exception while handling one
+    URL (fetch, parse, dates) becomes that URL's failure; the other URLs go on."""
     out = Discovery()
     found: list[Target] = []
     for raw in sources.urls:
-        if is_web_url(raw):
+        try:
             url = canonical_url(raw)
-            found.append(Target(url, f"url:{url}"))
-        else:
-            out.failures.append(Failure(f"url:{raw}", raw, "discover", "bad url", "only http(s) URLs are fetched"))
+        except ValueError:
+            out.failures.append(_bad_url(f"url:{strip_userinfo(raw)}", raw))
+            continue
+        found.append(Target(url, f"url:{url}"))
     for path in sources.url_lists:
         source_id = f"urls:{Path(path).absolute()}"
         try:
@@ -112,36 +135,56 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
         except (OSError, UnicodeDecodeError) as exc:
             out.failures.append(Failure(source_id, Path(path).absolute().as_uri(), "discover", "unreadable list", str(exc)))
             continue
-        urls, rejected = parse_url_list(text)
+        try:
+            urls, rejected = parse_url_list(text)
+        except Exception as exc:  # one list's fault, not the run's
+            _guarded(exc)
+            out.failures.append(Failure(source_id, Path(path).absolute().as_uri(), "discover", UNEXPECTED,
+                                        _described(exc)))
+            continue
         found += [Target(u, source_id) for u in urls]
-        out.failures += [Failure(source_id, line, "discover", "bad url", "only http(s) URLs are fetched")
-                         for line in rejected]
+        out.failures += [_bad_url(source_id, line) for line in rejected]
 
     listed: dict[int, list[Target]] = {}   # by position of the feed/sitemap in the request: deterministic
+    visited: set[str] = set()              # listings read this run (canonical URLs)
 
     async def read_listing(kind: str, url: str, source_id: str, order: int, depth: int = 0) -> None:
-        etag, modified = validators.get(url, (None, None))
-        page = await fetcher.fetch(url, accept=XML_TYPES, etag=etag, last_modified=modified)
-        record = _record(page, kind, source_id)
-        out.pages.append(record)
-        if isinstance(page, FetchError):
-            out.failures.append(Failure(source_id, url, "discover", page.reason, page.detail))
+        if url in visited:
             return
-        if page.not_modified:
-            return
+        visited.add(url)
+        record: PageRecord | None = None
         try:
-            if kind == "feed":
-                links: list[Link] = parse_feed(page.body, page.final_url)
-                children: list[str] = []
+            etag, modified = validators.get(url, (None, None))
+            page = await fetcher.fetch(url, accept=XML_TYPES, etag=etag, last_modified=modified)
+            record = _record(page, kind, source_id)
+            out.pages.append(record)
+            if isinstance(page, FetchError):
+                out.failures.append(Failure(source_id, url, "discover", page.reason, page.detail))
+                return
+            if page.not_modified:
+                return
+            try:
+                if kind == "feed":
+                    links: list[Link] = parse_feed(page.body, page.final_url)
+                    children: list[str] = []
+                else:
+                    sitemap = parse_sitemap(page.body, page.final_url)
+                    links, children = sitemap.links, sitemap.sitemaps
+            except DiscoveryError as exc:
+                record.outcome = f"failed: {exc.reason}"
+                out.failures.append(Failure(source_id, url, "discover", exc.reason, exc.detail))
+                return
+            children = [c for c in dict.fromkeys(children) if c not in visited]
+            record.outcome = "listed"
+            listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
+        except Exception as exc:  # one listing's fault (parser bug, bad date, bad URL): not the run's
+            _guarded(exc)
+            if record is None:
+                out.pages.append(PageRecord(url, kind, source_id, utcnow(), outcome=f"failed: {UNEXPECTED}"))
             else:
-                sitemap = parse_sitemap(page.body, page.final_url)
-                links, children = sitemap.links, sitemap.sitemaps
-        except DiscoveryError as exc:
-            record.outcome = f"failed: {exc.reason}"
-            out.failures.append(Failure(source_id, url, "discover", exc.reason, exc.detail))
+                record.outcome = f"failed: {UNEXPECTED}"
+            out.failures.append(Failure(source_id, url, "discover", UNEXPECTED, _described(exc)))
             return
-        record.outcome = "listed"
-        listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
         if children and depth >= 2:
             out.failures.append(Failure(source_id, url, "discover", "sitemap too deep", "index of indexes of indexes"))
             return
@@ -154,10 +197,11 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
     async with anyio.create_task_group() as group:
         listings = [("feed", u) for u in sources.feeds] + [("sitemap", u) for u in sources.sitemaps]
         for order, (kind, raw) in enumerate(listings):
-            if not is_web_url(raw):
-                out.failures.append(Failure(f"{kind}:{raw}", raw, "discover", "bad url", "only http(s) URLs are fetched"))
+            try:
+                url = canonical_url(raw)
+            except ValueError:
+                out.failures.append(_bad_url(f"{kind}:{strip_userinfo(raw)}", raw))
                 continue
-            url = canonical_url(raw)
             group.start_soon(read_listing, kind, url, f"{kind}:{url}", order)
     for order in sorted(listed):
         found.extend(listed[order])
@@ -171,12 +215,17 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
 
 async def fetch_pages(fetcher: Fetcher, targets: Sequence[Target], validators: Validators
                       ) -> list[FetchedPage | FetchError]:
-    """Fetch article pages concurrently (the fetcher enforces per-host limits); results in order."""
+    """Fetch article pages concurrently (the fetcher enforces per-host limits); results in order.
+    An exception while fetching one URL becomes that URL's FetchError; the others go on."""
     results: list[FetchedPage | FetchError | None] = [None] * len(targets)
 
     async def one(i: int, target: Target) -> None:
-        etag, modified = validators.get(target.url, (None, None))
-        results[i] = await fetcher.fetch(target.url, accept=HTML_TYPES, etag=etag, last_modified=modified)
+        try:
+            etag, modified = validators.get(target.url, (None, None))
+            results[i] = await fetcher.fetch(target.url, accept=HTML_TYPES, etag=etag, last_modified=modified)
+        except Exception as exc:  # one URL's fault, not the run's
+            _guarded(exc)
+            results[i] = FetchError(target.url, UNEXPECTED, _described(exc))
 
     async with anyio.create_task_group() as group:
         for i, target in enumerate(targets):
@@ -206,15 +255,27 @@ def fetch_batch(targets: Sequence[Target], config: FetchConfig, validators: Vali
     results, fetcher = anyio.run(run)
     out = FetchBatch(robots=list(fetcher.robots_fetched), requests=fetcher.requests)
     for target, result in zip(targets, results, strict=True):
-        record = _record(result, "article", target.source_id)
+        try:
+            record = _record(result, "article", target.source_id)
+            if isinstance(result, FetchError):
+                failure = _failure(result, target.source_id)
+            elif not result.not_modified:
+                page = WebPage(target.source_id, target.url, result.final_url, result.body,
+                               result.charset, result.sha256)
+                raw = RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
+                              result.content_type, result.charset, result.final_url)
+        except Exception as exc:  # one page's fault, not the run's
+            _guarded(exc)
+            out.records.append(PageRecord(target.url, "article", target.source_id, utcnow(),
+                                          outcome=f"failed: {UNEXPECTED}"))
+            out.failures.append(Failure(target.source_id, target.url, "fetch", UNEXPECTED, _described(exc)))
+            continue
         out.records.append(record)
         if isinstance(result, FetchError):
-            out.failures.append(_failure(result, target.source_id))
+            out.failures.append(failure)
         elif not result.not_modified:
-            out.pages.append(WebPage(target.source_id, target.url, result.final_url, result.body,
-                                     result.charset, result.sha256))
-            out.raw.append(RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
-                                   result.content_type, result.charset, result.final_url))
+            out.pages.append(page)
+            out.raw.append(raw)
     return out
 
 

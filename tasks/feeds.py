@@ -12,11 +12,12 @@ import gzip
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import feedparser
 import lxml.etree
 
+from tasks.dates import plausible
 from tasks.urls import canonical_url, is_web_url, resolve
 
 MAX_XML_BYTES = 50_000_000
@@ -68,10 +69,11 @@ def _maybe_gunzip(data: bytes) -> bytes:
 def _link(base: str, href: str | None, title: str | None = None, when: datetime | None = None) -> Link | None:
     if not href:
         return None
-    url = resolve(base, href)
-    if not is_web_url(url):
+    try:
+        url = canonical_url(resolve(base, href))
+    except ValueError:   # not http(s), bad port, broken IPv6 literal: not a link to follow
         return None
-    return Link(canonical_url(url), (title or "").strip() or None, when)
+    return Link(url, (title or "").strip() or None, when)
 
 
 def parse_feed(data: bytes, base_url: str) -> list[Link]:
@@ -118,7 +120,7 @@ def parse_sitemap(data: bytes, base_url: str) -> Sitemap:
     tag = lxml.etree.QName(root).localname
     if tag == "sitemapindex":
         children = [resolve(base_url, loc.text) for loc in root.iter(f"{_SITEMAP_NS}loc", "loc") if loc.text]
-        return Sitemap([], [canonical_url(u) for u in children if is_web_url(u)])
+        return Sitemap([], list(dict.fromkeys(canonical_url(u) for u in children if is_web_url(u))))
     if tag != "urlset":
         raise DiscoveryError("malformed sitemap", f"root element <{tag}> is not urlset or sitemapindex")
     links = []
@@ -134,32 +136,30 @@ def parse_sitemap(data: bytes, base_url: str) -> Sitemap:
 
 
 def _strict_date(value: str | None) -> datetime | None:
-    """A feed date (RFC 822 or ISO 8601) in UTC, or None when absent or impossible. feedparser's
-    own parsed dates wrap impossible ones (month 13 becomes January of the next year), so the raw
-    string is parsed here, strictly."""
+    """A feed date (RFC 822 or ISO 8601) in UTC, or None when absent, impossible or implausible
+    (outside tasks.dates' window: year 9999 would overflow the UTC shift). feedparser's own parsed
+    dates wrap impossible ones (month 13 becomes January of the next year), so the raw string is
+    parsed here, strictly."""
     if not value:
         return None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return _w3c_date(value)
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
-    return when
+    return plausible(when)
 
 
 def _w3c_date(value: str | None) -> datetime | None:
-    """A W3C datetime (sitemaps) in UTC; None when absent or impossible (month 13 is not wrapped)."""
+    """A W3C datetime (sitemaps) in UTC; None when absent, impossible (month 13 is not wrapped) or
+    implausible (0001-01-01T00:00:00+01:00 would overflow the UTC shift)."""
     if not value:
         return None
     value = value.strip().replace("Z", "+00:00")
     try:
         when = datetime.fromisoformat(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
-    return when
+    return plausible(when)
 
 
 def parse_url_list(text: str, base_url: str = "") -> tuple[list[str], list[str]]:
@@ -170,8 +170,8 @@ def parse_url_list(text: str, base_url: str = "") -> tuple[list[str], list[str]]
         if not line:
             continue
         url = resolve(base_url, line) if base_url else line
-        if is_web_url(url):
+        try:
             urls.append(canonical_url(url))
-        else:
+        except ValueError:   # not http(s), bad port, broken IPv6 literal
             rejected.append(line)
     return urls, rejected

@@ -15,11 +15,13 @@ import email.utils
 import hashlib
 import random
 import re
+import ssl
 import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import anyio
 import brotli
@@ -29,7 +31,7 @@ from protego import Protego
 
 from tasks.models import utcnow
 from tasks.netguard import BlockedAddress, GuardedBackend, Resolver, allow_hosts_from_env, system_resolver
-from tasks.urls import WEB_SCHEMES, origin, resolve
+from tasks.urls import WEB_SCHEMES, origin, resolve, strip_userinfo
 
 DEFAULT_USER_AGENT = "newsflow/0.1 (news ingestion; +https://github.com/newsflow/newsflow)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -58,7 +60,7 @@ class FetchConfig:
     max_crawl_delay: float = 10.0
     concurrency: int = 16               # requests in flight overall
     obey_robots: bool = True
-    robots_ttl: timedelta = timedelta(hours=24)
+    robots_ttl: timedelta = timedelta(hours=24)   # a robots.txt that could not be fetched is not cached
     robots_max_bytes: int = 500_000
     allow_hosts: frozenset[str] = field(default_factory=allow_hosts_from_env)
 
@@ -99,7 +101,12 @@ class FetchError:
 
 @dataclass
 class RobotsEntry:
-    """robots.txt of one origin as fetched: `body` parsed, or a blanket rule (4xx allow, 5xx deny)."""
+    """robots.txt of one origin as fetched: `body` parsed, or a blanket rule (4xx allow; deny when it
+    could not be fetched: 5xx, network error, blocked address, TLS error, timeout — RFC 9309).
+
+    A deny for an unreachable robots.txt holds for the fetcher that met it (this run's batch) and
+    is not handed back for the warehouse: the next batch or run asks again. Its `detail` starts with
+    UNREACHABLE and names the cause, which becomes the reason of the pages it stopped."""
 
     origin: str
     fetched_at: datetime
@@ -110,6 +117,16 @@ class RobotsEntry:
 
     def parser(self) -> Protego | None:
         return Protego.parse(self.body) if self.rule == "parse" and self.body is not None else None
+
+    @property
+    def unreachable_reason(self) -> str | None:
+        """The cause (a FetchError reason) when this is a deny for an unreachable robots.txt."""
+        m = _UNREACHABLE.match(self.detail or "") if self.rule == "deny" else None
+        return m.group(1) if m else None
+
+
+UNREACHABLE = "robots.txt unreachable"
+_UNREACHABLE = re.compile(re.escape(UNREACHABLE) + r" \(([^)]+)\)")
 
 
 class _Retry(Exception):
@@ -248,7 +265,9 @@ class Fetcher:
 
     async def fetch(self, url: str, accept: tuple[str, ...] = HTML_TYPES, etag: str | None = None,
                     last_modified: str | None = None) -> FetchedPage | FetchError:
-        """GET one URL with retries; conditional when validators are given."""
+        """GET one URL with retries; conditional when validators are given. Credentials in the URL
+        are dropped (never sent, never in the result)."""
+        url = strip_userinfo(url)
         headers = {"Accept": ", ".join((*accept, "*/*;q=0.1"))}
         if etag:
             headers["If-None-Match"] = etag
@@ -286,7 +305,8 @@ class Fetcher:
             if entry is None or utcnow() - entry.fetched_at > self.config.robots_ttl:
                 entry = await self._fetch_robots(key)
                 self.robots[key] = entry
-                self.robots_fetched.append(entry)
+                if entry.unreachable_reason is None:   # a failure is not remembered past this fetcher
+                    self.robots_fetched.append(entry)
                 self._parsers.pop(key, None)
             return entry
 
@@ -314,15 +334,25 @@ class Fetcher:
         result = await self._with_retries(url, {"Accept": "text/plain, */*;q=0.1"}, (), robots_file=True)
         if isinstance(result, FetchedPage):
             return RobotsEntry(key, now, result.status, result.body.decode("utf-8", "replace"), "parse")
-        if result.reason == "blocked address":
-            # The page fetch will be refused by the guard with the right reason.
-            return RobotsEntry(key, now, None, None, "allow", result.detail)
         if result.reason == "too large":
             # RFC 9309: parse at least the first 500 KiB. We refuse rather than cut a rule in half.
             return RobotsEntry(key, now, None, None, "deny", "robots.txt over the size cap")
-        if result.status is not None and 400 <= result.status < 500:
+        if result.reason == "status" and result.status is not None and 400 <= result.status < 500:
             return RobotsEntry(key, now, result.status, None, "allow", f"robots.txt status {result.status}")
-        return RobotsEntry(key, now, result.status, None, "deny", f"robots.txt unreachable: {result.detail}")
+        # RFC 9309 §2.3.1.4: any other failure (5xx, network error, a redirect to a blocked address,
+        # TLS error, timeout) means complete disallow. A 5xx is a robots refusal, the rest keep their cause.
+        cause = "robots" if result.reason == "status" else result.reason
+        return RobotsEntry(key, now, result.status, None, "deny", f"{UNREACHABLE} ({cause}): {result.detail}")
+
+    def _robots_refusal(self, url: str, site: str) -> FetchError:
+        """Why robots.txt stops `url`: its rules, or the real cause when it could not be fetched."""
+        entry = self.robots.get(site)
+        cause = entry.unreachable_reason if entry is not None else None
+        if cause is None:
+            return FetchError(url, "robots", f"disallowed by {site}/robots.txt"
+                              + (f" ({entry.detail})" if entry is not None and entry.detail else ""))
+        return FetchError(url, cause, f"{entry.detail}; RFC 9309: a robots.txt that cannot be fetched "
+                          "disallows the whole site", entry.status)
 
     def _gate(self, url: str) -> _HostGate:
         key = origin(url)
@@ -334,15 +364,21 @@ class Fetcher:
                        robots_file: bool) -> FetchedPage:
         c = self.config
         started = time.monotonic()
-        seen = [url]
-        current = url
+        current = strip_userinfo(url)   # credentials are never sent (httpx would make them Basic auth)
+        seen = [current]
         for _hop in range(c.max_redirects + 1):
             scheme = current.split(":", 1)[0].lower()
             if scheme not in WEB_SCHEMES:
                 raise _Fail(FetchError(url, "bad scheme", f"{scheme}: URLs are not fetched ({current})"))
+            try:
+                site = origin(current)
+                if not urlsplit(current).hostname:
+                    raise ValueError("no host")
+            except ValueError as exc:   # a bad port or a broken IPv6 literal, given or redirected to
+                raise _Fail(FetchError(url, "bad url", f"{current}: {exc}")) from None
             may, crawl_delay = (True, 0.0) if robots_file else await self.allowed(current)
             if not may:
-                raise _Fail(FetchError(url, "robots", f"disallowed by {origin(current)}/robots.txt"))
+                raise _Fail(self._robots_refusal(url, site))
             gate = self._gate(current)
             async with gate.slots:
                 await gate.wait_turn(max(c.per_host_delay, min(crawl_delay, c.max_crawl_delay)))
@@ -372,8 +408,11 @@ class Fetcher:
                         location = resp.headers.get("location")
                         if not location:
                             raise _Fail(FetchError(url, "status", f"{status} without Location", status))
-                        return resolve(current, location)
+                        return strip_userinfo(resolve(current, location))
                     if status == 304:
+                        if not {"If-None-Match", "If-Modified-Since"} & headers.keys():
+                            raise _Fail(FetchError(url, "unexpected 304", f"304 Not Modified from {current} to a "
+                                                   "request without If-None-Match or If-Modified-Since", status))
                         return self._page(url, current, resp, b"", time.monotonic() - started)
                     if status == 429 or status >= 500:
                         raise _Retry(FetchError(url, "status", f"HTTP {status} from {current}", status),
@@ -403,6 +442,9 @@ class Fetcher:
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, BlockedAddress):
                 raise _Fail(FetchError(url, "blocked address", str(cause))) from None
+            if _is_tls_error(exc):   # deterministic (e.g. https:// on a plain-HTTP port): not retried
+                after = " after a redirect" if current != strip_userinfo(url) else ""
+                raise _Fail(FetchError(url, "tls error", f"TLS error{after} connecting to {current}: {exc}")) from None
             raise _Retry(FetchError(url, "connection error", f"{type(exc).__name__}: {exc}")) from None
         except httpx.InvalidURL as exc:
             raise _Fail(FetchError(url, "bad url", str(exc))) from None
@@ -413,6 +455,18 @@ class Fetcher:
                            charset=charset, etag=resp.headers.get("etag"),
                            last_modified=resp.headers.get("last-modified"), body=body,
                            fetched_at=utcnow(), elapsed=elapsed)
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    """Whether a transport error is a failed TLS handshake (ssl.SSLError anywhere in its chain)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return "[SSL" in str(exc)
 
 
 def _xml_ok(media: str, accept: tuple[str, ...]) -> bool:

@@ -70,7 +70,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, allow_hosts: Iterable[str] = (), resolver: Resolver = system_resolver,
                  inner: httpcore.AsyncNetworkBackend | None = None):
-        self.allow_hosts = frozenset(h.lower() for h in allow_hosts)
+        self.allow_hosts = frozenset(h.lower().strip("[]") for h in allow_hosts)   # [::1] is ::1
         self.resolver = resolver
         self.inner = inner or httpcore.AnyIOBackend()
 

@@ -42,15 +42,18 @@ class WarehouseError(RuntimeError):
     """The warehouse could not be opened or written; the message says why."""
 
 
-def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0,
+            private: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating if needed) the warehouse file. A writer may wait up to
     `wait_seconds` for another process's lock to go (it retries every half second).
 
     `ducklake:<catalog>[?data_path=<path>]` opens a DuckLake instead (see `parse_lake`), attached as
-    `lake` and made the default database, so the warehouse's table names resolve unchanged."""
+    `lake` and made the default database, so the warehouse's table names resolve unchanged.
+    `private`: a DuckLake in a DuckDB instance of its own, not the process's shared one (settings
+    such as `sql --safe`'s locked configuration then stay with it; closing it closes the instance)."""
     lake = parse_lake(path)
     if lake is not None:
-        return _connect_lake(lake, read_only)
+        return _attach_lake(lake, read_only) if private else _connect_lake(lake, read_only)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -233,13 +236,6 @@ def lake_data_path(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
     row = con.execute("SELECT value FROM ducklake_options(current_database()) WHERE option_name = 'data_path'").fetchone()
     return row[0] if row else None
-
-
-def allow_lake_files(con: duckdb.DuckDBPyConnection) -> None:
-    """Before `SET enable_external_access = false` on a DuckLake: keep its own data files readable."""
-    path = lake_data_path(con)
-    if path:
-        con.execute("SET allowed_directories = ?", [[path]])
 
 
 def _literal(text: str) -> str:

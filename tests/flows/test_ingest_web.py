@@ -17,6 +17,7 @@ from tasks.fetch import FetchConfig
 from tasks.sandbox import SandboxConfig
 from tests.conftest import EXTRACTION, require
 from tests.loopback_server import LoopbackServer, site_from_corpus
+from tests.web_faults import FaultServer
 
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 FAULTS = {   # path → the reason recorded in failures
@@ -110,3 +111,48 @@ def test_cli_ingests_a_feed_with_allow_host(site, tmp_path):
 def test_fetch_config_allow_list_is_additive():
     config = replace(FetchConfig(allow_hosts=frozenset()), allow_hosts=frozenset({"127.0.0.1"}))
     assert "127.0.0.1" in config.allow_hosts
+
+
+def test_hostile_web_inputs_beside_good_ones_load_the_good_ones(site, tmp_path, monkeypatch):
+    """Issue 13 in one run: a feed dated 9999 and a sitemap dated 0001 (+01:00) beside a good feed, a
+    URL list with credentials, a dot segment, an IPv6 literal and an unsolicited 304, and a sitemap
+    index that lists itself. The good inputs load, the run completes, the bad ones are failure rows,
+    no credential is sent or stored, and each listing is fetched once."""
+    monkeypatch.setenv("NEWSFLOW_ALLOW_HOSTS", "127.0.0.1")
+    config = FetchConfig(per_host_delay=0, deadline=1.5, retries=0, max_bytes=5_000_000)
+    db = str(tmp_path / "news.duckdb")
+    with FaultServer(site) as server:
+        news, listed = site.news_paths, site.sitemap_paths
+        server.feed_items["/x/feed-9999.xml"] = [(news[0], "Fri, 31 Dec 9999 23:59:59 -0500")]
+        server.urlset_items["/x/sitemap-0001.xml"] = [(news[1], "0001-01-01T00:00:00+01:00")]
+        url_list = tmp_path / "urls.txt"
+        url_list.write_text("\n".join([
+            f"http://newsflowuser:hunter2pw@127.0.0.1:{server.port}{listed[0]}",
+            server.url(listed[1].replace("/articles/", "/articles/./")),
+            server.url(listed[1]),
+            f"http://[::1]:{server.port}{listed[2]}",
+            server.url("/x/304"),
+        ]) + "\n")
+        summary = ingest(feeds=[server.url("/x/feed-9999.xml"), server.url("/feed.xml")],
+                         sitemaps=[server.url("/x/sitemap-0001.xml"), server.url("/x/self-index.xml")],
+                         url_lists=[str(url_list)], db=db, fetch_config=config,
+                         sandbox=SandboxConfig(workers=2, timeout=30))
+        log = list(server.log)
+        hits = dict(server.hits)
+    loaded = len(site.feed_paths) + 4
+    assert summary.articles_loaded == loaded
+    assert not [h for _, h in log if "authorization" in h]
+    assert hits["/x/self-index.xml"] == 1 and hits[listed[1]] == 1 and hits["/robots.txt"] == 1
+    con = duckdb.connect(db, read_only=True)
+    assert con.execute("SELECT status FROM runs").fetchone()[0] == "completed"
+    reasons = sorted(con.execute("SELECT reason, regexp_extract(source_uri, '(/[^/]+)$', 1) FROM failures").fetchall())
+    assert reasons == [("blocked address", "/" + listed[2].rsplit("/", 1)[1]), ("unexpected 304", "/304")]
+    assert con.execute("SELECT count(*) FROM articles WHERE source_uri IN (?, ?)",
+                       [server.url(news[0]), server.url(news[1])]).fetchone()[0] == 2
+    tables = con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
+    leaks = {t: n for (t,) in tables if (n := con.execute(
+        f"SELECT count(*) FROM {t} AS r WHERE r::VARCHAR LIKE '%hunter2pw%' OR r::VARCHAR LIKE '%newsflowuser%'"
+    ).fetchone()[0])}
+    assert leaks == {}
+    assert con.execute("SELECT count(*) FROM articles WHERE source_uri = ?", [server.url(listed[0])]).fetchone()[0] == 1
+    con.close()

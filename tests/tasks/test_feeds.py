@@ -86,3 +86,34 @@ def test_feed_dates_are_utc_and_impossible_ones_rejected(raw, expected):
     feed = (f'<rss version="2.0"><channel><item><link>{BASE}/a</link><pubDate>{raw}</pubDate></item>'
             "</channel></rss>").encode()
     assert parse_feed(feed, BASE)[0].published_at == expected
+
+
+@pytest.mark.parametrize("raw", ["Fri, 31 Dec 9999 23:59:59 -0500", "Fri, 31 Dec 9999 23:59:59 +0000",
+                                 "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00", "1850-01-01T00:00:00Z"])
+def test_implausible_feed_dates_are_dropped_and_the_entry_kept(raw):
+    feed = (f'<rss version="2.0"><channel><item><link>{BASE}/a</link><pubDate>{raw}</pubDate></item>'
+            "</channel></rss>").encode()
+    [link] = parse_feed(feed, BASE)
+    assert link.url == BASE + "/a" and link.published_at is None
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "0001-01-01"])
+def test_implausible_sitemap_dates_are_dropped_and_the_url_kept(raw):
+    data = _urlset(BASE, ["/a", "/b"]).replace(b"2023-09-13", raw.encode(), 1)
+    links = parse_sitemap(data, BASE).links
+    assert [ln.url for ln in links] == [BASE + "/a", BASE + "/b"]
+    assert links[0].published_at is None and links[1].published_at == datetime(2023, 9, 13)
+
+
+def test_url_list_rejects_bad_ports_and_ipv6_but_keeps_the_rest():
+    urls, rejected = parse_url_list("http://[::1]:99999/a\nhttp://[::1/b\nhttp://[::1]:8080/./c\n"
+                                    "http://user:secret@example.com/d\n")
+    assert urls == ["http://[::1]:8080/c", "http://example.com/d"]
+    assert rejected == ["http://[::1]:99999/a", "http://[::1/b"]
+
+
+def test_sitemap_index_children_are_listed_once():
+    index = parse_sitemap(b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                          + b"<sitemap><loc>/s1.xml</loc></sitemap>" * 5 + b"<sitemap><loc>/x/../s1.xml</loc></sitemap>"
+                          b"</sitemapindex>", BASE + "/index.xml")
+    assert index.sitemaps == [BASE + "/s1.xml"]

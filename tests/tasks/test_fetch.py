@@ -7,6 +7,7 @@ import pytest
 
 from tasks.fetch import FetchConfig, FetchedPage, Fetcher, FetchError, retry_after_seconds
 from tests.loopback_server import LoopbackServer, Page, Site
+from tests.web_faults import FaultServer, ipv6_available
 
 CONFIG = FetchConfig(allow_hosts=frozenset({"127.0.0.1"}), per_host_delay=0, deadline=1.5, retries=1,
                      backoff_base=0.05, max_retry_after=5, max_bytes=2_000_000)
@@ -121,3 +122,80 @@ async def _append(results, fetcher, url):
 def test_user_agent_is_sent(server):
     fetch(server, "/fault/cp1252", config=FetchConfig(**{**CONFIG.__dict__, "user_agent": "newsflow-test/1 (+ops@example.org)"}))
     assert server.requests_to("/fault/cp1252")[-1]["user-agent"] == "newsflow-test/1 (+ops@example.org)"
+
+
+# -- issue 13: hostile answers ------------------------------------------------------------------
+
+def fetch_from(srv, url, config=CONFIG, **kwargs):
+    async def run():
+        async with Fetcher(config) as f:
+            return await f.fetch(url, **kwargs), f
+    return anyio.run(run)
+
+
+def test_unsolicited_304_is_a_failure_and_a_conditional_one_is_not():
+    with FaultServer() as srv:
+        result, _ = fetch_from(srv, srv.url("/x/304"))
+        assert isinstance(result, FetchError) and result.reason == "unexpected 304", result
+        assert result.status == 304 and "If-None-Match" in result.detail
+        again, _ = fetch_from(srv, srv.url("/x/304"), etag='"abc"')
+        assert isinstance(again, FetchedPage) and again.not_modified
+
+
+@pytest.mark.parametrize("path,reason", [
+    ("/x/redirect-ipv6", "blocked address"),     # [::1] is not on the allow-list
+    ("/x/redirect-bad-port", "bad url"),
+])
+def test_ipv6_and_bad_port_redirects_are_failures_not_exceptions(path, reason):
+    with FaultServer() as srv:
+        result, _ = fetch_from(srv, srv.url(path))
+        assert isinstance(result, FetchError) and result.reason == reason, result
+
+
+@pytest.mark.skipif(not ipv6_available(), reason="no IPv6 loopback on this machine")
+def test_an_allowed_ipv6_loopback_server_is_fetched():
+    with FaultServer(Site(articles={"/articles/a": Page(b"<html><body><p>v6</p></body></html>")}), ipv6=True) as srv:
+        config = FetchConfig(**{**CONFIG.__dict__, "allow_hosts": frozenset({"::1"})})
+        result, fetcher = fetch_from(srv, srv.url("/articles/a"), config=config)
+        assert isinstance(result, FetchedPage) and result.body.endswith(b"v6</p></body></html>")
+        assert srv.hits["/robots.txt"] == 1 and [r.origin for r in fetcher.robots_fetched] == [srv.base]
+
+
+def test_credentials_are_never_sent_even_after_a_redirect():
+    with FaultServer(Site(articles={"/articles/a": Page(b"<html><body><p>a</p></body></html>")})) as srv:
+        direct, _ = fetch_from(srv, f"http://user:secret@127.0.0.1:{srv.port}/articles/a")
+        redirected, _ = fetch_from(srv, srv.url("/x/redirect-credentials"))
+        assert isinstance(direct, FetchedPage) and isinstance(redirected, FetchedPage)
+        assert redirected.final_url == srv.url("/articles/a")
+        assert len(srv.requests_to("/articles/a")) == 2
+        assert not [h for _, h in srv.log if "authorization" in h]
+
+
+def test_robots_redirect_to_a_blocked_address_disallows_with_that_reason():
+    with FaultServer() as srv:
+        srv.robots_location = f"http://127.0.0.2:{srv.port}/robots.txt"    # outside the allow-list
+        result, fetcher = fetch_from(srv, srv.url("/fault/cp1252"))
+        assert isinstance(result, FetchError) and result.reason == "blocked address", result
+        assert "robots.txt" in result.detail and "RFC 9309" in result.detail
+        assert srv.hits["/fault/cp1252"] == 0
+        assert fetcher.robots_fetched == []       # not remembered as the site's robots.txt
+
+
+def test_robots_redirect_to_https_on_a_plain_port_is_a_tls_error():
+    with FaultServer() as srv:
+        srv.robots_location = f"https://127.0.0.1:{srv.port}/robots.txt"
+        result, fetcher = fetch_from(srv, srv.url("/fault/cp1252"))
+        assert isinstance(result, FetchError) and result.reason == "tls error", result
+        assert "after a redirect" in result.detail
+        assert srv.hits["/fault/cp1252"] == 0 and fetcher.robots_fetched == []
+
+
+def test_an_unreachable_robots_txt_is_asked_again_by_the_next_fetcher():
+    with FaultServer(Site(robots=503)) as srv:
+        first, fetcher = fetch_from(srv, srv.url("/fault/cp1252"))
+        assert isinstance(first, FetchError) and first.reason == "robots" and "503" in first.detail
+        assert fetcher.robots_fetched == []
+        srv.site.robots = b"User-agent: *\nAllow: /\n"     # the site recovered
+        second, fetcher = fetch_from(srv, srv.url("/fault/cp1252"))
+        assert isinstance(second, FetchedPage) and srv.hits["/robots.txt"] == 2
+        assert [r.rule for r in fetcher.robots_fetched] == ["parse"]

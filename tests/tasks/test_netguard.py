@@ -100,3 +100,9 @@ def test_default_denies_loopback_and_allow_list_is_exact():
         allowed, other = anyio.run(run, {"127.0.0.1"})
         assert allowed.status == 200 and other.reason == "blocked address"
     assert len([p for p, _ in server.log if p == "/fault/cp1252"]) == 1   # only the allowed fetch arrived
+
+
+def test_an_ipv6_allow_list_entry_may_be_written_with_brackets():
+    from tasks.netguard import GuardedBackend
+    assert GuardedBackend(["[::1]"])._allowed("::1", "::1")
+    assert not GuardedBackend(["127.0.0.1"])._allowed("::1", "::1")
