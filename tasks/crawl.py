@@ -18,6 +18,7 @@ from tasks.extract import extract_html
 from tasks.features import with_features
 from tasks.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
 from tasks.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
+from tasks.isolation import failure_or, stage
 from tasks.models import Article, Failure, PageRecord, RawPage, utcnow
 from tasks.urls import canonical_url, is_web_url, same_site, strip_userinfo
 
@@ -292,17 +293,26 @@ def discover_sources(sources: WebSources, config: FetchConfig, validators: Valid
 
 def article_from_page(page: WebPage) -> Article | Failure:
     """Extract and clean one fetched page (runs in the sandbox). The article's URI is the page's
-    canonical URL (<link rel=canonical> / og:url) when it points into the same site."""
+    canonical URL (<link rel=canonical> / og:url) when it points into the same site. Any exception
+    about the page is its Failure, named after the stage that raised it."""
+    return failure_or(_article_from_page, page.source_id, page.url, page, default_stage="page")
+
+
+def _article_from_page(page: WebPage) -> Article | Failure:
     raw = extract_html(page.body, page.source_id, page.url, page.sha256, url=page.final_url, charset=page.charset)
     if isinstance(raw, Failure):
         return raw
-    if raw.url and raw.url != page.url and is_web_url(raw.url) and same_site(raw.url, page.final_url):
-        canonical = canonical_url(raw.url)
-        if canonical.split("://", 1)[1].strip("/").count("/") >= 1:   # not a bare home page
-            raw.source_uri = canonical
-    raw.url = raw.url if raw.url and is_web_url(raw.url) else page.final_url
-    article = clean_document(raw)
+    with stage("page", page.url):
+        if raw.url and raw.url != page.url and is_web_url(raw.url) and same_site(raw.url, page.final_url):
+            canonical = canonical_url(raw.url)
+            if canonical.split("://", 1)[1].strip("/").count("/") >= 1:   # not a bare home page
+                raw.source_uri = canonical
+        # The page's own og:url may carry credentials too: never stored.
+        raw.url = strip_userinfo(raw.url) if raw.url and is_web_url(raw.url) else page.final_url
+    with stage("clean", page.url):
+        article = clean_document(raw)
     if not article.paragraphs:
         return Failure(page.source_id, page.url, "clean", "no content after cleaning",
                        "every line was boilerplate or metadata")
-    return with_features(article)
+    with stage("fingerprint", page.url):
+        return with_features(article)

@@ -3,6 +3,8 @@ any per-input stage of extraction costs that input, named after the stage, and n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import tasks.extract
@@ -118,3 +120,29 @@ def test_the_sandbox_turns_an_exception_it_is_let_out_into_that_documents_error(
     results = run_isolated(_raise_for_two, [1, 2, 3], SandboxConfig(workers=1, timeout=30))
     assert results[0] == 10 and results[2] == 30
     assert results[1] == SandboxError("error", "KeyError: 'two'", "KeyError")
+
+
+# The stages of a fetched page → article (tasks/crawl.py), as the extraction workers run them.
+PAGE_STAGES = [("same_site", "page"), ("clean_document", "clean"), ("with_features", "fingerprint")]
+
+
+@pytest.mark.parametrize(("name", "expected_stage"), PAGE_STAGES, ids=[n for n, _ in PAGE_STAGES])
+def test_an_exception_in_any_page_stage_fails_only_its_page(tmp_path, monkeypatch, name, expected_stage):
+    import hashlib
+
+    import tasks.crawl
+    from tasks.crawl import WebPage, article_from_page
+
+    def page(words: str) -> WebPage:
+        body = _html(tmp_path, f"{words}.html", words)
+        canonical = f'<head><link rel="canonical" href="https://example.org/news/{words}-canonical">'.encode()
+        data = Path(body.path).read_bytes().replace(b"<head>", canonical)
+        url = f"https://example.org/news/{words}"
+        return WebPage("url:test", url, url, data, "utf-8", hashlib.sha256(data).hexdigest())
+
+    monkeypatch.setattr(tasks.crawl, name, _poisoned(getattr(tasks.crawl, name), _mentions_poison))
+    pages = [page("Premier"), page(POISON), page("Dernier")]
+    results = [article_from_page(p) for p in pages]
+    assert isinstance(results[0], Article) and isinstance(results[2], Article)
+    assert isinstance(results[1], Failure), results[1]
+    assert (results[1].stage, results[1].error_type, results[1].source_uri) == (expected_stage, "ValueError", pages[1].url)
