@@ -250,7 +250,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             targets = found.targets
             pending += found.failures
             web_state = WebBatch(pages=found.pages, robots=new_robots)
-            summary.requests += len(found.pages) + len(new_robots)
+            summary.requests += found.requests
             logger.info("discovered %d article URLs from %d feeds, %d sitemaps, %d lists, %d URLs",
                         len(targets), len(web.feeds), len(web.sitemaps), len(web.url_lists), len(web.urls))
         summary.files_seen = len(items) + len(targets)

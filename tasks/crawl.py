@@ -69,6 +69,7 @@ class Discovery:
     targets: list[Target] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     pages: list[PageRecord] = field(default_factory=list)   # the feeds and sitemaps read
+    requests: int = 0   # HTTP requests discovery sent (robots.txt, retries and redirects included)
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def discover_sources(sources: WebSources, config: FetchConfig, validators: Valid
             return await discover(fetcher, sources, validators), fetcher
 
     found, fetcher = anyio.run(run)
+    found.requests = fetcher.requests
     return found, list(fetcher.robots_fetched)
 
 

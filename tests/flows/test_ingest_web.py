@@ -79,6 +79,7 @@ def test_feed_sitemap_and_list_load_with_every_fault_recorded(site, tmp_path, mo
         con.close()
 
         requests_before = len(server.log)
+        assert run[2] >= requests_before   # every request the server saw is counted (and attempts it never saw)
         second = ingest(**kwargs)
         assert second.articles_loaded == 0 and second.not_modified == 2     # the two listed pages of the URL list
         sent = [h for p, h in server.log[requests_before:] if p.startswith(("/articles/", "/feed.xml", "/sitemap"))]
