@@ -29,7 +29,7 @@ The sequence is prefix-stable: the first k articles of generate(n) are those of 
 stories may share a seed text (there are ~1,200 seeds): they differ by date, so story labels are
 the truth of "same event", not of "same topic".
 
-`write_files` renders them in the scraped-text format tasks/read.py parses (seeds/ files):
+`write_files` renders them in the scraped-text format tasks/documents/read.py parses (seeds/ files):
 
     date 2019-03-14
     Title of the article
@@ -59,9 +59,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tasks.clean import clean_document  # noqa: E402
+from tasks.documents.clean import clean_document  # noqa: E402
+from tasks.documents.read import InputFile, read_input  # noqa: E402
 from tasks.models import Failure, Line, RawDocument  # noqa: E402
-from tasks.read import InputFile, read_input  # noqa: E402
 from tasks.text import clean_line  # noqa: E402
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -105,7 +105,7 @@ class SynthArticle:
     copy_of: str | None  # id of the article this one is a near-copy of
 
     def text(self) -> str:
-        """The article in the scraped-text format of tasks/read.py (date marker, title, outlet)."""
+        """The article in the scraped-text format of tasks/documents/read.py (date marker, title, outlet)."""
         return f"date {self.published.isoformat()}\n{self.title}\n{self.outlet}\n\n" + "\n\n".join(self.paragraphs) + "\n"
 
 
@@ -215,7 +215,7 @@ def _material(texts: list[BaseText]) -> tuple[dict[str, _Pool], list[_Seed]]:
 
 
 def _title(text: str) -> str:
-    """A line tasks/read.py takes for a title: at most 30 words, 200 characters, no final . ; ,"""
+    """A line tasks/documents/read.py takes for a title: at most 30 words, 200 characters, no final . ; ,"""
     words = text.split()[:30]
     title = " ".join(words)[:200].rstrip(" .;,:")
     return title
@@ -231,7 +231,7 @@ _PLACES = ["Lyon", "Lille", "Nantes", "Rennes", "Genève", "Liège", "Québec", 
 
 
 def outlets(count: int = 300) -> list[str]:
-    """`count` fake outlet names (deterministic) that tasks/read.py recognises as site names."""
+    """`count` fake outlet names (deterministic) that tasks/documents/read.py recognises as site names."""
     names = [f"{masthead} {place}" for masthead in _MASTHEADS for place in _PLACES]
     Random(20161).shuffle(names)
     return names[:count]

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/enrichment_quality.py
 
-For every quotation tasks/quotes.py finds, the annotation gives the speaker (or null when the
+For every quotation tasks/enrich/quotes.py finds, the annotation gives the speaker (or null when the
 article names none). A predicted speaker is right when it shares a name word with the annotated
 one ("Poutine" for "Vladimir Poutine"). Precision: right / quotes given a speaker; recall:
 right / quotes whose speaker the article names.
@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.quotes import extract_quotes  # noqa: E402
-from tasks.read import InputFile, article_from_file  # noqa: E402
+from tasks.documents.read import InputFile, article_from_file  # noqa: E402
+from tasks.enrich.quotes import extract_quotes  # noqa: E402
 from tasks.text import strip_accents  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "eval" / "clustering" / "rpm2" / "documents"
@@ -62,7 +62,7 @@ def evaluate(corpus: Path = CORPUS) -> dict[str, float | int]:
 def evaluate_persons(corpus: Path = CORPUS) -> dict[str, float | int]:
     """Distinct people per article: predicted person entities (after merging) against the annotation.
     A prediction is right when its key is the key of one of a person's names, or shares its surname."""
-    from tasks.entities import entity_key, extract_mentions
+    from tasks.enrich.entities import entity_key, extract_mentions
 
     gold = json.loads(PERSONS.read_text(encoding="utf-8"))["articles"]
     predicted = right_pred = gold_total = found = 0
@@ -86,7 +86,7 @@ def evaluate_places_orgs(corpus: Path = CORPUS) -> dict[str, dict[str, float | i
     """Per kind (place, organisation): distinct entities per article against the annotation."""
     from collections import Counter
 
-    from tasks.entities import entity_key, extract_mentions
+    from tasks.enrich.entities import entity_key, extract_mentions
 
     gold = json.loads(PLACES_ORGS.read_text(encoding="utf-8"))["articles"]
     totals = {kind: Counter() for kind in ("place", "organisation")}

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from tasks.clean import clean_document  # noqa: E402
-from tasks.extract import extract_html  # noqa: E402
+from tasks.documents.clean import clean_document  # noqa: E402
+from tasks.documents.extract import extract_html  # noqa: E402
 from tasks.models import Failure  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "eval" / "extraction"

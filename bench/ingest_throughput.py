@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from tasks.clean import clean_document  # noqa: E402
+from tasks.documents.clean import clean_document  # noqa: E402
+from tasks.documents.read import InputFile, read_input, source_id_for_path  # noqa: E402
 from tasks.models import Failure  # noqa: E402
-from tasks.read import InputFile, read_input, source_id_for_path  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import load_batch  # noqa: E402
 

@@ -11,14 +11,14 @@ Speed (docs/s over the --n texts, end to end from words to verified pairs):
   0.8) insert + query. Sketching is timed on the first --update-subset texts and extrapolated;
   the LSH part is the one measured for the bulk variant (same sketch sizes). This is the baseline.
 - datasketch bulk: MinHash.bulk with xxhash.xxh32_intdigest, MinHashLSH(threshold=0.8) insert + query.
-- newsflow pipeline: tasks.fingerprint (rolling word hashes, winnowing, paragraph 3-grams),
-  tasks.dedup.batch_candidates, then find_copies (paragraph-level verification, as load_batch does).
+- newsflow pipeline: tasks.copies.fingerprint (rolling word hashes, winnowing, paragraph 3-grams),
+  tasks.copies.dedup.batch_candidates, then find_copies (paragraph-level verification, as load_batch does).
 - newsflow winnowing + exact: the same candidates verified by exact word-5-gram Jaccard >= 0.8.
-- newsflow MinHash: tasks.minhash (vectorised MinHash over tasks.fingerprint's rolling hashes,
+- newsflow MinHash: bench.minhash (vectorised MinHash over tasks.copies.fingerprint's rolling hashes,
   16 bands x 8 rows, exact verification).
 
 Recall/precision (first --sample texts): of the pairs with exact word-5-gram Jaccard >= 0.8, all
-found by a sparse matrix product (tasks.minhash.all_pairs). LSH candidates are taken as they come
+found by a sparse matrix product (bench.minhash.all_pairs). LSH candidates are taken as they come
 (datasketch's usual use), checked with the MinHash estimate, or verified exactly.
 """
 
@@ -37,10 +37,10 @@ import numpy as np  # noqa: E402
 import xxhash  # noqa: E402
 from datasketch import MinHash, MinHashLSH  # noqa: E402
 
+from bench import minhash  # noqa: E402
 from bench.corpus import base_texts, generate, rpm2_texts  # noqa: E402
-from tasks import minhash  # noqa: E402
-from tasks.dedup import batch_candidates, find_copies  # noqa: E402
-from tasks.fingerprint import SHINGLE_WORDS, fingerprint_tokens, shingle_hashes  # noqa: E402
+from tasks.copies.dedup import batch_candidates, find_copies  # noqa: E402
+from tasks.copies.fingerprint import SHINGLE_WORDS, fingerprint_tokens, shingle_hashes  # noqa: E402
 from tasks.text import words  # noqa: E402
 
 THRESHOLD = 0.8
@@ -109,7 +109,7 @@ def estimated(pairs: Pairs, sketches: list[MinHash]) -> Pairs:
 
 
 def winnowing(tokens: list) -> tuple[list, Pairs, dict[str, float]]:
-    """tasks.fingerprint + batch_candidates: fingerprints, candidate pairs (indices), stage times."""
+    """tasks.copies.fingerprint + batch_candidates: fingerprints, candidate pairs (indices), stage times."""
     start = time.perf_counter()
     fingerprints = [fingerprint_tokens(str(i), t) for i, t in enumerate(tokens)]
     fingerprinted = time.perf_counter()

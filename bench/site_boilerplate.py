@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.clean import clean_document  # noqa: E402
-from tasks.extract import extract_html  # noqa: E402
+from tasks.documents.clean import clean_document  # noqa: E402
+from tasks.documents.extract import extract_html  # noqa: E402
 from tasks.models import Article, Failure  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import load_batch  # noqa: E402

@@ -24,7 +24,10 @@ from flows.locking import ensure_write_limit, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots, make_task_runner
-from tasks.crawl import (
+from tasks.documents.read import InputFile, article_from_file, discover_files
+from tasks.models import Article, Failure, WebBatch
+from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
+from tasks.web.crawl import (
     Discovery,
     FetchBatch,
     Target,
@@ -36,10 +39,7 @@ from tasks.crawl import (
     fetch_batch,
     load_sources_file,
 )
-from tasks.fetch import FetchConfig, RobotsEntry
-from tasks.models import Article, Failure, WebBatch
-from tasks.read import InputFile, article_from_file, discover_files
-from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
+from tasks.web.fetch import FetchConfig, RobotsEntry
 from warehouse.db import DEFAULT_DB, keys
 from warehouse.load import BatchReport, SourceReport, StoryChange, load_batch
 from warehouse.runs import finish_run, new_run_id, start_run

@@ -115,7 +115,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
     from flows.ingest import ingest  # imported late: Prefect is slow to import
-    from tasks.urls import is_web_url
+    from tasks.web.urls import is_web_url
 
     urls = [i for i in args.inputs if is_web_url(i)]
     paths = [i for i in args.inputs if not is_web_url(i)]

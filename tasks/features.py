@@ -6,18 +6,10 @@ changed since (the site's learned boilerplate removes lines at load time)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
-from tasks.fingerprint import Fingerprint, fingerprint_article
-from tasks.models import Article
-from tasks.stories import terms
-
-
-@dataclass
-class Features:
-    fingerprint: Fingerprint
-    terms: Counter[str]
-    paragraph_count: int   # of the article they were computed from (load only ever removes paragraphs)
+from tasks.copies.fingerprint import fingerprint_article
+from tasks.models import Article, Features, Fingerprint
+from tasks.stories.terms import terms
 
 
 def with_features(article: Article) -> Article:

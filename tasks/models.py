@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tasks.features import Features
+import numpy as np
 
 
 def utcnow() -> datetime:
@@ -144,4 +143,34 @@ class WebBatch:
 
     pages: list[PageRecord] = field(default_factory=list)
     raw: list[RawPage] = field(default_factory=list)
-    robots: list = field(default_factory=list)  # tasks.fetch.RobotsEntry
+    robots: list = field(default_factory=list)  # tasks.web.fetch.RobotsEntry
+
+
+@dataclass
+class Fingerprint:
+    """What dedup needs of one article."""
+
+    article_id: str
+    content_hash: int
+    winnowed: np.ndarray  # int64, unique, sorted
+    paragraph_hashes: list[np.ndarray]  # uint64 word 3-gram hashes of each paragraph (compact to send and keep)
+    paragraph_words: list[int]
+    _sets: list[frozenset[int]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def word_count(self) -> int:
+        return sum(self.paragraph_words)
+
+    @property
+    def paragraph_shingles(self) -> list[frozenset[int]]:
+        """Each paragraph's 3-gram hashes as a set, built when a comparison first needs them."""
+        if self._sets is None:
+            self._sets = [frozenset(h.tolist()) for h in self.paragraph_hashes]
+        return self._sets
+
+
+@dataclass
+class Features:
+    fingerprint: Fingerprint
+    terms: Counter[str]
+    paragraph_count: int   # of the article they were computed from (load only ever removes paragraphs)

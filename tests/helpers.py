@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.clean import clean_document
+from tasks.documents.clean import clean_document
+from tasks.documents.read import discover_files, read_input
 from tasks.models import Article, Failure
-from tasks.read import discover_files, read_input
 
 
 def articles_from(paths: list[str | Path]) -> tuple[list[Article], list[Failure]]:

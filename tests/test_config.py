@@ -5,8 +5,8 @@ import inspect
 
 import yaml
 
-from tasks.crawl import load_sources_file
-from tasks.urls import is_web_url
+from tasks.web.crawl import load_sources_file
+from tasks.web.urls import is_web_url
 from tests.conftest import ROOT
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from tasks.entities import Mention, entity_id, entity_key, extract_mentions, speaker_entity, speaker_keys
-from tasks.quotes import extract_quotes, same_quote
+from tasks.enrich.entities import Mention, entity_id, entity_key, extract_mentions, speaker_entity, speaker_keys
+from tasks.enrich.quotes import extract_quotes, same_quote
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import insert_rows, transaction, utcnow
 from warehouse.db import keys as key_relation

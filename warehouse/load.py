@@ -16,7 +16,16 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks.clean import (
+from tasks.copies.dedup import (
+    MIN_SHARED_FINGERPRINTS,
+    MIN_SHARED_SHARE,
+    CopyLink,
+    batch_candidates,
+    find_copies,
+    paragraph_edits,
+)
+from tasks.copies.fingerprint import Fingerprint, fingerprint_paragraphs
+from tasks.documents.clean import (
     SITE_LINE_MAX_WORDS,
     SITE_LINE_MIN_ARTICLES,
     SITE_LINE_MIN_CONTEXTS,
@@ -27,19 +36,11 @@ from tasks.clean import (
     site_boilerplate,
     site_line_counts,
 )
-from tasks.dedup import (
-    MIN_SHARED_FINGERPRINTS,
-    MIN_SHARED_SHARE,
-    CopyLink,
-    batch_candidates,
-    find_copies,
-    paragraph_edits,
-)
 from tasks.features import fingerprint_of, terms_of
-from tasks.fingerprint import Fingerprint, fingerprint_paragraphs
 from tasks.isolation import InputError, stage
 from tasks.models import Article, Failure, PageRecord, WebBatch
-from tasks.stories import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories, tfidf_vector
+from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
+from tasks.stories.terms import tfidf_vector
 from tasks.text import fold_for_match
 from warehouse.db import WarehouseError, insert_rows, is_lake, keys, retry_conflicts, utcnow
 
@@ -423,7 +424,7 @@ def _find_links(con, new: list[Article], fingerprints: list[Fingerprint],
         hashes["article_id"].extend([fp.article_id] * len(fp.winnowed))
         hashes["size"].extend([len(fp.winnowed)] * len(fp.winnowed))
     con.register("_batch_fingerprints", pa.table(hashes))
-    try:   # tasks.dedup.min_shared, in SQL: enough shared fingerprints, absolutely and relatively
+    try:   # tasks.copies.dedup.min_shared, in SQL: enough shared fingerprints, absolutely and relatively
         old_pairs = con.execute(f"""
             WITH shared AS (
                 SELECT b.article_id AS new_id, b.size AS new_size, f.article_id AS old_id, count(*) AS shared

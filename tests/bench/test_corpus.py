@@ -13,10 +13,10 @@ import pytest
 import scipy.sparse as sp
 
 from bench.corpus import generate, rpm2_texts, write_files
-from tasks.clean import clean_document
-from tasks.dedup import batch_candidates, find_copies
-from tasks.fingerprint import fingerprint_paragraphs, shingle_hashes
-from tasks.read import InputFile, read_input, source_id_for_path
+from tasks.copies.dedup import batch_candidates, find_copies
+from tasks.copies.fingerprint import fingerprint_paragraphs, shingle_hashes
+from tasks.documents.clean import clean_document
+from tasks.documents.read import InputFile, read_input, source_id_for_path
 from tasks.text import clean_line, words
 from tests.conftest import RPM2, require
 

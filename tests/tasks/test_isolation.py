@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import tasks.extract
-import tasks.read
+import tasks.documents.extract
+import tasks.documents.read
+from tasks.documents.read import InputFile, article_from_file
 from tasks.isolation import InputError, failure_or, stage
 from tasks.models import Article, Failure
-from tasks.read import InputFile, article_from_file
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from tests.conftest import SEEDS
 
@@ -70,14 +70,14 @@ def _mentions_poison(*args, **kwargs) -> bool:
 
 # Every per-input stage of extraction: (module, function, the stage its failure must name, file kind).
 EXTRACTION_STAGES = [
-    (tasks.extract, "decode_html", "decode", "html"),
-    (tasks.extract, "parse_text", "parse", "html"),
-    (tasks.extract.trafilatura, "bare_extraction", "extract", "html"),
-    (tasks.extract, "_parse_date", "date", "html"),
-    (tasks.read, "decode_text", "decode", "txt"),
-    (tasks.read, "parse_text", "parse", "txt"),
-    (tasks.read, "clean_document", "clean", "txt"),
-    (tasks.read, "with_features", "fingerprint", "txt"),
+    (tasks.documents.extract, "decode_html", "decode", "html"),
+    (tasks.documents.extract, "parse_text", "parse", "html"),
+    (tasks.documents.extract.trafilatura, "bare_extraction", "extract", "html"),
+    (tasks.documents.extract, "_parse_date", "date", "html"),
+    (tasks.documents.read, "decode_text", "decode", "txt"),
+    (tasks.documents.read, "parse_text", "parse", "txt"),
+    (tasks.documents.read, "clean_document", "clean", "txt"),
+    (tasks.documents.read, "with_features", "fingerprint", "txt"),
 ]
 
 
@@ -122,7 +122,7 @@ def test_the_sandbox_turns_an_exception_it_is_let_out_into_that_documents_error(
     assert results[1] == SandboxError("error", "KeyError: 'two'", "KeyError")
 
 
-# The stages of a fetched page → article (tasks/crawl.py), as the extraction workers run them.
+# The stages of a fetched page → article (tasks/web/crawl.py), as the extraction workers run them.
 PAGE_STAGES = [("same_site", "page"), ("clean_document", "clean"), ("with_features", "fingerprint")]
 
 
@@ -130,8 +130,8 @@ PAGE_STAGES = [("same_site", "page"), ("clean_document", "clean"), ("with_featur
 def test_an_exception_in_any_page_stage_fails_only_its_page(tmp_path, monkeypatch, name, expected_stage):
     import hashlib
 
-    import tasks.crawl
-    from tasks.crawl import WebPage, article_from_page
+    import tasks.web.crawl
+    from tasks.web.crawl import WebPage, article_from_page
 
     def page(words: str) -> WebPage:
         body = _html(tmp_path, f"{words}.html", words)
@@ -140,7 +140,7 @@ def test_an_exception_in_any_page_stage_fails_only_its_page(tmp_path, monkeypatc
         url = f"https://example.org/news/{words}"
         return WebPage("url:test", url, url, data, "utf-8", hashlib.sha256(data).hexdigest())
 
-    monkeypatch.setattr(tasks.crawl, name, _poisoned(getattr(tasks.crawl, name), _mentions_poison))
+    monkeypatch.setattr(tasks.web.crawl, name, _poisoned(getattr(tasks.web.crawl, name), _mentions_poison))
     pages = [page("Premier"), page(POISON), page("Dernier")]
     results = [article_from_page(p) for p in pages]
     assert isinstance(results[0], Article) and isinstance(results[2], Article)

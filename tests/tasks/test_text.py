@@ -4,8 +4,8 @@ import unicodedata
 
 import pytest
 
-from tasks.dedup import find_copies
-from tasks.fingerprint import fingerprint_article
+from tasks.copies.dedup import find_copies
+from tasks.copies.fingerprint import fingerprint_article
 from tasks.text import clean_line, fold_for_match
 from tests.conftest import seed
 from tests.helpers import articles_from

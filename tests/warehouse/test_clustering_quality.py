@@ -3,7 +3,7 @@
 import csv
 import random
 
-from tasks.metrics import bcubed
+from bench.metrics import bcubed
 from tests.conftest import RPM2, require
 from tests.helpers import articles_from
 from warehouse.db import connect

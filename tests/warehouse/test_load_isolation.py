@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-import tasks.dedup
-import tasks.stories
+import tasks.copies.dedup
+import tasks.stories.assignment
 import warehouse.load
 from tests.conftest import SEEDS, seed
 from tests.helpers import articles_from
@@ -33,8 +33,8 @@ LOADER_STAGES = [
     (warehouse.load, "remove_site_boilerplate", "001", lambda article, _: article.article_id, "clean"),
     (warehouse.load, "fingerprint_of", "001", lambda article: article.article_id, "fingerprint"),
     (warehouse.load, "terms_of", "001", lambda article: article.article_id, "stories"),
-    (tasks.stories, "_scored_pool", "001", lambda cand, *_: cand.article_id, "stories"),
-    (tasks.dedup, "compare", "002", lambda a, b: b.article_id if a.article_id != POISON_COPY[0] else a.article_id,
+    (tasks.stories.assignment, "_scored_pool", "001", lambda cand, *_: cand.article_id, "stories"),
+    (tasks.copies.dedup, "compare", "002", lambda a, b: b.article_id if a.article_id != POISON_COPY[0] else a.article_id,
      "copies"),
     (warehouse.load, "paragraph_edits", "002", lambda original, copy, *_: POISON_COPY[0] if copy else None, "copies"),
 ]

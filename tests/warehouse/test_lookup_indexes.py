@@ -8,7 +8,8 @@ import random
 import re
 
 from tasks.features import terms_of
-from tasks.stories import Candidate, Story, tfidf_vector
+from tasks.stories.assignment import Candidate, Story
+from tasks.stories.terms import tfidf_vector
 from tests.conftest import RPM2, SEEDS, require
 from tests.helpers import articles_from
 from warehouse.db import MIGRATIONS_DIR, connect

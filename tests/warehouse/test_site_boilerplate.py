@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tasks.clean import is_chrome_line
+from tasks.documents.clean import is_chrome_line
 from tests.conftest import RPM2, require
 from tests.helpers import articles_from
 from warehouse.db import connect

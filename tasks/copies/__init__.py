@@ -1,0 +1,1 @@
+"""Copies: what a copy is (fingerprints) and how one is found and verified (dedup)."""

@@ -1,0 +1,1 @@
+"""Documents: files and pages read, decoded, extracted and cleaned into articles."""

@@ -1,0 +1,1 @@
+"""Enrichment: quotes with their speakers, and named entities."""

@@ -1,0 +1,1 @@
+"""Stories: article terms and vectors, and the streaming assignment to stories."""

@@ -1,0 +1,54 @@
+"""An article's terms and TF-IDF vector: accent-folded, prefix-stemmed words, title counted twice.
+
+What an article *is* for story assignment (tasks/stories/assignment.py) and for the story index
+the warehouse keeps (internals.term_df, internals.story_terms).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from tasks.text import strip_accents, words
+
+# Tuned on ../shared/eval/clustering/rpm2 with the assignment threshold (bench/RESULTS.md).
+STEM_CHARS = 6
+ARTICLE_TERMS = 80
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    text = (Path(__file__).parents[1] / "rules" / "stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+def terms(title: str | None, body: str) -> Counter[str]:
+    """Term counts of an article: accent-folded, stop words dropped, cut to STEM_CHARS."""
+    stop = stopwords()
+    counts: Counter[str] = Counter()
+    for weight, text in ((2, title or ""), (1, body)):
+        for word in words(text):
+            word = strip_accents(word)
+            if len(word) < 3 or word.isdigit() or word in stop:
+                continue
+            counts[word[:STEM_CHARS]] += weight
+    return counts
+
+
+IDF_PRIOR_DOCS = 100
+
+
+def idf(df: int, n_docs: int) -> float:
+    """Smoothed IDF. IDF_PRIOR_DOCS pseudo-documents without the term keep a young warehouse
+    (a handful of articles, all on one event) from treating the event's own words as stop words."""
+    return math.log((n_docs + IDF_PRIOR_DOCS) / (df + 1)) + 1.0
+
+
+def tfidf_vector(counts: Counter[str], df: dict[str, int], n_docs: int) -> dict[str, float]:
+    """Unit-length vector of the ARTICLE_TERMS heaviest terms, with sublinear tf."""
+    weights = {t: (1.0 + math.log(c)) * idf(df.get(t, 0), n_docs) for t, c in counts.items()}
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:ARTICLE_TERMS]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return {t: w / norm for t, w in top}

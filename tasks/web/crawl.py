@@ -1,0 +1,320 @@
+"""Web inputs end to end before the warehouse: discover article URLs, fetch them, and turn a
+fetched page into an Article (in the extraction sandbox). No Prefect and no DuckDB here: the
+flow passes in what the warehouse remembers (validators, robots.txt) and loads what comes out.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from tasks.documents.clean import clean_document
+from tasks.documents.extract import extract_html
+from tasks.features import with_features
+from tasks.isolation import failure_or, stage
+from tasks.models import Article, Failure, PageRecord, RawPage, utcnow
+from tasks.web.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
+from tasks.web.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
+from tasks.web.urls import canonical_url, is_web_url, same_site, strip_userinfo
+
+MAX_CHILD_SITEMAPS = 50
+Validators = dict[str, tuple[str | None, str | None]]   # url → (etag, last_modified)
+
+
+@dataclass
+class WebSources:
+    """What to fetch: article URLs, feeds, sitemaps and URL-list files."""
+
+    urls: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    url_lists: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.urls or self.feeds or self.sitemaps or self.url_lists)
+
+    def extend(self, other: WebSources) -> None:
+        for name in ("urls", "feeds", "sitemaps", "url_lists"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def load_sources_file(path: str | Path) -> WebSources:
+    """The outlets file (sources.toml): [[outlet]] tables with feeds, sitemaps, urls lists."""
+    with open(path, "rb") as fh:
+        config = tomllib.load(fh)
+    sources = WebSources()
+    for outlet in config.get("outlet", []):
+        sources.feeds += outlet.get("feeds", [])
+        sources.sitemaps += outlet.get("sitemaps", [])
+        sources.urls += outlet.get("urls", [])
+    return sources
+
+
+@dataclass(frozen=True)
+class Target:
+    """An article URL to fetch, and the source that listed it."""
+
+    url: str
+    source_id: str
+    title: str | None = None
+
+
+@dataclass
+class Discovery:
+    targets: list[Target] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    pages: list[PageRecord] = field(default_factory=list)   # the feeds and sitemaps read
+    requests: int = 0   # HTTP requests discovery sent (robots.txt, retries and redirects included)
+
+
+@dataclass(frozen=True)
+class WebPage:
+    """What extraction needs of a fetched page (crosses into the sandbox: plain data)."""
+
+    source_id: str
+    url: str
+    final_url: str
+    body: bytes
+    charset: str | None
+    sha256: str
+
+
+def _record(page: FetchedPage | FetchError, kind: str, source_id: str) -> PageRecord:
+    if isinstance(page, FetchError):
+        return PageRecord(page.url, kind, source_id, utcnow(), status=page.status, outcome=f"failed: {page.reason}")
+    return PageRecord(page.url, kind, source_id, page.fetched_at, final_url=page.final_url, status=page.status,
+                      content_type=page.content_type, etag=page.etag, last_modified=page.last_modified,
+                      raw_sha256=page.sha256 if page.body else None,
+                      outcome="not modified" if page.not_modified else None)
+
+
+def _failure(error: FetchError, source_id: str) -> Failure:
+    return Failure(source_id, error.url, "fetch", error.reason, error.detail)
+
+
+UNEXPECTED = "unexpected error"
+
+
+def _described(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _guarded(exc: Exception) -> None:
+    """Re-raise what is a fault of the run itself rather than of one URL (out of memory)."""
+    if isinstance(exc, MemoryError):
+        raise exc
+
+
+def _bad_url(source_id: str, raw: str) -> Failure:
+    return Failure(source_id, strip_userinfo(raw), "discover", "bad url",
+                   "only http(s) URLs with a valid host and port are fetched")
+
+
+async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators) -> Discovery:
+    """Article URLs from every source, canonical and each once (the first source in order wins).
+
+    Each feed, sitemap and child sitemap is read at most once per run (by canonical URL, so an
+    index that lists itself, or A → B → A, costs one fetch each). Any exception while handling one
+    URL (fetch, parse, dates) becomes that URL's failure; the other URLs go on."""
+    out = Discovery()
+    found: list[Target] = []
+    for raw in sources.urls:
+        try:
+            url = canonical_url(raw)
+        except ValueError:
+            out.failures.append(_bad_url(f"url:{strip_userinfo(raw)}", raw))
+            continue
+        found.append(Target(url, f"url:{url}"))
+    for path in sources.url_lists:
+        source_id = f"urls:{Path(path).absolute()}"
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            out.failures.append(Failure(source_id, Path(path).absolute().as_uri(), "discover", "unreadable list", str(exc)))
+            continue
+        try:
+            urls, rejected = parse_url_list(text)
+        except Exception as exc:  # one list's fault, not the run's
+            _guarded(exc)
+            out.failures.append(Failure(source_id, Path(path).absolute().as_uri(), "discover", UNEXPECTED,
+                                        _described(exc)))
+            continue
+        found += [Target(u, source_id) for u in urls]
+        out.failures += [_bad_url(source_id, line) for line in rejected]
+
+    listed: dict[int, list[Target]] = {}   # by position of the feed/sitemap in the request: deterministic
+    visited: set[str] = set()              # listings read this run (canonical URLs)
+
+    async def read_listing(kind: str, url: str, source_id: str, order: int, depth: int = 0) -> None:
+        if url in visited:
+            return
+        visited.add(url)
+        record: PageRecord | None = None
+        try:
+            etag, modified = validators.get(url, (None, None))
+            page = await fetcher.fetch(url, accept=XML_TYPES, etag=etag, last_modified=modified)
+            record = _record(page, kind, source_id)
+            out.pages.append(record)
+            if isinstance(page, FetchError):
+                out.failures.append(Failure(source_id, url, "discover", page.reason, page.detail))
+                return
+            if page.not_modified:
+                return
+            try:
+                if kind == "feed":
+                    links: list[Link] = parse_feed(page.body, page.final_url)
+                    children: list[str] = []
+                else:
+                    sitemap = parse_sitemap(page.body, page.final_url)
+                    links, children = sitemap.links, sitemap.sitemaps
+            except DiscoveryError as exc:
+                record.outcome = f"failed: {exc.reason}"
+                out.failures.append(Failure(source_id, url, "discover", exc.reason, exc.detail))
+                return
+            children = [c for c in dict.fromkeys(children) if c not in visited]
+            record.outcome = "listed"
+            listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
+        except Exception as exc:  # one listing's fault (parser bug, bad date, bad URL): not the run's
+            _guarded(exc)
+            if record is None:
+                out.pages.append(PageRecord(url, kind, source_id, utcnow(), outcome=f"failed: {UNEXPECTED}"))
+            else:
+                record.outcome = f"failed: {UNEXPECTED}"
+            out.failures.append(Failure(source_id, url, "discover", UNEXPECTED, _described(exc)))
+            return
+        if children and depth >= 2:
+            out.failures.append(Failure(source_id, url, "discover", "sitemap too deep", "index of indexes of indexes"))
+            return
+        if len(children) > MAX_CHILD_SITEMAPS:
+            out.failures.append(Failure(source_id, url, "discover", "too many sitemaps",
+                                        f"{len(children)} child sitemaps; the first {MAX_CHILD_SITEMAPS} are read"))
+        for child in children[:MAX_CHILD_SITEMAPS]:
+            await read_listing("sitemap", child, source_id, order, depth + 1)
+
+    async with anyio.create_task_group() as group:
+        listings = [("feed", u) for u in sources.feeds] + [("sitemap", u) for u in sources.sitemaps]
+        for order, (kind, raw) in enumerate(listings):
+            try:
+                url = canonical_url(raw)
+            except ValueError:
+                out.failures.append(_bad_url(f"{kind}:{strip_userinfo(raw)}", raw))
+                continue
+            group.start_soon(read_listing, kind, url, f"{kind}:{url}", order)
+    for order in sorted(listed):
+        found.extend(listed[order])
+    seen: set[str] = set()
+    for target in found:
+        if target.url not in seen:
+            seen.add(target.url)
+            out.targets.append(target)
+    return out
+
+
+async def fetch_pages(fetcher: Fetcher, targets: Sequence[Target], validators: Validators
+                      ) -> list[FetchedPage | FetchError]:
+    """Fetch article pages concurrently (the fetcher enforces per-host limits); results in order.
+    An exception while fetching one URL becomes that URL's FetchError; the others go on."""
+    results: list[FetchedPage | FetchError | None] = [None] * len(targets)
+
+    async def one(i: int, target: Target) -> None:
+        try:
+            etag, modified = validators.get(target.url, (None, None))
+            results[i] = await fetcher.fetch(target.url, accept=HTML_TYPES, etag=etag, last_modified=modified)
+        except Exception as exc:  # one URL's fault, not the run's
+            _guarded(exc)
+            results[i] = FetchError(target.url, UNEXPECTED, _described(exc))
+
+    async with anyio.create_task_group() as group:
+        for i, target in enumerate(targets):
+            group.start_soon(one, i, target)
+    return results  # type: ignore[return-value]
+
+
+@dataclass
+class FetchBatch:
+    """A fetched batch: pages for extraction, failures, page records and raw bodies for the warehouse."""
+
+    pages: list[WebPage] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    records: list[PageRecord] = field(default_factory=list)
+    raw: list[RawPage] = field(default_factory=list)
+    robots: list[RobotsEntry] = field(default_factory=list)
+    requests: int = 0
+
+
+def fetch_batch(targets: Sequence[Target], config: FetchConfig, validators: Validators,
+                robots: Sequence[RobotsEntry] = ()) -> FetchBatch:
+    """Fetch a batch of article URLs (blocking: runs its own event loop)."""
+    async def run() -> tuple[list[FetchedPage | FetchError], Fetcher]:
+        async with Fetcher(config, robots) as fetcher:
+            return await fetch_pages(fetcher, targets, validators), fetcher
+
+    results, fetcher = anyio.run(run)
+    out = FetchBatch(robots=list(fetcher.robots_fetched), requests=fetcher.requests)
+    for target, result in zip(targets, results, strict=True):
+        try:
+            record = _record(result, "article", target.source_id)
+            if isinstance(result, FetchError):
+                failure = _failure(result, target.source_id)
+            elif not result.not_modified:
+                page = WebPage(target.source_id, target.url, result.final_url, result.body,
+                               result.charset, result.sha256)
+                raw = RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
+                              result.content_type, result.charset, result.final_url)
+        except Exception as exc:  # one page's fault, not the run's
+            _guarded(exc)
+            out.records.append(PageRecord(target.url, "article", target.source_id, utcnow(),
+                                          outcome=f"failed: {UNEXPECTED}"))
+            out.failures.append(Failure(target.source_id, target.url, "fetch", UNEXPECTED, _described(exc)))
+            continue
+        out.records.append(record)
+        if isinstance(result, FetchError):
+            out.failures.append(failure)
+        elif not result.not_modified:
+            out.pages.append(page)
+            out.raw.append(raw)
+    return out
+
+
+def discover_sources(sources: WebSources, config: FetchConfig, validators: Validators,
+                     robots: Sequence[RobotsEntry] = ()) -> tuple[Discovery, list[RobotsEntry]]:
+    """Blocking wrapper of discover()."""
+    async def run() -> tuple[Discovery, Fetcher]:
+        async with Fetcher(config, robots) as fetcher:
+            return await discover(fetcher, sources, validators), fetcher
+
+    found, fetcher = anyio.run(run)
+    found.requests = fetcher.requests
+    return found, list(fetcher.robots_fetched)
+
+
+def article_from_page(page: WebPage) -> Article | Failure:
+    """Extract and clean one fetched page (runs in the sandbox). The article's URI is the page's
+    canonical URL (<link rel=canonical> / og:url) when it points into the same site. Any exception
+    about the page is its Failure, named after the stage that raised it."""
+    return failure_or(_article_from_page, page.source_id, page.url, page, default_stage="page")
+
+
+def _article_from_page(page: WebPage) -> Article | Failure:
+    raw = extract_html(page.body, page.source_id, page.url, page.sha256, url=page.final_url, charset=page.charset)
+    if isinstance(raw, Failure):
+        return raw
+    with stage("page", page.url):
+        if raw.url and raw.url != page.url and is_web_url(raw.url) and same_site(raw.url, page.final_url):
+            canonical = canonical_url(raw.url)
+            if canonical.split("://", 1)[1].strip("/").count("/") >= 1:   # not a bare home page
+                raw.source_uri = canonical
+        # The page's own og:url may carry credentials too: never stored.
+        raw.url = strip_userinfo(raw.url) if raw.url and is_web_url(raw.url) else page.final_url
+    with stage("clean", page.url):
+        article = clean_document(raw)
+    if not article.paragraphs:
+        return Failure(page.source_id, page.url, "clean", "no content after cleaning",
+                       "every line was boilerplate or metadata")
+    with stage("fingerprint", page.url):
+        return with_features(article)
