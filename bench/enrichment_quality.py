@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.documents.read import InputFile, article_from_file  # noqa: E402
+from tasks.documents.article import article_from_file  # noqa: E402
+from tasks.documents.read import InputFile  # noqa: E402
 from tasks.enrich.quotes import extract_quotes  # noqa: E402
 from tasks.text import strip_accents  # noqa: E402
 

@@ -24,17 +24,16 @@ from flows.locking import ensure_write_limit, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots, make_task_runner
-from tasks.documents.read import InputFile, article_from_file, discover_files
-from tasks.models import Article, Failure, WebBatch
+from tasks.documents.article import article_from_file, article_from_page
+from tasks.documents.read import InputFile, discover_files
+from tasks.models import Article, Failure, WebBatch, WebPage
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from tasks.web.crawl import (
     Discovery,
     FetchBatch,
     Target,
     Validators,
-    WebPage,
     WebSources,
-    article_from_page,
     discover_sources,
     fetch_batch,
     load_sources_file,

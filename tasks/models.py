@@ -106,6 +106,18 @@ class Failure:
     error_type: str | None = None   # the exception's type, when an unexpected error made it a failure
 
 
+@dataclass(frozen=True)
+class WebPage:
+    """What extraction needs of a fetched page (crosses into the sandbox: plain data)."""
+
+    source_id: str
+    url: str
+    final_url: str
+    body: bytes
+    charset: str | None
+    sha256: str
+
+
 @dataclass
 class PageRecord:
     """One fetched URL, for the pages table. `outcome` is set by fetch for 304s and fetch

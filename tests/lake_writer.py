@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.documents.read import article_from_file, discover_files  # noqa: E402
+from tasks.documents.article import article_from_file  # noqa: E402
+from tasks.documents.read import discover_files  # noqa: E402
 from tasks.models import Failure  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import load_batch  # noqa: E402

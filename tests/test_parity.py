@@ -38,10 +38,10 @@ from uuid import UUID
 import duckdb
 import pytest
 
-from tasks.documents.read import InputFile, article_from_file, discover_files
-from tasks.models import Article, Failure, PageRecord, RawPage, WebBatch, utcnow
+from tasks.documents.article import article_from_file, article_from_page
+from tasks.documents.read import InputFile, discover_files
+from tasks.models import Article, Failure, PageRecord, RawPage, WebBatch, WebPage, utcnow
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
-from tasks.web.crawl import WebPage, article_from_page
 from tests.conftest import EXTRACTION, RPM2, SEEDS, require
 from warehouse.db import connect
 from warehouse.load import load_batch

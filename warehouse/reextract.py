@@ -17,10 +17,10 @@ import duckdb
 
 from tasks.copies.dedup import paragraph_edits
 from tasks.copies.fingerprint import fingerprint_article
+from tasks.documents.article import article_from_page
 from tasks.documents.clean import remove_site_boilerplate
-from tasks.models import Article
+from tasks.models import Article, WebPage
 from tasks.sandbox import SandboxConfig, run_isolated
-from tasks.web.crawl import WebPage, article_from_page
 from warehouse.db import insert_rows, keys, transaction
 from warehouse.load import _find_links, _paragraph_texts, _site_boilerplate, stored_paragraphs, write_fingerprints
 

@@ -19,11 +19,9 @@ from datetime import datetime
 from pathlib import Path
 
 from tasks.dates import plausible
-from tasks.documents.clean import clean_document
 from tasks.documents.extract import extract_html
-from tasks.features import with_features
-from tasks.isolation import failure_or, stage
-from tasks.models import Article, Failure, Line, RawDocument, RemovedLine
+from tasks.isolation import stage
+from tasks.models import Failure, Line, RawDocument, RemovedLine
 from tasks.text import clean_line, is_terminated
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -100,25 +98,6 @@ def discover_files(paths: list[str], root: str | Path | None = None) -> tuple[li
             resolved = str(path.resolve())
             found.setdefault(resolved, InputFile(source_id, resolved))
     return list(found.values()), failures
-
-
-def article_from_file(item: InputFile) -> Article | Failure:
-    """Read, extract and clean one file (what the flow runs in the sandbox per file); any
-    exception about the file is its Failure, named after the stage that raised it."""
-    return failure_or(_article_from_file, item.source_id, item.uri, item, default_stage="read")
-
-
-def _article_from_file(item: InputFile) -> Article | Failure:
-    raw = read_input(item)
-    if isinstance(raw, Failure):
-        return raw
-    with stage("clean", item.uri):
-        article = clean_document(raw)
-    if not article.paragraphs:
-        return Failure(item.source_id, item.uri, "clean", "no content after cleaning",
-                       "every line was boilerplate or metadata")
-    with stage("fingerprint", item.uri):
-        return with_features(article)
 
 
 def read_input(item: InputFile) -> RawDocument | Failure:

@@ -13,14 +13,10 @@ from pathlib import Path
 
 import anyio
 
-from tasks.documents.clean import clean_document
-from tasks.documents.extract import extract_html
-from tasks.features import with_features
-from tasks.isolation import failure_or, stage
-from tasks.models import Article, Failure, PageRecord, RawPage, utcnow
+from tasks.models import Failure, PageRecord, RawPage, WebPage, utcnow
 from tasks.web.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
 from tasks.web.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
-from tasks.web.urls import canonical_url, is_web_url, same_site, strip_userinfo
+from tasks.web.urls import canonical_url, strip_userinfo
 
 MAX_CHILD_SITEMAPS = 50
 Validators = dict[str, tuple[str | None, str | None]]   # url → (etag, last_modified)
@@ -70,18 +66,6 @@ class Discovery:
     failures: list[Failure] = field(default_factory=list)
     pages: list[PageRecord] = field(default_factory=list)   # the feeds and sitemaps read
     requests: int = 0   # HTTP requests discovery sent (robots.txt, retries and redirects included)
-
-
-@dataclass(frozen=True)
-class WebPage:
-    """What extraction needs of a fetched page (crosses into the sandbox: plain data)."""
-
-    source_id: str
-    url: str
-    final_url: str
-    body: bytes
-    charset: str | None
-    sha256: str
 
 
 def _record(page: FetchedPage | FetchError, kind: str, source_id: str) -> PageRecord:
@@ -291,30 +275,3 @@ def discover_sources(sources: WebSources, config: FetchConfig, validators: Valid
     found, fetcher = anyio.run(run)
     found.requests = fetcher.requests
     return found, list(fetcher.robots_fetched)
-
-
-def article_from_page(page: WebPage) -> Article | Failure:
-    """Extract and clean one fetched page (runs in the sandbox). The article's URI is the page's
-    canonical URL (<link rel=canonical> / og:url) when it points into the same site. Any exception
-    about the page is its Failure, named after the stage that raised it."""
-    return failure_or(_article_from_page, page.source_id, page.url, page, default_stage="page")
-
-
-def _article_from_page(page: WebPage) -> Article | Failure:
-    raw = extract_html(page.body, page.source_id, page.url, page.sha256, url=page.final_url, charset=page.charset)
-    if isinstance(raw, Failure):
-        return raw
-    with stage("page", page.url):
-        if raw.url and raw.url != page.url and is_web_url(raw.url) and same_site(raw.url, page.final_url):
-            canonical = canonical_url(raw.url)
-            if canonical.split("://", 1)[1].strip("/").count("/") >= 1:   # not a bare home page
-                raw.source_uri = canonical
-        # The page's own og:url may carry credentials too: never stored.
-        raw.url = strip_userinfo(raw.url) if raw.url and is_web_url(raw.url) else page.final_url
-    with stage("clean", page.url):
-        article = clean_document(raw)
-    if not article.paragraphs:
-        return Failure(page.source_id, page.url, "clean", "no content after cleaning",
-                       "every line was boilerplate or metadata")
-    with stage("fingerprint", page.url):
-        return with_features(article)

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import tasks.documents.article
 import tasks.documents.extract
 import tasks.documents.read
-from tasks.documents.read import InputFile, article_from_file
+from tasks.documents.article import article_from_file
+from tasks.documents.read import InputFile
 from tasks.isolation import InputError, failure_or, stage
 from tasks.models import Article, Failure
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
@@ -76,8 +78,8 @@ EXTRACTION_STAGES = [
     (tasks.documents.extract, "_parse_date", "date", "html"),
     (tasks.documents.read, "decode_text", "decode", "txt"),
     (tasks.documents.read, "parse_text", "parse", "txt"),
-    (tasks.documents.read, "clean_document", "clean", "txt"),
-    (tasks.documents.read, "with_features", "fingerprint", "txt"),
+    (tasks.documents.article, "clean_document", "clean", "txt"),
+    (tasks.documents.article, "with_features", "fingerprint", "txt"),
 ]
 
 
@@ -122,7 +124,7 @@ def test_the_sandbox_turns_an_exception_it_is_let_out_into_that_documents_error(
     assert results[1] == SandboxError("error", "KeyError: 'two'", "KeyError")
 
 
-# The stages of a fetched page → article (tasks/web/crawl.py), as the extraction workers run them.
+# The stages of a fetched page → article (tasks/documents/article.py), as the extraction workers run them.
 PAGE_STAGES = [("same_site", "page"), ("clean_document", "clean"), ("with_features", "fingerprint")]
 
 
@@ -130,8 +132,8 @@ PAGE_STAGES = [("same_site", "page"), ("clean_document", "clean"), ("with_featur
 def test_an_exception_in_any_page_stage_fails_only_its_page(tmp_path, monkeypatch, name, expected_stage):
     import hashlib
 
-    import tasks.web.crawl
-    from tasks.web.crawl import WebPage, article_from_page
+    from tasks.documents.article import article_from_page
+    from tasks.models import WebPage
 
     def page(words: str) -> WebPage:
         body = _html(tmp_path, f"{words}.html", words)
@@ -140,7 +142,7 @@ def test_an_exception_in_any_page_stage_fails_only_its_page(tmp_path, monkeypatc
         url = f"https://example.org/news/{words}"
         return WebPage("url:test", url, url, data, "utf-8", hashlib.sha256(data).hexdigest())
 
-    monkeypatch.setattr(tasks.web.crawl, name, _poisoned(getattr(tasks.web.crawl, name), _mentions_poison))
+    monkeypatch.setattr(tasks.documents.article, name, _poisoned(getattr(tasks.documents.article, name), _mentions_poison))
     pages = [page("Premier"), page(POISON), page("Dernier")]
     results = [article_from_page(p) for p in pages]
     assert isinstance(results[0], Article) and isinstance(results[2], Article)

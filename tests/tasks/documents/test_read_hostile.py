@@ -2,7 +2,8 @@
 
 import os
 
-from tasks.documents.read import MAX_FILE_BYTES, InputFile, article_from_file, discover_files, read_input
+from tasks.documents.article import article_from_file
+from tasks.documents.read import MAX_FILE_BYTES, InputFile, discover_files, read_input
 from tests.conftest import SEEDS
 
 

@@ -7,8 +7,9 @@ import random
 
 import pytest
 
+from tasks.documents.article import article_from_page
 from tasks.models import Article, Failure
-from tasks.web.crawl import Target, article_from_page, fetch_batch
+from tasks.web.crawl import Target, fetch_batch
 from tasks.web.fetch import FetchConfig
 from tests.loopback_server import LoopbackServer, Page, Site
 
