@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 import anyio  # noqa: E402
 import httpx  # noqa: E402
 
-from tasks.web.fetch import FetchConfig, FetchedPage, Fetcher  # noqa: E402
+from tasks.web.exchange import FetchConfig, FetchedPage  # noqa: E402
+from tasks.web.fetch import Fetcher  # noqa: E402
 from tests.loopback_server import LoopbackServer, site_from_corpus  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "eval" / "extraction" / "html"

@@ -26,7 +26,7 @@ from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots, make_task_runner
 from tasks.documents.article import article_from_file, article_from_page
 from tasks.documents.read import InputFile, discover_files
-from tasks.models import Article, Failure, WebBatch, WebPage
+from tasks.models import Article, Failure, RobotsEntry, WebBatch, WebPage
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from tasks.web.crawl import (
     Discovery,
@@ -38,7 +38,7 @@ from tasks.web.crawl import (
     fetch_batch,
     load_sources_file,
 )
-from tasks.web.fetch import FetchConfig, RobotsEntry
+from tasks.web.exchange import FetchConfig
 from warehouse.db import DEFAULT_DB, keys
 from warehouse.load import BatchReport, SourceReport, StoryChange, load_batch
 from warehouse.runs import finish_run, new_run_id, start_run

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from protego import Protego
 
 
 def utcnow() -> datetime:
@@ -150,12 +155,44 @@ class RawPage:
 
 
 @dataclass
+class RobotsEntry:
+    """robots.txt of one origin as fetched: `body` parsed, or a blanket rule (4xx allow; deny when it
+    could not be fetched: 5xx, network error, blocked address, TLS error, timeout — RFC 9309).
+
+    A deny for an unreachable robots.txt holds for the fetcher that met it (this run's batch) and
+    is not handed back for the warehouse: the next batch or run asks again. Its `detail` starts with
+    UNREACHABLE and names the cause, which becomes the reason of the pages it stopped."""
+
+    origin: str
+    fetched_at: datetime
+    status: int | None
+    body: str | None
+    rule: str           # parse, allow or deny
+    detail: str = ""
+
+    def parser(self) -> Protego | None:
+        from protego import Protego  # only the fetcher parses: the other stages need not import it
+
+        return Protego.parse(self.body) if self.rule == "parse" and self.body is not None else None
+
+    @property
+    def unreachable_reason(self) -> str | None:
+        """The cause (a FetchError reason) when this is a deny for an unreachable robots.txt."""
+        m = _UNREACHABLE.match(self.detail or "") if self.rule == "deny" else None
+        return m.group(1) if m else None
+
+
+UNREACHABLE = "robots.txt unreachable"
+_UNREACHABLE = re.compile(re.escape(UNREACHABLE) + r" \(([^)]+)\)")
+
+
+@dataclass
 class WebBatch:
     """What a web batch writes besides articles: page states, raw pages, robots.txt entries."""
 
     pages: list[PageRecord] = field(default_factory=list)
     raw: list[RawPage] = field(default_factory=list)
-    robots: list = field(default_factory=list)  # tasks.web.fetch.RobotsEntry
+    robots: list[RobotsEntry] = field(default_factory=list)
 
 
 @dataclass

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import anyio
 
-from tasks.models import Failure, PageRecord, RawPage, WebPage, utcnow
+from tasks.models import Failure, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
+from tasks.web.exchange import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, FetchError
 from tasks.web.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
-from tasks.web.fetch import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, Fetcher, FetchError, RobotsEntry
+from tasks.web.fetch import Fetcher
 from tasks.web.urls import canonical_url, strip_userinfo
 
 MAX_CHILD_SITEMAPS = 50

@@ -11,203 +11,37 @@ raises to the caller for a bad page.
 
 from __future__ import annotations
 
-import email.utils
-import hashlib
 import random
-import re
 import ssl
 import time
-import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import anyio
-import brotli
 import httpcore
 import httpx
 from protego import Protego
 
-from tasks.models import utcnow
-from tasks.web.netguard import BlockedAddress, GuardedBackend, Resolver, allow_hosts_from_env, system_resolver
+from tasks.models import UNREACHABLE, RobotsEntry, utcnow
+from tasks.web.exchange import (
+    HTML_TYPES,
+    REDIRECTS,
+    BoundedDecoder,
+    FetchConfig,
+    FetchedPage,
+    FetchError,
+    FetchFailed,
+    parse_content_type,
+    retry_after_seconds,
+)
+from tasks.web.netguard import BlockedAddress, GuardedBackend, Resolver, system_resolver
 from tasks.web.urls import WEB_SCHEMES, origin, resolve, strip_userinfo
-
-DEFAULT_USER_AGENT = "newsflow/0.1 (news ingestion; +https://github.com/newsflow/newsflow)"
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml",
-             "application/rdf+xml", "application/x-gzip", "application/gzip", "application/octet-stream",
-             "text/plain")
-REDIRECTS = {301, 302, 303, 307, 308}
-
-
-@dataclass(frozen=True)
-class FetchConfig:
-    """Fetch settings; every field has a production default (tests shorten the waits)."""
-
-    user_agent: str = DEFAULT_USER_AGENT
-    deadline: float = 30.0              # seconds per attempt, whole exchange including the body
-    connect_timeout: float = 10.0
-    read_timeout: float = 10.0
-    max_bytes: int = 10_000_000         # decompressed
-    max_redirects: int = 5
-    retries: int = 3                    # extra attempts on 429/5xx/timeouts/connection errors
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    max_retry_after: float = 120.0      # a longer Retry-After gives up at once
-    per_host_concurrency: int = 2
-    per_host_delay: float = 0.25        # minimum seconds between request starts on one host
-    max_crawl_delay: float = 10.0
-    concurrency: int = 16               # requests in flight overall
-    obey_robots: bool = True
-    robots_ttl: timedelta = timedelta(hours=24)   # a robots.txt that could not be fetched is not cached
-    robots_max_bytes: int = 500_000
-    allow_hosts: frozenset[str] = field(default_factory=allow_hosts_from_env)
-
-
-@dataclass
-class FetchedPage:
-    """A successful exchange: 200 with a body, or 304 (not modified) without one."""
-
-    url: str                 # as requested
-    final_url: str           # after redirects
-    status: int
-    content_type: str | None
-    charset: str | None
-    etag: str | None
-    last_modified: str | None
-    body: bytes
-    fetched_at: datetime
-    elapsed: float
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
-
-
-@dataclass(frozen=True)
-class FetchError:
-    """Why a URL gave no page. `reason` is a short fixed vocabulary; `detail` says more."""
-
-    url: str
-    reason: str   # robots, status, timeout, too large, blocked address, not html, redirect loop, ...
-    detail: str
-    status: int | None = None
-
-
-@dataclass
-class RobotsEntry:
-    """robots.txt of one origin as fetched: `body` parsed, or a blanket rule (4xx allow; deny when it
-    could not be fetched: 5xx, network error, blocked address, TLS error, timeout — RFC 9309).
-
-    A deny for an unreachable robots.txt holds for the fetcher that met it (this run's batch) and
-    is not handed back for the warehouse: the next batch or run asks again. Its `detail` starts with
-    UNREACHABLE and names the cause, which becomes the reason of the pages it stopped."""
-
-    origin: str
-    fetched_at: datetime
-    status: int | None
-    body: str | None
-    rule: str           # parse, allow or deny
-    detail: str = ""
-
-    def parser(self) -> Protego | None:
-        return Protego.parse(self.body) if self.rule == "parse" and self.body is not None else None
-
-    @property
-    def unreachable_reason(self) -> str | None:
-        """The cause (a FetchError reason) when this is a deny for an unreachable robots.txt."""
-        m = _UNREACHABLE.match(self.detail or "") if self.rule == "deny" else None
-        return m.group(1) if m else None
-
-
-UNREACHABLE = "robots.txt unreachable"
-_UNREACHABLE = re.compile(re.escape(UNREACHABLE) + r" \(([^)]+)\)")
 
 
 class _Retry(Exception):
     def __init__(self, error: FetchError, wait: float | None = None):
         super().__init__(error.detail)
         self.error, self.wait = error, wait
-
-
-class _Fail(Exception):
-    def __init__(self, error: FetchError):
-        super().__init__(error.detail)
-        self.error = error
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
-
-
-def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
-    """(media type, charset) of a Content-Type header."""
-    if not value:
-        return None, None
-    media, _, params = value.partition(";")
-    m = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", params, re.I)
-    return media.strip().lower() or None, (m.group(1).lower() if m else None)
-
-
-class BoundedDecoder:
-    """Content-Encoding decoder that never produces more than `limit` bytes (bombs stop early)."""
-
-    def __init__(self, encoding: str | None, limit: int):
-        self.encoding = (encoding or "identity").strip().lower()
-        self.limit, self.total = limit, 0
-        if self.encoding in ("gzip", "x-gzip"):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.encoding == "deflate":
-            self._z, self._raw_deflate = zlib.decompressobj(), None
-        elif self.encoding == "br":
-            self._br = brotli.Decompressor()
-        elif self.encoding not in ("identity", ""):
-            raise _Fail(FetchError("", "unsupported encoding", f"Content-Encoding {self.encoding}"))
-
-    def _count(self, data: bytes) -> bytes:
-        self.total += len(data)
-        if self.total > self.limit:
-            raise _Fail(FetchError("", "too large", f"more than {self.limit} bytes once decompressed"))
-        return data
-
-    def feed(self, chunk: bytes) -> bytes:
-        if self.encoding in ("identity", ""):
-            return self._count(chunk)
-        room = self.limit - self.total + 1
-        if self.encoding == "br":
-            out = [self._count(self._br.process(chunk, output_buffer_limit=room))]
-            while not self._br.can_accept_more_data():
-                out.append(self._count(self._br.process(b"", output_buffer_limit=self.limit - self.total + 1)))
-            return b"".join(out)
-        try:
-            out = [self._count(self._z.decompress(chunk, room))]
-            while self._z.unconsumed_tail:
-                out.append(self._count(self._z.decompress(self._z.unconsumed_tail, self.limit - self.total + 1)))
-        except zlib.error:
-            if self.encoding == "deflate" and self._raw_deflate is None and self.total == 0:
-                self._raw_deflate, self._z = True, zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate
-                return self.feed(chunk)
-            raise _Fail(FetchError("", "bad encoding", f"corrupt {self.encoding} stream")) from None
-        return b"".join(out)
 
 
 class _HostGate:
@@ -283,7 +117,7 @@ class Fetcher:
         while True:
             try:
                 return await self._attempt(url, headers, accept, robots_file)
-            except _Fail as fail:
+            except FetchFailed as fail:
                 return _with_url(fail.error, url)
             except _Retry as retry:
                 if attempt >= (0 if robots_file else c.retries):
@@ -369,16 +203,16 @@ class Fetcher:
         for _hop in range(c.max_redirects + 1):
             scheme = current.split(":", 1)[0].lower()
             if scheme not in WEB_SCHEMES:
-                raise _Fail(FetchError(url, "bad scheme", f"{scheme}: URLs are not fetched ({current})"))
+                raise FetchFailed(FetchError(url, "bad scheme", f"{scheme}: URLs are not fetched ({current})"))
             try:
                 site = origin(current)
                 if not urlsplit(current).hostname:
                     raise ValueError("no host")
             except ValueError as exc:   # a bad port or a broken IPv6 literal, given or redirected to
-                raise _Fail(FetchError(url, "bad url", f"{current}: {exc}")) from None
+                raise FetchFailed(FetchError(url, "bad url", f"{current}: {exc}")) from None
             may, crawl_delay = (True, 0.0) if robots_file else await self.allowed(current)
             if not may:
-                raise _Fail(self._robots_refusal(url, site))
+                raise FetchFailed(self._robots_refusal(url, site))
             gate = self._gate(current)
             async with gate.slots:
                 await gate.wait_turn(max(c.per_host_delay, min(crawl_delay, c.max_crawl_delay)))
@@ -388,10 +222,10 @@ class Fetcher:
                 return page_or_location
             nxt = page_or_location
             if nxt in seen:
-                raise _Fail(FetchError(url, "redirect loop", " → ".join([*seen, nxt])))
+                raise FetchFailed(FetchError(url, "redirect loop", " → ".join([*seen, nxt])))
             seen.append(nxt)
             current = nxt
-        raise _Fail(FetchError(url, "too many redirects", f"more than {c.max_redirects}: " + " → ".join(seen)))
+        raise FetchFailed(FetchError(url, "too many redirects", f"more than {c.max_redirects}: " + " → ".join(seen)))
 
     async def _exchange(self, url: str, current: str, headers: dict[str, str], accept: tuple[str, ...],
                         started: float, limit: int) -> FetchedPage | str:
@@ -407,47 +241,47 @@ class Fetcher:
                     if status in REDIRECTS:
                         location = resp.headers.get("location")
                         if not location:
-                            raise _Fail(FetchError(url, "status", f"{status} without Location", status))
+                            raise FetchFailed(FetchError(url, "status", f"{status} without Location", status))
                         return strip_userinfo(resolve(current, location))
                     if status == 304:
                         if not {"If-None-Match", "If-Modified-Since"} & headers.keys():
-                            raise _Fail(FetchError(url, "unexpected 304", f"304 Not Modified from {current} to a "
+                            raise FetchFailed(FetchError(url, "unexpected 304", f"304 Not Modified from {current} to a "
                                                    "request without If-None-Match or If-Modified-Since", status))
                         return self._page(url, current, resp, b"", time.monotonic() - started)
                     if status == 429 or status >= 500:
                         raise _Retry(FetchError(url, "status", f"HTTP {status} from {current}", status),
                                      retry_after_seconds(resp.headers.get("retry-after")))
                     if status >= 400 or status < 200 or status == 204:
-                        raise _Fail(FetchError(url, "status", f"HTTP {status} from {current}", status))
+                        raise FetchFailed(FetchError(url, "status", f"HTTP {status} from {current}", status))
                     media, _ = parse_content_type(resp.headers.get("content-type"))
                     if accept and media is not None and media not in accept and not _xml_ok(media, accept):
                         kind = "not html" if accept == HTML_TYPES else "wrong content type"
-                        raise _Fail(FetchError(url, kind, f"Content-Type {media} from {current}", status))
+                        raise FetchFailed(FetchError(url, kind, f"Content-Type {media} from {current}", status))
                     length = resp.headers.get("content-length")
                     if length and length.isdigit() and int(length) > limit and \
                             resp.headers.get("content-encoding", "identity") == "identity":
-                        raise _Fail(FetchError(url, "too large", f"Content-Length {length} > {limit}", status))
+                        raise FetchFailed(FetchError(url, "too large", f"Content-Length {length} > {limit}", status))
                     decoder = BoundedDecoder(resp.headers.get("content-encoding"), limit)
                     chunks = [decoder.feed(chunk) async for chunk in resp.aiter_raw()]
                     return self._page(url, current, resp, b"".join(chunks), time.monotonic() - started)
         except TimeoutError:
             raise _Retry(FetchError(url, "timeout", f"no complete answer from {current} within {c.deadline:g} s")) from None
         except BlockedAddress as exc:
-            raise _Fail(FetchError(url, "blocked address", str(exc))) from None
-        except _Fail as fail:
-            raise _Fail(_with_url(fail.error, url)) from None
+            raise FetchFailed(FetchError(url, "blocked address", str(exc))) from None
+        except FetchFailed as fail:
+            raise FetchFailed(_with_url(fail.error, url)) from None
         except httpx.TimeoutException as exc:
             raise _Retry(FetchError(url, "timeout", f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s")) from None
         except (httpx.TransportError, httpcore.ConnectError) as exc:
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, BlockedAddress):
-                raise _Fail(FetchError(url, "blocked address", str(cause))) from None
+                raise FetchFailed(FetchError(url, "blocked address", str(cause))) from None
             if _is_tls_error(exc):   # deterministic (e.g. https:// on a plain-HTTP port): not retried
                 after = " after a redirect" if current != strip_userinfo(url) else ""
-                raise _Fail(FetchError(url, "tls error", f"TLS error{after} connecting to {current}: {exc}")) from None
+                raise FetchFailed(FetchError(url, "tls error", f"TLS error{after} connecting to {current}: {exc}")) from None
             raise _Retry(FetchError(url, "connection error", f"{type(exc).__name__}: {exc}")) from None
         except httpx.InvalidURL as exc:
-            raise _Fail(FetchError(url, "bad url", str(exc))) from None
+            raise FetchFailed(FetchError(url, "bad url", str(exc))) from None
 
     def _page(self, url: str, current: str, resp: httpx.Response, body: bytes, elapsed: float) -> FetchedPage:
         media, charset = parse_content_type(resp.headers.get("content-type"))

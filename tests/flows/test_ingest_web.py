@@ -14,7 +14,7 @@ import pytest
 
 from flows.ingest import ingest
 from tasks.sandbox import SandboxConfig
-from tasks.web.fetch import FetchConfig
+from tasks.web.exchange import FetchConfig
 from tests.conftest import EXTRACTION, require
 from tests.loopback_server import LoopbackServer, site_from_corpus
 from tests.web_faults import FaultServer

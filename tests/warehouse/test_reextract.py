@@ -6,7 +6,7 @@ from tasks.documents.article import article_from_page
 from tasks.models import Article, WebBatch
 from tasks.sandbox import run_isolated
 from tasks.web.crawl import Target, fetch_batch
-from tasks.web.fetch import FetchConfig
+from tasks.web.exchange import FetchConfig
 from tests.conftest import RPM2, require
 from tests.loopback_server import LoopbackServer, Page, Site
 from warehouse.db import connect

@@ -4,7 +4,8 @@ import anyio
 
 from tasks.web import crawl
 from tasks.web.crawl import Target, WebSources, discover, fetch_batch
-from tasks.web.fetch import FetchConfig, Fetcher
+from tasks.web.exchange import FetchConfig
+from tasks.web.fetch import Fetcher
 from tests.loopback_server import LoopbackServer, Page, Site
 from tests.web_faults import FaultServer
 

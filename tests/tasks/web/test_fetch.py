@@ -5,7 +5,8 @@ import time
 import anyio
 import pytest
 
-from tasks.web.fetch import FetchConfig, FetchedPage, Fetcher, FetchError, retry_after_seconds
+from tasks.web.exchange import FetchConfig, FetchedPage, FetchError, retry_after_seconds
+from tasks.web.fetch import Fetcher
 from tests.loopback_server import LoopbackServer, Page, Site
 from tests.web_faults import FaultServer, ipv6_available
 

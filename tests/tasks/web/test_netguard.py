@@ -8,7 +8,8 @@ import anyio
 import httpcore
 import pytest
 
-from tasks.web.fetch import FetchConfig, Fetcher, FetchError
+from tasks.web.exchange import FetchConfig, FetchError
+from tasks.web.fetch import Fetcher
 from tasks.web.netguard import BlockedAddress, GuardedBackend, non_public_reason, system_resolver
 from tests.loopback_server import LoopbackServer
 

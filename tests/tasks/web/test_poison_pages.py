@@ -10,7 +10,7 @@ import pytest
 from tasks.documents.article import article_from_page
 from tasks.models import Article, Failure
 from tasks.web.crawl import Target, fetch_batch
-from tasks.web.fetch import FetchConfig
+from tasks.web.exchange import FetchConfig
 from tests.loopback_server import LoopbackServer, Page, Site
 
 CONFIG = FetchConfig(allow_hosts=frozenset({"127.0.0.1"}), per_host_delay=0, retries=0)
