@@ -40,7 +40,8 @@ from tasks.web.crawl import (
 )
 from tasks.web.exchange import FetchConfig
 from warehouse.db import DEFAULT_DB, keys
-from warehouse.load import BatchReport, SourceReport, StoryChange, load_batch
+from warehouse.load import load_batch
+from warehouse.load.report import BatchReport, SourceReport, StoryChange
 from warehouse.runs import finish_run, new_run_id, start_run
 
 DEFAULT_BATCH_SIZE = 200

@@ -15,7 +15,7 @@ from prefect.artifacts import (
 )
 from prefect.events import emit_event
 
-from warehouse.load import StoryChange
+from warehouse.load.report import StoryChange
 
 if TYPE_CHECKING:
     from flows.ingest import RunSummary

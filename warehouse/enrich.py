@@ -14,7 +14,7 @@ from tasks.enrich.quotes import extract_quotes, same_quote
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import insert_rows, transaction, utcnow
 from warehouse.db import keys as key_relation
-from warehouse.load import stored_paragraphs
+from warehouse.load.known import stored_paragraphs
 
 
 @dataclass

@@ -10,7 +10,7 @@ from datetime import timedelta
 import duckdb
 
 from warehouse.db import is_lake, retry_conflicts, utcnow
-from warehouse.load import story_aggregates
+from warehouse.load.stories import story_aggregates
 
 STORY_AGGREGATES = story_aggregates()
 LAKE_SNAPSHOT_RETENTION_DAYS = 7   # DuckLake: time travel kept this long; older snapshots and their files go

@@ -22,7 +22,9 @@ from tasks.documents.clean import remove_site_boilerplate
 from tasks.models import Article, WebPage
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import insert_rows, keys, transaction
-from warehouse.load import _find_links, _paragraph_texts, _site_boilerplate, stored_paragraphs, write_fingerprints
+from warehouse.load.clean import learned_boilerplate
+from warehouse.load.copies import find_links, paragraph_texts, write_fingerprints
+from warehouse.load.known import stored_paragraphs
 
 
 @dataclass
@@ -50,7 +52,7 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
         results = run_isolated(article_from_page, pages, sandbox)
         stored = stored_paragraphs(con, [row[0] for row in batch])
         # The sites' learned boilerplate, as the loader removed it: re-extraction must not bring it back.
-        learned = _site_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
+        learned = learned_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
         boilerplate = {(site, key) for site, site_keys in learned.items() for key in site_keys}
         changed: list[Article] = []
         for (article_id, *_), result in zip(batch, results, strict=True):
@@ -86,7 +88,7 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
                 [(a.article_id, r.position, r.text, r.rule) for a in articles for r in a.removed])
     # The old links are still there while the new ones are found: they tell the load order of
     # articles ingested together (see load._stored_ranks), so that no direction is reversed.
-    links = [lk for lk in _find_links(con, articles, fingerprints) if lk.article_id != lk.duplicate_of]
+    links = [lk for lk in find_links(con, articles, fingerprints) if lk.article_id != lk.duplicate_of]
     con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
     write_fingerprints(con, fingerprints)
     seen = set()
@@ -97,7 +99,7 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
             rows.append((lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared),
                          run_ids.get(lk.article_id) or run_ids.get(lk.duplicate_of)))
     insert_rows(con, "duplicates", ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"], rows)
-    texts = _paragraph_texts(con, articles, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared}
+    texts = paragraph_texts(con, articles, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared}
                              | {(lk.article_id, sp.position) for lk in links for sp in lk.shared})
     insert_rows(con, "copied_paragraphs",
                 ["article_id", "position", "duplicate_of", "source_position", "similarity", "edits"],

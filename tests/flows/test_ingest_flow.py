@@ -68,12 +68,12 @@ async def artifacts_of(flow_run_id: str):
 
 
 def test_failed_run_is_marked_failed(tmp_path, monkeypatch):
-    import warehouse.load as load_module
+    import warehouse.load.stories as load_module
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated crash while assigning stories")
 
-    monkeypatch.setattr(load_module, "_assign", broken)
+    monkeypatch.setattr(load_module, "assign", broken)
     db = tmp_path / "news.duckdb"
     with pytest.raises(RuntimeError, match="simulated crash"):
         ingest_files(paths=[str(SEEDS)], db=str(db))

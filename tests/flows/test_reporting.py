@@ -2,7 +2,7 @@
 
 from flows.ingest import RunSummary
 from flows.reporting import story_events, summary_markdown
-from warehouse.load import StoryChange
+from warehouse.load.report import StoryChange
 
 
 def test_created_grown_and_outlet_milestones():

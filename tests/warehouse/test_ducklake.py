@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, RPM2, SEEDS, require, seed
 from tests.helpers import articles_from
-from warehouse import load as load_module
+from warehouse.load import copies as load_module
 from warehouse.db import WarehouseError, connect, is_lake, lake_sql, migrations, parse_lake
 from warehouse.load import load_batch
 from warehouse.maintenance import checkpoint, refresh_stories
@@ -105,7 +105,7 @@ def test_batch_that_lost_to_another_process_is_recomputed(tmp_path, monkeypatch)
     the commit conflicts, and the batch is recomputed on the new state (000 is then unchanged)."""
     target = lake(tmp_path)
     con = connect(target)
-    find_links = load_module._find_links
+    find_links = load_module.find_links
     competitor = []
 
     def find_links_while_another_process_commits(*args, **kwargs):
@@ -115,7 +115,7 @@ def test_batch_that_lost_to_another_process_is_recomputed(tmp_path, monkeypatch)
             assert competitor[0].returncode == 0, competitor[0].stderr
         return find_links(*args, **kwargs)
 
-    monkeypatch.setattr(load_module, "_find_links", find_links_while_another_process_commits)
+    monkeypatch.setattr(load_module, "find_links", find_links_while_another_process_commits)
     report = load_batch(con, "run1", 0, *articles_from([SEEDS]))
     assert "loaded 1 " in competitor[0].stdout
     assert report.retries == 1

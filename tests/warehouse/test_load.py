@@ -93,12 +93,12 @@ def test_second_batch_joins_existing_story_and_finds_copy_in_warehouse(db_path):
 def test_error_mid_batch_rolls_back_everything(db_path, monkeypatch):
     con = connect(db_path)
     articles, _ = articles_from([SEEDS])
-    import warehouse.load as load_module
+    import warehouse.load.stories as load_module
 
     def broken_write_stories(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(load_module, "_write_stories", broken_write_stories)
+    monkeypatch.setattr(load_module, "write_stories", broken_write_stories)
     with pytest.raises(RuntimeError, match="disk on fire"):
         load_batch(con, "run1", 0, articles, [])
     for table in ["articles", "paragraphs", "removed_lines", "duplicates", "story_articles", "batches",
@@ -155,22 +155,22 @@ def test_payloads_are_stored_literally(db_path, tmp_path):
 def test_constraint_violation_mid_batch_rolls_everything_back(db_path, monkeypatch):
     """Articles and paragraphs are already inserted when a later statement of the batch violates
     a primary key: the whole batch is rolled back, and the connection stays usable."""
-    import warehouse.load as load_module
+    import warehouse.load.stories as load_module
 
     articles, failures = articles_from([SEEDS])
     con = connect(db_path)
-    real = load_module._write_stories
+    real = load_module.write_stories
 
-    def violating(con, run_id, stories):
+    def violating(con, *args):
         con.execute("INSERT INTO batches VALUES ('r1', 0, now(), 0, 0)")
         con.execute("INSERT INTO batches VALUES ('r1', 0, now(), 0, 0)")   # duplicate key
-        return real(con, run_id, stories)
+        return real(con, *args)
 
-    monkeypatch.setattr(load_module, "_write_stories", violating)
+    monkeypatch.setattr(load_module, "write_stories", violating)
     with pytest.raises(duckdb.ConstraintException):
         load_batch(con, "r1", 0, articles, failures)
     for table in ("articles", "paragraphs", "removed_lines", "batches", "story_articles", "internals.fingerprints"):
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
-    monkeypatch.setattr(load_module, "_write_stories", real)
+    monkeypatch.setattr(load_module, "write_stories", real)
     assert len(load_batch(con, "r1", 0, articles, failures).loaded) == 5
     con.close()

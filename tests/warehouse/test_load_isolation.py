@@ -8,7 +8,9 @@ import pytest
 
 import tasks.copies.dedup
 import tasks.stories.assignment
-import warehouse.load
+import warehouse.load.clean
+import warehouse.load.copies
+import warehouse.load.stories
 from tests.conftest import SEEDS, seed
 from tests.helpers import articles_from
 from warehouse.db import connect
@@ -30,13 +32,13 @@ def _raise_for(func, poison: str, article_id_of):
 
 # (module, function, the seed it fails on, how to find the article id in its arguments, stage)
 LOADER_STAGES = [
-    (warehouse.load, "remove_site_boilerplate", "001", lambda article, _: article.article_id, "clean"),
-    (warehouse.load, "fingerprint_of", "001", lambda article: article.article_id, "fingerprint"),
-    (warehouse.load, "terms_of", "001", lambda article: article.article_id, "stories"),
+    (warehouse.load.clean, "remove_site_boilerplate", "001", lambda article, _: article.article_id, "clean"),
+    (warehouse.load.copies, "fingerprint_of", "001", lambda article: article.article_id, "fingerprint"),
+    (warehouse.load.stories, "terms_of", "001", lambda article: article.article_id, "stories"),
     (tasks.stories.assignment, "_scored_pool", "001", lambda cand, *_: cand.article_id, "stories"),
     (tasks.copies.dedup, "compare", "002", lambda a, b: b.article_id if a.article_id != POISON_COPY[0] else a.article_id,
      "copies"),
-    (warehouse.load, "paragraph_edits", "002", lambda original, copy, *_: POISON_COPY[0] if copy else None, "copies"),
+    (warehouse.load.copies, "paragraph_edits", "002", lambda original, copy, *_: POISON_COPY[0] if copy else None, "copies"),
 ]
 POISON_COPY: list[str] = []   # the id of seed 002, the near copy of 000 (set by the test)
 
@@ -72,8 +74,8 @@ def test_the_failed_article_loads_once_the_fault_is_gone(db_path, monkeypatch):
     """A re-run (the input is still in the folder) loads it, adding no duplicate of the others."""
     poison = _id_of("001")
     with monkeypatch.context() as patch:
-        patch.setattr(warehouse.load, "fingerprint_of",
-                      _raise_for(warehouse.load.fingerprint_of, poison, lambda a: a.article_id))
+        patch.setattr(warehouse.load.copies, "fingerprint_of",
+                      _raise_for(warehouse.load.copies.fingerprint_of, poison, lambda a: a.article_id))
         con = connect(db_path)
         load_batch(con, "run1", 0, *articles_from([SEEDS]))
     report = load_batch(con, "run2", 0, *articles_from([SEEDS]))
@@ -84,7 +86,7 @@ def test_the_failed_article_loads_once_the_fault_is_gone(db_path, monkeypatch):
 def test_an_error_that_is_not_about_one_article_still_fails_the_batch(db_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug of the batch, not of an input")
-    monkeypatch.setattr(warehouse.load, "batch_candidates", broken)
+    monkeypatch.setattr(warehouse.load.copies, "batch_candidates", broken)
     con = connect(db_path)
     with pytest.raises(RuntimeError):
         load_batch(con, "run1", 0, *articles_from([SEEDS]))

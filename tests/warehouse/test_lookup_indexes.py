@@ -13,7 +13,8 @@ from tasks.stories.terms import tfidf_vector
 from tests.conftest import RPM2, SEEDS, require
 from tests.helpers import articles_from
 from warehouse.db import MIGRATIONS_DIR, connect
-from warehouse.load import _story_shortlists, load_batch
+from warehouse.load import load_batch
+from warehouse.load.stories import story_shortlists
 
 FINGERPRINT_SIZES = "SELECT article_id, count(*) FROM internals.fingerprints GROUP BY ALL ORDER BY ALL"
 STORY_INDEX = """
@@ -92,7 +93,7 @@ def test_shortlist_scores_are_the_cosine_of_the_stored_centroids(db_path):
     later = articles[150:]
     candidates = [Candidate(a.article_id, tfidf_vector(terms_of(a), df, n_docs), a.published_at, a.title)
                   for a in later]
-    shortlists = _story_shortlists(con, candidates)
+    shortlists = story_shortlists(con, candidates)
     centroids: dict[str, dict[str, float]] = {}
     for sid, term, weight in con.execute("SELECT story_id, term, weight FROM internals.story_terms").fetchall():
         centroids.setdefault(sid, {})[term] = weight

@@ -1,0 +1,88 @@
+"""The rows of a batch's articles: articles, paragraphs, removed lines, sources, failures and the batch marker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from tasks.models import Article, Failure, Fingerprint
+from warehouse.db import insert_rows
+
+ARTICLE_COLUMNS = [
+    "article_id", "source_id", "source_uri", "url", "title", "site_name", "author", "published_at",
+    "published_precision", "language", "image_url", "section", "body", "word_count",
+    "content_hash", "raw_sha256", "ingested_at", "run_id",
+]
+
+
+def write_articles(con, run_id: str, now: datetime, new: list[Article], fingerprints: list[Fingerprint],
+                   failures: list[Failure]) -> None:
+    """The batch's articles with their paragraphs and removed lines, and the sources they came from."""
+    upsert_sources(con, run_id, now, {a.source_id for a in new} | {f.source_id for f in failures})
+    insert_rows(con, "articles", ARTICLE_COLUMNS, {
+        "article_id": [a.article_id for a in new],
+        "source_id": [a.source_id for a in new],
+        "source_uri": [a.source_uri for a in new],
+        "url": [a.url for a in new],
+        "title": [a.title for a in new],
+        "site_name": [a.site_name for a in new],
+        "author": [a.author for a in new],
+        "published_at": [a.published_at for a in new],
+        "published_precision": [a.published_precision for a in new],
+        "language": [a.language for a in new],
+        "image_url": [a.image_url for a in new],
+        "section": [a.section for a in new],
+        "body": [a.body for a in new],
+        "word_count": [fp.word_count for fp in fingerprints],
+        "content_hash": [fp.content_hash for fp in fingerprints],
+        "raw_sha256": [a.raw_sha256 for a in new],
+        "ingested_at": [now] * len(new),
+        "run_id": [run_id] * len(new),
+    })
+    para = [(a.article_id, i, text, line) for a in new
+            for i, (text, line) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))]
+    insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"], para)
+    removed = [(a.article_id, r.position, r.text, r.rule) for a in new for r in a.removed]
+    insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"], removed)
+
+
+def write_failures(con, run_id: str, now: datetime, failures: list[Failure]) -> None:
+    insert_rows(con, "failures",
+                ["run_id", "source_id", "source_uri", "stage", "reason", "detail", "error_type", "failed_at"],
+                [(run_id, f.source_id, f.source_uri, f.stage, f.reason, f.detail or None, f.error_type, now)
+                 for f in failures])
+
+
+def mark_batch(con, run_id: str, batch_no: int, now: datetime, loaded: int, failed: int) -> None:
+    """The batch's marker row, written last in its transaction: its presence proves the commit."""
+    con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)", [run_id, batch_no, now, loaded, failed])
+
+
+def upsert_sources(con, run_id: str, now: datetime, source_ids: set[str]) -> None:
+    for source_id in sorted(source_ids):
+        kind, _, location = source_id.partition(":")
+        uri = Path(location).absolute().as_uri() if kind == "files" else location
+        con.execute("""
+            INSERT INTO sources SELECT $id, $kind, $uri, $now, $now, $run
+            WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source_id = $id)""",
+            {"id": source_id, "kind": kind, "uri": uri, "now": now, "run": run_id})
+        con.execute("UPDATE sources SET last_seen = $now, last_run_id = $run WHERE source_id = $id",
+                    {"id": source_id, "now": now, "run": run_id})
+
+
+def add_counts(con, table: str, keys: list[str], counter: str, rows: list[tuple[tuple, int]]) -> None:
+    """Add counts to a (keys…, counter) table: update present keys, insert the others."""
+    if not rows:
+        return
+    data = {f"k{i}": [r[0][i] for r in rows] for i in range(len(keys))} | {"n": [r[1] for r in rows]}
+    con.register("_counts", pa.table(data))
+    try:
+        on = " AND ".join(f"t.{k} = c.k{i}" for i, k in enumerate(keys))
+        con.execute(f"UPDATE {table} t SET {counter} = t.{counter} + c.n FROM _counts c WHERE {on}")
+        select = ", ".join(f"c.k{i}" for i in range(len(keys)))
+        con.execute(f"INSERT INTO {table} ({', '.join(keys)}, {counter}) SELECT {select}, c.n FROM _counts c "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})")
+    finally:
+        con.unregister("_counts")

@@ -1,0 +1,97 @@
+"""What a batch did, and what a run did: every counter, defined once (BatchReport per batch, RunSummary per run)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tasks.copies.dedup import (
+    CopyLink,
+)
+from tasks.models import Article, Failure
+from tasks.stories.assignment import Assignment, Story
+
+
+@dataclass
+class SourceReport:
+    """Per-source counts of one run (the table artifact)."""
+
+    read: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    lines_removed: int = 0
+    exact_copies: int = 0
+    near_copies: int = 0
+    new_stories: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: SourceReport) -> None:
+        for name in ("read", "loaded", "unchanged", "failed", "lines_removed", "exact_copies",
+                     "near_copies", "new_stories"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.reasons.update(other.reasons)
+
+
+@dataclass(frozen=True)
+class StoryChange:
+    """A story this batch opened or grew: counts before (0 when new) and after."""
+
+    story_id: str
+    title: str | None
+    articles_before: int
+    articles_after: int
+    outlets_before: int
+    outlets_after: int
+
+    @property
+    def created(self) -> bool:
+        return self.articles_before == 0
+
+
+@dataclass
+class BatchReport:
+    batch_no: int
+    loaded: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    links: list[CopyLink] = field(default_factory=list)
+    stories_created: set[str] = field(default_factory=set)
+    stories_grown: set[str] = field(default_factory=set)
+    story_changes: list[StoryChange] = field(default_factory=list)
+    lines_removed: int = 0
+    per_source: dict[str, SourceReport] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / unchanged / failed: …
+    retries: int = 0   # DuckLake: times the batch lost to a concurrent writer and was recomputed
+
+
+def per_source(report: BatchReport, new: list[Article], failures: list[Failure],
+                assignments: list[Assignment], stories: dict[str, Story]) -> None:
+    source_of = {a.article_id: a.source_id for a in new}
+    for article in new:
+        rep = report.per_source.setdefault(article.source_id, SourceReport())
+        rep.read += 1
+        rep.loaded += 1
+        rep.lines_removed += len(article.removed)
+    for failure in failures:
+        rep = report.per_source.setdefault(failure.source_id, SourceReport())
+        rep.read += failure.stage != "discover"
+        rep.failed += 1
+        rep.reasons[failure.reason] += 1
+    for link in report.links:
+        rep = report.per_source[source_of[link.article_id]] if link.article_id in source_of else None
+        if rep is not None:
+            if link.kind == "exact":
+                rep.exact_copies += 1
+            else:
+                rep.near_copies += 1
+    for assignment in assignments:
+        story = stories.get(assignment.story_id)
+        if story is not None and story.new and assignment.story_id.endswith(assignment.article_id):
+            report.per_source[source_of[assignment.article_id]].new_stories += 1
+
+
+def count_unchanged(report: BatchReport, article: Article) -> None:
+    report.unchanged += 1
+    report.outcomes[article.article_id] = "unchanged"
+    report.per_source.setdefault(article.source_id, SourceReport()).unchanged += 1

@@ -1,0 +1,180 @@
+"""Stories as stored: the shortlist of stored stories per article (SQL over internals.story_terms), assignment by
+tasks/stories/assignment.py, and the story rows, centroids and index written back."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+
+from tasks.copies.dedup import (
+    CopyLink,
+)
+from tasks.features import terms_of
+from tasks.isolation import stage
+from tasks.models import Article
+from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
+from tasks.stories.terms import tfidf_vector
+from warehouse.db import insert_rows, keys
+from warehouse.load.articles import add_counts
+from warehouse.load.report import StoryChange
+
+STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
+
+
+SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
+
+
+def assign(con, new: list[Article], links: list[CopyLink]):
+    """Build TF-IDF vectors with warehouse document frequencies and assign stories."""
+    counts = []
+    for article in new:
+        with stage("stories", article.article_id):
+            counts.append(terms_of(article))
+    batch_df: Counter[str] = Counter()
+    for c in counts:
+        batch_df.update(c.keys())
+    df = dict(con.execute(
+        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(batch_df))}"
+    ).fetchall()) if batch_df else {}
+    for term, n in batch_df.items():
+        df[term] = df.get(term, 0) + n
+    n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0] + len(new)
+
+    originals: dict[str, list[str]] = {}
+    for link in links:
+        originals.setdefault(link.article_id, []).append(link.duplicate_of)
+    order = sorted(new, key=lambda a: (a.published_at is None, a.published_at or datetime.max, a.source_uri))
+    rank = {a.article_id: i for i, a in enumerate(order)}
+    candidates = []
+    for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: rank[ac[0].article_id]):
+        with stage("stories", a.article_id):
+            candidates.append(Candidate(a.article_id, tfidf_vector(c, df, n_docs), a.published_at,
+                                        a.title or _first_sentence(a.body), originals.get(a.article_id, [])))
+    shortlists = story_shortlists(con, candidates)
+    for cand in candidates:
+        cand.shortlist = shortlists.get(cand.article_id, {})
+    old_originals = sorted({o for v in originals.values() for o in v})
+    story_of: dict[str, str] = dict(con.execute(
+        f"SELECT article_id, story_id FROM story_articles WHERE article_id IN {keys(con, old_originals, '_originals')}"
+    ).fetchall()) if old_originals else {}
+    story_ids = sorted({s for scores in shortlists.values() for s in scores} | set(story_of.values()))
+    stories: dict[str, Story] = {}
+    if story_ids:
+        for sid, title, size, first, last in con.execute(f"""
+            SELECT s.story_id, s.title, s.article_count, si.first_published, si.last_published
+            FROM stories s LEFT JOIN internals.story_index si USING (story_id)
+            WHERE s.story_id IN {keys(con, story_ids)}""").fetchall():
+            stories[sid] = Story(sid, None, size, first, last, title)
+    # Centroids only of the stories an article may join: its original's, or one open at its date
+    # and similar enough.
+    gap = timedelta(days=MAX_GAP_DAYS)
+    joinable = sorted({sid for cand in candidates for sid, score in cand.shortlist.items()
+                       if score >= THRESHOLD and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
+                      | set(story_of.values()))
+    if joinable:
+        centroids: dict[str, dict[str, float]] = {sid: {} for sid in joinable}
+        for sid, term, weight in con.execute(
+            f"SELECT story_id, term, weight FROM internals.story_terms WHERE story_id IN {keys(con, joinable)}"
+        ).fetchall():
+            centroids[sid][term] = weight
+        for sid, centroid in centroids.items():
+            stories[sid].centroid = centroid
+    assignments = assign_stories(candidates, stories, story_of)
+    return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
+
+
+def story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, float]]:
+    """Per candidate, the STORY_SHORTLIST stored stories most similar to it, with its cosine
+    similarity to each (whether they are still open at its date is Story.is_open_for's call). In SQL over
+    the inverted index internals.story_terms: the stories are found with the candidate's
+    SHORTLIST_TERMS heaviest terms (a vector's items are heaviest first), then scored with all its
+    terms; the writer loads the centroids of the few stories an article may join, however many
+    the warehouse holds."""
+    rows = [(c.article_id, t, w, i < SHORTLIST_TERMS) for c in candidates for i, (t, w) in enumerate(c.vector.items())]
+    if not rows:
+        return {}
+    con.register("_vectors", pa.table({"article_id": [r[0] for r in rows], "term": [r[1] for r in rows],
+                                       "weight": [r[2] for r in rows], "heavy": [r[3] for r in rows]}))
+    try:
+        found = con.execute(f"""
+            WITH dots AS (
+                SELECT v.article_id, st.story_id, sum(v.weight * st.weight) AS dot
+                FROM _vectors v JOIN internals.story_terms st USING (term) WHERE v.heavy GROUP BY ALL),
+            top AS (   -- top-k by an aggregate, not a window over every (article, story) pair
+                SELECT d.article_id, max_by({{'story_id': d.story_id, 'norm': si.norm}},
+                                            {{'cosine': d.dot / si.norm, 'story_id': d.story_id}},
+                                            {STORY_SHORTLIST}) AS best
+                FROM dots d JOIN internals.story_index si USING (story_id) GROUP BY d.article_id),
+            short AS (SELECT article_id, unnest(best, recursive := true) FROM top)
+            SELECT s.article_id, s.story_id, sum(v.weight * st.weight) / any_value(s.norm) AS score
+            FROM short s JOIN _vectors v USING (article_id)
+            JOIN internals.story_terms st ON st.story_id = s.story_id AND st.term = v.term
+            GROUP BY s.article_id, s.story_id
+            ORDER BY s.article_id, score DESC, s.story_id""").fetchall()
+    finally:
+        con.unregister("_vectors")
+    shortlists: dict[str, dict[str, float]] = {}
+    for article_id, story_id, score in found:
+        shortlists.setdefault(article_id, {})[story_id] = score
+    return shortlists
+
+
+def _first_sentence(body: str, limit: int = 120) -> str:
+    first = body.split("\n", 1)[0]
+    for end in (". ", "! ", "? "):
+        if end in first:
+            first = first.split(end, 1)[0] + end.strip()
+            break
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def story_aggregates(where: str = "true") -> str:
+    """SQL: per story (story_id), its article count n, headline, outlets, first_seen and last_seen,
+    computed from its articles (stories matching `where`, an expression on sa.story_id)."""
+    return f"""
+        SELECT sa.story_id, count(*) AS n,
+               first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
+                   FILTER (WHERE a.title IS NOT NULL) AS headline,
+               count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
+               coalesce(min(a.published_at), min(a.ingested_at)) AS first_seen,
+               coalesce(max(a.published_at), max(a.ingested_at)) AS last_seen
+        FROM story_articles sa JOIN articles a USING (article_id)
+        WHERE {where} GROUP BY sa.story_id"""
+
+
+def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
+                  batch_df: Counter[str]) -> list[StoryChange]:
+    """Each article's story, the stories opened or grown (rows, centroids, index) and the batch's
+    term document frequencies; returns the changes, counts before and after."""
+    insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
+                [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
+    add_counts(con, "internals.term_df", ["term"], "df", [((t,), n) for t, n in sorted(batch_df.items())])
+    if not stories:
+        return []
+    ids = sorted(stories)
+    before = {sid: (n, o) for sid, n, o in con.execute(
+        f"SELECT story_id, article_count, outlet_count FROM stories WHERE story_id IN {keys(con, ids, '_stories')}").fetchall()}
+    created = [(s.story_id, s.title, 0, 0, run_id, run_id) for s in stories.values() if s.new]
+    insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
+                                 "created_run_id", "updated_run_id"], created)
+    con.execute(f"""
+        UPDATE stories SET article_count = agg.n, outlet_count = agg.outlets,
+               first_seen = agg.first_seen, last_seen = agg.last_seen, updated_run_id = $run,
+               title = coalesce(agg.headline, stories.title)
+        FROM ({story_aggregates("sa.story_id IN (SELECT v FROM _stories)")}) agg
+        WHERE stories.story_id = agg.story_id""", {"run": run_id})
+    con.execute("DELETE FROM internals.story_terms WHERE story_id IN (SELECT v FROM _stories)")
+    term_rows = [(sid, t, w) for sid in ids for t, w in sorted(stories[sid].centroid.items())]
+    insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
+    con.execute("DELETE FROM internals.story_index WHERE story_id IN (SELECT v FROM _stories)")
+    insert_rows(con, "internals.story_index", ["story_id", "norm", "first_published", "last_published"],
+                [(sid, stories[sid].norm, stories[sid].first_seen, stories[sid].last_seen) for sid in ids])
+    changes = []
+    for sid, title, articles, outlets in con.execute(
+            "SELECT story_id, title, article_count, outlet_count FROM stories WHERE story_id IN (SELECT v FROM _stories) "
+            "ORDER BY story_id").fetchall():
+        articles_before, outlets_before = before.get(sid, (0, 0))
+        changes.append(StoryChange(sid, title, articles_before, articles, outlets_before, outlets))
+    return changes

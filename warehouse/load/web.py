@@ -1,0 +1,71 @@
+"""The web state of a batch: page outcomes and validators, raw pages, robots.txt entries (read by the flow for
+the next fetch, written here in the batch's transaction)."""
+
+from __future__ import annotations
+
+from tasks.models import PageRecord, WebBatch
+from warehouse.db import insert_rows, keys, utcnow
+from warehouse.load.report import BatchReport
+
+PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type", "etag", "last_modified",
+                "raw_sha256", "article_id", "outcome", "first_fetched", "last_fetched", "fetches", "run_id"]
+
+
+RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "stored_at"]
+
+
+def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
+    """Page states (validators for the next run), raw pages of loaded/changed articles, robots."""
+    failed_uri = {f.source_uri: f.reason for f in report.failures}
+    rows: dict[str, PageRecord] = {}
+    for page in web.pages:
+        if page.outcome is None:
+            page.outcome = report.outcomes.get(page.article_id or "") or (
+                f"failed: {failed_uri[page.url]}" if page.url in failed_uri else "failed: not loaded")
+        rows[page.url] = page
+    pages = list(rows.values())
+    if pages:
+        con.execute("CREATE OR REPLACE TEMP TABLE _pages AS SELECT * FROM pages LIMIT 0")
+        insert_rows(con, "_pages", PAGE_COLUMNS, {
+            "url": [p.url for p in pages], "kind": [p.kind for p in pages],
+            "source_id": [p.source_id for p in pages], "final_url": [p.final_url for p in pages],
+            "status": [p.status for p in pages], "content_type": [p.content_type for p in pages],
+            "etag": [p.etag for p in pages], "last_modified": [p.last_modified for p in pages],
+            "raw_sha256": [p.raw_sha256 for p in pages], "article_id": [p.article_id for p in pages],
+            "outcome": [p.outcome for p in pages], "first_fetched": [p.fetched_at for p in pages],
+            "last_fetched": [p.fetched_at for p in pages], "fetches": [1] * len(pages),
+            "run_id": [run_id] * len(pages),
+        })
+        # An upsert without ON CONFLICT (a DuckLake has no keys): update the known URLs, insert the others.
+        con.execute("""
+            UPDATE pages SET
+                kind = n.kind, source_id = n.source_id,
+                final_url = coalesce(n.final_url, pages.final_url),
+                status = n.status,
+                content_type = coalesce(n.content_type, pages.content_type),
+                etag = CASE WHEN n.status = 200 THEN n.etag ELSE pages.etag END,
+                last_modified = CASE WHEN n.status = 200 THEN n.last_modified ELSE pages.last_modified END,
+                raw_sha256 = coalesce(n.raw_sha256, pages.raw_sha256),
+                article_id = coalesce(n.article_id, pages.article_id),
+                outcome = n.outcome, last_fetched = n.last_fetched,
+                fetches = pages.fetches + 1, run_id = n.run_id
+            FROM _pages n WHERE pages.url = n.url""")
+        con.execute("INSERT INTO pages SELECT * FROM _pages n WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE p.url = n.url)")
+        con.execute("DROP TABLE _pages")
+    keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "failed: changed since loaded")}
+    raw = list({r.sha256: r for r in web.raw if r.sha256 in keep}.values())
+    if raw:
+        con.execute("CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM raw_pages LIMIT 0")
+        insert_rows(con, "_raw", RAW_COLUMNS, {
+            "sha256": [r.sha256 for r in raw], "content": [r.content for r in raw], "size": [r.size for r in raw],
+            "content_type": [r.content_type for r in raw], "charset": [r.charset for r in raw],
+            "url": [r.url for r in raw], "stored_at": [utcnow()] * len(raw),
+        })
+        con.execute("INSERT INTO raw_pages SELECT * FROM _raw r WHERE NOT EXISTS "
+                    "(SELECT 1 FROM raw_pages p WHERE p.sha256 = r.sha256)")
+        con.execute("DROP TABLE _raw")
+    robots = list({r.origin: r for r in web.robots}.values())
+    if robots:
+        con.execute(f"DELETE FROM internals.robots WHERE origin IN {keys(con, [r.origin for r in robots])}")
+        insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
+                    [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
