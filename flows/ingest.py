@@ -14,7 +14,7 @@ import ctypes.util
 import sys
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NONE
@@ -39,64 +39,13 @@ from tasks.web.crawl import (
     load_sources_file,
 )
 from tasks.web.exchange import FetchConfig
-from warehouse.db import DEFAULT_DB, keys
+from warehouse.db import DEFAULT_DB
 from warehouse.load import load_batch
-from warehouse.load.report import BatchReport, SourceReport, StoryChange
+from warehouse.load import web as web_state
+from warehouse.load.report import BatchReport, RunSummary
 from warehouse.runs import finish_run, new_run_id, start_run
 
 DEFAULT_BATCH_SIZE = 200
-
-
-@dataclass
-class RunSummary:
-    """What a run did, returned by the flow and shown by the CLI and the artifacts."""
-
-    run_id: str
-    db: str
-    files_seen: int = 0
-    articles_loaded: int = 0
-    unchanged: int = 0
-    failures: list[Failure] = field(default_factory=list)
-    exact_copies: int = 0
-    near_copies: int = 0
-    stories_created: int = 0
-    stories_grown: int = 0
-    lines_removed: int = 0
-    batches: int = 0
-    pages_fetched: int = 0
-    not_modified: int = 0
-    requests: int = 0
-    conflict_retries: int = 0   # DuckLake: batches recomputed because a concurrent writer committed first
-    per_source: dict[str, SourceReport] = field(default_factory=dict)
-    stories: dict[str, StoryChange] = field(default_factory=dict)   # before this run → after it
-
-    def add(self, report: BatchReport) -> None:
-        self.batches += 1
-        self.conflict_retries += report.retries
-        for change in report.story_changes:
-            first = self.stories.get(change.story_id, change)
-            self.stories[change.story_id] = replace(change, articles_before=first.articles_before,
-                                                    outlets_before=first.outlets_before)
-        self.articles_loaded += len(report.loaded)
-        self.unchanged += report.unchanged
-        self.failures.extend(report.failures)
-        self.exact_copies += sum(link.kind == "exact" for link in report.links)
-        self.near_copies += sum(link.kind == "near" for link in report.links)
-        self.stories_created += len(report.stories_created)
-        self.stories_grown += len(report.stories_grown)
-        self.lines_removed += report.lines_removed
-        for source, rep in report.per_source.items():
-            self.per_source.setdefault(source, SourceReport()).add(rep)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "files_seen": self.files_seen, "articles_loaded": self.articles_loaded,
-            "unchanged": self.unchanged, "failures": len(self.failures),
-            "exact_copies": self.exact_copies, "near_copies": self.near_copies,
-            "stories_created": self.stories_created, "stories_grown": self.stories_grown,
-            "lines_removed": self.lines_removed, "batches": self.batches,
-            "pages_fetched": self.pages_fetched, "not_modified": self.not_modified, "requests": self.requests,
-        }
 
 
 def _sandboxed(results: list, items: list, source_id, uri) -> tuple[list[Article], list[Failure]]:
@@ -125,28 +74,18 @@ def read_and_clean(items: list[InputFile], sandbox: SandboxConfig | None = None)
     return _sandboxed(results, items, lambda i: i.source_id, lambda i: i.uri)
 
 
-_VALIDATORS = ("SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
-               "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed') AND {where}")
-
-
 @task(name="read-fetch-state", cache_policy=NONE)
 def read_fetch_state(db: str) -> tuple[Validators, list[RobotsEntry]]:
     """Validators of the feeds and sitemaps fetched before, and the cached robots.txt entries."""
     with warehouse_writer(db) as con:
-        validators = {url: (etag, modified) for url, etag, modified in con.execute(
-            _VALIDATORS.format(where="kind IN ('feed', 'sitemap')")).fetchall()}
-        robots = [RobotsEntry(*row) for row in con.execute(
-            "SELECT origin, fetched_at, status, body, rule, coalesce(detail, '') FROM internals.robots").fetchall()]
-    return validators, robots
+        return web_state.listing_validators(con), web_state.cached_robots(con)
 
 
 @task(name="read-page-validators", cache_policy=NONE)
 def read_page_validators(db: str, urls: list[str]) -> Validators:
-    """ETag / Last-Modified of these article URLs, for conditional requests (one batch at a time:
-    the pages table grows with every URL ever fetched)."""
+    """ETag / Last-Modified of these article URLs, for conditional requests."""
     with warehouse_writer(db) as con:
-        return {url: (etag, modified) for url, etag, modified in con.execute(
-            _VALIDATORS.format(where=f"url IN {keys(con, urls)}")).fetchall()}
+        return web_state.page_validators(con, urls)
 
 
 @task(name="discover-web", cache_policy=NONE)

@@ -4,7 +4,6 @@ events for the analysis (a story opened, grew, reached N outlets) that automatio
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from prefect.artifacts import (
@@ -15,10 +14,7 @@ from prefect.artifacts import (
 )
 from prefect.events import emit_event
 
-from warehouse.load.report import StoryChange
-
-if TYPE_CHECKING:
-    from flows.ingest import RunSummary
+from warehouse.load.report import RunSummary, StoryChange
 
 OUTLET_MILESTONES = (2, 3, 5, 10, 20, 50)
 TOP_STORIES = 10

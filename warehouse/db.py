@@ -12,16 +12,16 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from tasks.models import utcnow  # noqa: F401  (re-exported: warehouse modules import it from here)
+from warehouse.sql import is_conflict, lake_sql, literal
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_DB = Path("warehouse") / "news.duckdb"
@@ -205,12 +205,12 @@ def _attach_lake(spec: LakeSpec, read_only: bool) -> duckdb.DuckDBPyConnection:
             file.parent.mkdir(parents=True, exist_ok=True)
         options = []
         if spec.data_path and not read_only:
-            options.append(f"DATA_PATH {_literal(spec.data_path)}")
+            options.append(f"DATA_PATH {literal(spec.data_path)}")
         if spec.kind == "sqlite":   # WAL: readers never block the writer; wait for the catalog's write lock
             options += ["META_JOURNAL_MODE 'WAL'", f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}"]
         if read_only:
             options.append("READ_ONLY")
-        con.execute(f"ATTACH {_literal(LAKE_PREFIX + spec.catalog)} AS {LAKE_ALIAS}"
+        con.execute(f"ATTACH {literal(LAKE_PREFIX + spec.catalog)} AS {LAKE_ALIAS}"
                     + (f" ({', '.join(options)})" if options else ""))
         con.execute(f"USE {LAKE_ALIAS}")
     except (duckdb.Error, OSError, WarehouseError) as exc:
@@ -238,10 +238,6 @@ def lake_data_path(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _ensure_writer_row(con: duckdb.DuckDBPyConnection) -> None:
     """The DuckLake-only table every write transaction updates (see WRITER_TABLE)."""
     def create() -> None:
@@ -259,21 +255,6 @@ def _has_writer_table(con: duckdb.DuckDBPyConnection) -> bool:
     except duckdb.CatalogException:
         return False
     return True
-
-
-def lake_sql(sql: str) -> str:
-    """A migration as DuckLake accepts it: no PRIMARY KEY or UNIQUE constraints (a key column stays
-    NOT NULL; uniqueness is kept by the loader, which writes one batch at a time)."""
-    sql = re.sub(r",\s*(?:PRIMARY KEY|UNIQUE)\s*\([^)]*\)", "", sql, flags=re.IGNORECASE)
-    return re.sub(r"\s+(?:PRIMARY KEY|UNIQUE)\b", " NOT NULL", sql, flags=re.IGNORECASE)
-
-
-def is_conflict(exc: BaseException) -> bool:
-    """Whether a failed write lost to a concurrent writer (a DuckLake commit conflict, a busy SQLite
-    catalog, a Postgres serialization failure): retrying it from scratch is safe."""
-    text = str(exc).lower()
-    return any(s in text for s in ("conflict", "database is locked", "database is busy", "could not serialize",
-                                   "deadlock detected", "duplicate key value"))
 
 
 def retry_conflicts(con: duckdb.DuckDBPyConnection, body: Callable[[], T], claim: bool = True,
@@ -403,32 +384,3 @@ def transaction(con: duckdb.DuckDBPyConnection, claim: bool = True) -> Iterator[
                              f"written: {exc}") from exc
 
 
-def keys(con: duckdb.DuckDBPyConnection, values: Iterable, name: str = "_keys") -> str:
-    """Register `values` as the one-column relation `name` and return `(SELECT v FROM name)`, for
-    `WHERE col IN {keys(con, ids)}`. A Python list passed as a query parameter costs DuckDB's
-    binding about 0.25 ms per element (5 s for a batch's 20,000 terms); an Arrow relation, nothing."""
-    con.register(name, pa.table({"v": pa.array(list(values))}))
-    return f"(SELECT v FROM {name})"
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
-                rows: dict[str, list] | list[tuple]) -> int:
-    """Insert rows (column lists, or row tuples in `columns` order) through Arrow.
-
-    Arrow inserts run about 1000× faster than executemany.
-    """
-    if isinstance(rows, list):
-        if not rows:
-            return 0
-        rows = {c: list(values) for c, values in zip(columns, zip(*rows, strict=True), strict=True)}
-    arrow = pa.table({c: rows[c] for c in columns})
-    if arrow.num_rows == 0:
-        return 0
-    name = f"_insert_{table.replace('.', '_')}"
-    con.register(name, arrow)
-    try:
-        cols = ", ".join(columns)
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}")
-    finally:
-        con.unregister(name)
-    return arrow.num_rows

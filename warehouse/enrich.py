@@ -12,9 +12,10 @@ import pyarrow as pa
 from tasks.enrich.entities import Mention, entity_id, entity_key, extract_mentions, speaker_entity, speaker_keys
 from tasks.enrich.quotes import extract_quotes, same_quote
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
-from warehouse.db import insert_rows, transaction, utcnow
-from warehouse.db import keys as key_relation
+from warehouse.db import transaction, utcnow
 from warehouse.load.known import stored_paragraphs
+from warehouse.sql import insert_rows
+from warehouse.sql import keys as key_relation
 
 
 @dataclass

@@ -21,10 +21,11 @@ from tasks.documents.article import article_from_page
 from tasks.documents.clean import remove_site_boilerplate
 from tasks.models import Article, WebPage
 from tasks.sandbox import SandboxConfig, run_isolated
-from warehouse.db import insert_rows, keys, transaction
+from warehouse.db import transaction
 from warehouse.load.clean import learned_boilerplate
 from warehouse.load.copies import find_links, paragraph_texts, write_fingerprints
 from warehouse.load.known import stored_paragraphs
+from warehouse.sql import insert_rows, keys
 
 
 @dataclass

@@ -7,6 +7,7 @@ import uuid
 import duckdb
 
 from warehouse.db import retry_conflicts, utcnow
+from warehouse.load.report import RUN_COUNTERS
 
 
 def new_run_id() -> str:
@@ -23,9 +24,7 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | No
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, int],
                error: str | None = None) -> None:
-    columns = ["files_seen", "articles_loaded", "unchanged", "failures", "exact_copies",
-               "near_copies", "stories_created", "stories_grown", "lines_removed", "batches", "pages_fetched",
-               "not_modified", "requests"]
+    columns = RUN_COUNTERS
     sets = ", ".join(f"{c} = ?" for c in columns)
     retry_conflicts(con, lambda: con.execute(
         f"UPDATE runs SET finished_at = ?, status = ?, error = ?, {sets} WHERE run_id = ?",

@@ -1,8 +1,7 @@
 """Story events and the run summary (pure: no Prefect server needed)."""
 
-from flows.ingest import RunSummary
 from flows.reporting import story_events, summary_markdown
-from warehouse.load.report import StoryChange
+from warehouse.load.report import RunSummary, StoryChange
 
 
 def test_created_grown_and_outlet_milestones():

@@ -12,12 +12,13 @@ import pytest
 
 from tests.conftest import ROOT, RPM2, SEEDS, require, seed
 from tests.helpers import articles_from
+from warehouse.db import WarehouseError, connect, is_lake, migrations, parse_lake
 from warehouse.load import copies as load_module
-from warehouse.db import WarehouseError, connect, is_lake, lake_sql, migrations, parse_lake
 from warehouse.load import load_batch
 from warehouse.maintenance import checkpoint, refresh_stories
 from warehouse.runs import finish_run, start_run
 from warehouse.search import rebuild_search_index
+from warehouse.sql import lake_sql
 
 WRITER = ROOT / "tests" / "lake_writer.py"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tasks.models import Article, Failure, Fingerprint
-from warehouse.db import insert_rows
+from warehouse.sql import insert_rows
 
 ARTICLE_COLUMNS = [
     "article_id", "source_id", "source_uri", "url", "title", "site_name", "author", "published_at",

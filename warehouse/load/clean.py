@@ -20,8 +20,8 @@ from tasks.documents.clean import (
 )
 from tasks.isolation import stage
 from tasks.models import Article, Failure
-from warehouse.db import insert_rows, keys
 from warehouse.load.articles import add_counts
+from warehouse.sql import insert_rows, keys
 
 
 def stored_site_lines(con, lines: Iterable[SiteLine]) -> dict[SiteLine, SiteLineStats]:

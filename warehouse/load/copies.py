@@ -19,8 +19,8 @@ from tasks.copies.fingerprint import fingerprint_paragraphs
 from tasks.features import fingerprint_of
 from tasks.isolation import stage
 from tasks.models import Article, Fingerprint
-from warehouse.db import insert_rows, keys
 from warehouse.load.known import stored_paragraphs
+from warehouse.sql import insert_rows, keys
 
 CANDIDATES_PER_ARTICLE = 50
 

@@ -9,9 +9,9 @@ from tasks.documents.clean import (
 from tasks.isolation import stage
 from tasks.models import Article, Failure
 from tasks.text import fold_for_match
-from warehouse.db import keys
 from warehouse.load.clean import learned_boilerplate
 from warehouse.load.report import BatchReport, count_unchanged
+from warehouse.sql import keys
 
 
 def stored_paragraphs(con, ids: list[str]) -> dict[str, list[str]]:

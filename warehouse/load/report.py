@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tasks.copies.dedup import (
     CopyLink,
@@ -95,3 +95,56 @@ def count_unchanged(report: BatchReport, article: Article) -> None:
     report.unchanged += 1
     report.outcomes[article.article_id] = "unchanged"
     report.per_source.setdefault(article.source_id, SourceReport()).unchanged += 1
+
+
+# The counters of a run, in the order of the runs table's columns: RunSummary.counts() and
+# warehouse.runs.finish_run read this one list.
+RUN_COUNTERS = ("files_seen", "articles_loaded", "unchanged", "failures", "exact_copies", "near_copies",
+                "stories_created", "stories_grown", "lines_removed", "batches", "pages_fetched", "not_modified",
+                "requests")
+
+
+@dataclass
+class RunSummary:
+    """What a run did, returned by the flow and shown by the CLI and the artifacts."""
+
+    run_id: str
+    db: str
+    files_seen: int = 0
+    articles_loaded: int = 0
+    unchanged: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    exact_copies: int = 0
+    near_copies: int = 0
+    stories_created: int = 0
+    stories_grown: int = 0
+    lines_removed: int = 0
+    batches: int = 0
+    pages_fetched: int = 0
+    not_modified: int = 0
+    requests: int = 0
+    conflict_retries: int = 0   # DuckLake: batches recomputed because a concurrent writer committed first
+    per_source: dict[str, SourceReport] = field(default_factory=dict)
+    stories: dict[str, StoryChange] = field(default_factory=dict)   # before this run → after it
+
+    def add(self, report: BatchReport) -> None:
+        self.batches += 1
+        self.conflict_retries += report.retries
+        for change in report.story_changes:
+            first = self.stories.get(change.story_id, change)
+            self.stories[change.story_id] = replace(change, articles_before=first.articles_before,
+                                                    outlets_before=first.outlets_before)
+        self.articles_loaded += len(report.loaded)
+        self.unchanged += report.unchanged
+        self.failures.extend(report.failures)
+        self.exact_copies += sum(link.kind == "exact" for link in report.links)
+        self.near_copies += sum(link.kind == "near" for link in report.links)
+        self.stories_created += len(report.stories_created)
+        self.stories_grown += len(report.stories_grown)
+        self.lines_removed += report.lines_removed
+        for source, rep in report.per_source.items():
+            self.per_source.setdefault(source, SourceReport()).add(rep)
+
+    def counts(self) -> dict[str, int]:
+        """The run's counters by name (RUN_COUNTERS: the columns of the runs table)."""
+        return {name: len(self.failures) if name == "failures" else getattr(self, name) for name in RUN_COUNTERS}

@@ -16,9 +16,9 @@ from tasks.isolation import stage
 from tasks.models import Article
 from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
 from tasks.stories.terms import tfidf_vector
-from warehouse.db import insert_rows, keys
 from warehouse.load.articles import add_counts
 from warehouse.load.report import StoryChange
+from warehouse.sql import insert_rows, keys
 
 STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
 

@@ -1,11 +1,12 @@
-"""The web state of a batch: page outcomes and validators, raw pages, robots.txt entries (read by the flow for
-the next fetch, written here in the batch's transaction)."""
+"""The web state, read before a fetch and written with each batch, here both ways: page outcomes and
+validators (ETag, Last-Modified) for conditional requests, raw pages, robots.txt entries."""
 
 from __future__ import annotations
 
-from tasks.models import PageRecord, WebBatch
-from warehouse.db import insert_rows, keys, utcnow
+from tasks.models import PageRecord, RobotsEntry, WebBatch
+from warehouse.db import utcnow
 from warehouse.load.report import BatchReport
+from warehouse.sql import insert_rows, keys
 
 PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type", "etag", "last_modified",
                 "raw_sha256", "article_id", "outcome", "first_fetched", "last_fetched", "fetches", "run_id"]
@@ -69,3 +70,26 @@ def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
         con.execute(f"DELETE FROM internals.robots WHERE origin IN {keys(con, [r.origin for r in robots])}")
         insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
                     [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
+
+
+_VALIDATORS = ("SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
+               "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed') AND {where}")
+
+
+def listing_validators(con) -> dict[str, tuple[str | None, str | None]]:
+    """url → (etag, last_modified) of the feeds and sitemaps fetched before."""
+    return {url: (etag, modified) for url, etag, modified in con.execute(
+        _VALIDATORS.format(where="kind IN ('feed', 'sitemap')")).fetchall()}
+
+
+def page_validators(con, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """url → (etag, last_modified) of these article URLs (one batch at a time: the pages table
+    grows with every URL ever fetched)."""
+    return {url: (etag, modified) for url, etag, modified in con.execute(
+        _VALIDATORS.format(where=f"url IN {keys(con, urls)}")).fetchall()}
+
+
+def cached_robots(con) -> list[RobotsEntry]:
+    """The robots.txt entries fetched before (each is used while younger than the fetcher's TTL)."""
+    return [RobotsEntry(*row) for row in con.execute(
+        "SELECT origin, fetched_at, status, body, rule, coalesce(detail, '') FROM internals.robots").fetchall()]
