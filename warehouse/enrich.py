@@ -3,6 +3,7 @@ not yet enriched, quotes linked across outlets. Run by the `enrich` flow, or `ne
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ import pyarrow as pa
 from tasks.enrich.entities import Mention, entity_id, entity_key, extract_mentions, speaker_entity, speaker_keys
 from tasks.enrich.quotes import extract_quotes, same_quote
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
-from warehouse.db import transaction, utcnow
+from warehouse.db import retry_conflicts, utcnow
 from warehouse.load.known import stored_paragraphs
 from warehouse.sql import insert_rows
 from warehouse.sql import keys as key_relation
@@ -46,13 +47,19 @@ def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int 
             return report
         paragraphs = stored_paragraphs(con, ids)
         found = run_isolated(article_mentions, [paragraphs.get(i, []) for i in ids], sandbox or SandboxConfig(timeout=300))
-        with transaction(con):
-            _enrich(con, run_id, ids, paragraphs, report)
-            _write_mentions(con, ids, found, report)
+        def write(ids=ids, paragraphs=paragraphs, found=found, before=report) -> EnrichReport:
+            # Counted on a copy: an attempt that lost to a concurrent writer (DuckLake) is rolled
+            # back and redone, and must not count twice.
+            batch = copy.deepcopy(before)
+            _enrich(con, run_id, ids, paragraphs, batch)
+            _write_mentions(con, ids, found, batch)
             _link_speakers(con)
-            report.new_entities = con.execute(
-                f"SELECT count(*) FROM entities WHERE entity_id IN {key_relation(con, sorted(report.inserted))}"
-            ).fetchone()[0] if report.inserted else 0
+            batch.new_entities = con.execute(
+                f"SELECT count(*) FROM entities WHERE entity_id IN {key_relation(con, sorted(batch.inserted))}"
+            ).fetchone()[0] if batch.inserted else 0
+            return batch
+
+        report = retry_conflicts(con, write)
 
 
 def article_mentions(paragraphs: list[str]) -> list[Mention]:

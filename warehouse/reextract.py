@@ -21,7 +21,7 @@ from tasks.documents.article import article_from_page
 from tasks.documents.clean import remove_site_boilerplate
 from tasks.models import Article, WebPage
 from tasks.sandbox import SandboxConfig, run_isolated
-from warehouse.db import transaction
+from warehouse.db import retry_conflicts
 from warehouse.load.clean import learned_boilerplate
 from warehouse.load.copies import find_links, paragraph_texts, write_fingerprints
 from warehouse.load.known import stored_paragraphs
@@ -66,8 +66,9 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
             if stored.get(article_id, []) != result.paragraphs:
                 changed.append(result)
         if changed:
-            with transaction(con):
-                report.links += _replace(con, changed)
+            # On a DuckLake a write that lost to a concurrent writer is rolled back and redone on the
+            # new state (_replace re-reads everything it needs).
+            report.links += retry_conflicts(con, lambda changed=changed: _replace(con, changed))
             report.updated += len(changed)
     return report
 
