@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
+    from newsflow.server import own_home
+
+    own_home()
     from flows.ingest import ingest  # imported late: Prefect is slow to import
     from tasks.web.urls import is_web_url
 

@@ -22,10 +22,12 @@ import contextlib
 import ctypes
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,18 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1            # <linux/prctl.h>
 PORT_IN_USE_EXIT = 3            # uvicorn's exit status when it cannot bind its port
 LAUNCHER_PARENT_GONE = 75       # the launcher's status when the CLI died before it armed the signal
+
+
+def own_home() -> None:
+    """Give this CLI run a Prefect home of its own, a temporary folder removed at exit, unless
+    PREFECT_HOME or PREFECT_API_URL says otherwise. Prefect's default, ~/.prefect, lies outside the
+    project and is shared by every Prefect process of the machine: two overlapping CLI runs stalled
+    on its SQLite database ("database is locked"). Call before Prefect is imported."""
+    if os.environ.get("PREFECT_HOME") or os.environ.get("PREFECT_API_URL"):
+        return
+    home = tempfile.mkdtemp(prefix="newsflow-prefect-home-")
+    os.environ["PREFECT_HOME"] = home
+    atexit.register(shutil.rmtree, home, ignore_errors=True)   # registered first: runs after the server stops
 
 
 def supported() -> bool:

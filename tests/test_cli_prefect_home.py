@@ -1,0 +1,33 @@
+"""A CLI run keeps Prefect inside its own temporary home: nothing under ~/.prefect (outside the
+project, shared by every Prefect process of the machine), and the home is gone after the run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import SEEDS
+
+NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
+
+
+def test_ingest_writes_nothing_under_the_users_prefect_home(tmp_path):
+    home, scratch = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
+    env |= {"HOME": str(home), "TMPDIR": str(scratch)}
+    db = tmp_path / "news.duckdb"
+    run = subprocess.run([NEWSFLOW, "ingest", str(SEEDS), "--db", str(db)], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "5 loaded" in run.stdout
+    assert not (home / ".prefect").exists()
+    assert not list(scratch.glob("newsflow-prefect-home-*"))     # removed at exit
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT status FROM runs").fetchall() == [("completed",)]
+    con.close()
