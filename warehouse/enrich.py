@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from tasks.enrich.entities import Mention, entity_id, entity_key, extract_mentions, speaker_entity, speaker_keys
 from tasks.enrich.quotes import extract_quotes, same_quote
+from tasks.isolation import InputError, stage
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from warehouse.db import retry_conflicts, utcnow
 from warehouse.load.known import stored_paragraphs
@@ -26,7 +27,7 @@ class EnrichReport:
     linked: int = 0   # reports joined to a quote first reported elsewhere
     mentions: int = 0
     new_entities: int = 0   # entity rows this run inserted that are still in `entities` at its end
-    failed: int = 0   # articles the entity model could not process (timeout, memory)
+    failed: int = 0   # articles whose quotes or entities could not be extracted (an error, timeout, memory)
     # Ids inserted by this run: a later batch can merge one of them away ("Poutine" into "Vladimir
     # Poutine"), so the count is taken from the table, not summed per batch.
     inserted: set[str] = field(default_factory=set, repr=False)
@@ -175,7 +176,13 @@ def _enrich(con, run_id: str, ids: list[str], paragraphs: dict[str, list[str]], 
     rows = []
     for article_id in ids:   # in publication order: the first report names the quote
         story = story_of.get(article_id, f"alone:{article_id}")
-        for quote in extract_quotes(paragraphs.get(article_id, [])):
+        try:
+            with stage("quotes", article_id):
+                quotes = extract_quotes(paragraphs.get(article_id, []))
+        except InputError:   # one article's error costs its quotes, never the enrichment run
+            report.failed += 1
+            continue
+        for quote in quotes:
             match = next((qid for qid, text in known.get(story, []) if same_quote(text, quote.text)), None)
             quote_id = match or f"q_{article_id}_{quote.position}_{quote.start}"
             report.linked += match is not None

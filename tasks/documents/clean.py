@@ -14,6 +14,7 @@ from typing import NamedTuple
 import xxhash
 
 from tasks.documents.language import detect_language
+from tasks.isolation import stage
 from tasks.models import Article, RawDocument, RemovedLine, article_id_for
 from tasks.text import fold_for_match, is_terminated
 
@@ -207,7 +208,9 @@ def site_line_counts(articles: Iterable[Article]) -> SiteLineCounts:
     counts = SiteLineCounts()
     for article in articles:
         if article.outlet:
-            for key, contexts in site_line_contexts(article).items():
+            with stage("clean", article.article_id):   # one article's error is its own (tasks/isolation.py)
+                lines = site_line_contexts(article)
+            for key, contexts in lines.items():
                 counts[(article.outlet, key)] += 1
                 counts.contexts.setdefault((article.outlet, key), set()).update(contexts)
     return counts

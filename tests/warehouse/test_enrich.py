@@ -62,3 +62,26 @@ def test_new_entities_counts_the_rows_actually_in_entities(db_path):
     assert report.new_entities == con.execute("SELECT count(*) FROM entities").fetchone()[0]
     assert len(report.inserted) > report.new_entities     # the case happened: an inserted entity was merged
     con.close()
+
+
+def test_an_article_whose_quotes_raise_costs_its_quotes_not_the_run(db_path, monkeypatch):
+    """One poison article must not stop the scheduled enrichment run every 15 minutes."""
+    import warehouse.enrich
+
+    con = connect(db_path)
+    articles, failures = articles_from([SEEDS])
+    load_batch(con, "r1", 0, articles, failures)
+    poison = next(a for a in articles if "002_" in a.source_uri)
+    real = warehouse.enrich.extract_quotes
+
+    def extract(paragraphs):
+        if paragraphs == poison.paragraphs:
+            raise IndexError("injected fault")
+        return real(paragraphs)
+
+    monkeypatch.setattr(warehouse.enrich, "extract_quotes", extract)
+    report = enrich_pending(con, "e1")
+    assert report.articles == 5 and report.failed == 1 and report.quotes > 0
+    assert con.execute("SELECT count(*) FROM quotes WHERE article_id = ?", [poison.article_id]).fetchone()[0] == 0
+    assert con.execute("SELECT count(DISTINCT article_id) FROM quotes").fetchone()[0] == 4
+    assert enrich_pending(con, "e2").articles == 0     # not retried forever

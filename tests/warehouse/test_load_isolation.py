@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import tasks.copies.dedup
+import tasks.documents.clean
 import tasks.stories.assignment
 import warehouse.load.clean
 import warehouse.load.copies
@@ -33,6 +34,7 @@ def _raise_for(func, poison: str, article_id_of):
 # (module, function, the seed it fails on, how to find the article id in its arguments, stage)
 LOADER_STAGES = [
     (warehouse.load.clean, "remove_site_boilerplate", "001", lambda article, _: article.article_id, "clean"),
+    (tasks.documents.clean, "site_line_contexts", "002", lambda article: article.article_id, "clean"),
     (warehouse.load.copies, "fingerprint_of", "001", lambda article: article.article_id, "fingerprint"),
     (warehouse.load.stories, "terms_of", "001", lambda article: article.article_id, "stories"),
     (tasks.stories.assignment, "_scored_pool", "001", lambda cand, *_: cand.article_id, "stories"),
