@@ -13,6 +13,7 @@ from pathlib import Path
 
 import anyio
 
+from tasks.isolation import InputError, stage
 from tasks.models import Failure, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
 from tasks.web.exchange import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, FetchError
 from tasks.web.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
@@ -79,20 +80,7 @@ def _record(page: FetchedPage | FetchError, kind: str, source_id: str) -> PageRe
 
 
 def _failure(error: FetchError, source_id: str) -> Failure:
-    return Failure(source_id, error.url, "fetch", error.reason, error.detail)
-
-
-UNEXPECTED = "unexpected error"
-
-
-def _described(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _guarded(exc: Exception) -> None:
-    """Re-raise what is a fault of the run itself rather than of one URL (out of memory)."""
-    if isinstance(exc, MemoryError):
-        raise exc
+    return Failure(source_id, error.url, "fetch", error.reason, error.detail, error.error_type)
 
 
 def _bad_url(source_id: str, raw: str) -> Failure:
@@ -123,11 +111,10 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
             out.failures.append(Failure(source_id, Path(path).absolute().as_uri(), "discover", "unreadable list", str(exc)))
             continue
         try:
-            urls, rejected = parse_url_list(text)
-        except Exception as exc:  # one list's fault, not the run's
-            _guarded(exc)
-            out.failures.append(Failure(source_id, Path(path).absolute().as_uri(), "discover", UNEXPECTED,
-                                        _described(exc)))
+            with stage("discover", path):   # one list's fault, not the run's (tasks/isolation.py)
+                urls, rejected = parse_url_list(text)
+        except InputError as err:
+            out.failures.append(err.failure(source_id, Path(path).absolute().as_uri()))
             continue
         found += [Target(u, source_id) for u in urls]
         out.failures += [_bad_url(source_id, line) for line in rejected]
@@ -141,36 +128,36 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
         visited.add(url)
         record: PageRecord | None = None
         try:
-            etag, modified = validators.get(url, (None, None))
-            page = await fetcher.fetch(url, accept=XML_TYPES, etag=etag, last_modified=modified)
-            record = _record(page, kind, source_id)
-            out.pages.append(record)
-            if isinstance(page, FetchError):
-                out.failures.append(Failure(source_id, url, "discover", page.reason, page.detail))
-                return
-            if page.not_modified:
-                return
-            try:
-                if kind == "feed":
-                    links: list[Link] = parse_feed(page.body, page.final_url)
-                    children: list[str] = []
-                else:
-                    sitemap = parse_sitemap(page.body, page.final_url)
-                    links, children = sitemap.links, sitemap.sitemaps
-            except DiscoveryError as exc:
-                record.outcome = f"failed: {exc.reason}"
-                out.failures.append(Failure(source_id, url, "discover", exc.reason, exc.detail))
-                return
-            children = [c for c in dict.fromkeys(children) if c not in visited]
-            record.outcome = "listed"
-            listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
-        except Exception as exc:  # one listing's fault (parser bug, bad date, bad URL): not the run's
-            _guarded(exc)
+            with stage("discover", url):   # one listing's fault (parser bug, bad date, bad URL): not the run's
+                etag, modified = validators.get(url, (None, None))
+                page = await fetcher.fetch(url, accept=XML_TYPES, etag=etag, last_modified=modified)
+                record = _record(page, kind, source_id)
+                out.pages.append(record)
+                if isinstance(page, FetchError):
+                    out.failures.append(Failure(source_id, url, "discover", page.reason, page.detail))
+                    return
+                if page.not_modified:
+                    return
+                try:
+                    if kind == "feed":
+                        links: list[Link] = parse_feed(page.body, page.final_url)
+                        children: list[str] = []
+                    else:
+                        sitemap = parse_sitemap(page.body, page.final_url)
+                        links, children = sitemap.links, sitemap.sitemaps
+                except DiscoveryError as exc:
+                    record.outcome = f"failed: {exc.reason}"
+                    out.failures.append(Failure(source_id, url, "discover", exc.reason, exc.detail))
+                    return
+                children = [c for c in dict.fromkeys(children) if c not in visited]
+                record.outcome = "listed"
+                listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
+        except InputError as err:
             if record is None:
-                out.pages.append(PageRecord(url, kind, source_id, utcnow(), outcome=f"failed: {UNEXPECTED}"))
+                out.pages.append(PageRecord(url, kind, source_id, utcnow(), outcome=f"failed: {err.reason}"))
             else:
-                record.outcome = f"failed: {UNEXPECTED}"
-            out.failures.append(Failure(source_id, url, "discover", UNEXPECTED, _described(exc)))
+                record.outcome = f"failed: {err.reason}"
+            out.failures.append(err.failure(source_id, url))
             return
         if children and depth >= 2:
             out.failures.append(Failure(source_id, url, "discover", "sitemap too deep", "index of indexes of indexes"))
@@ -208,11 +195,11 @@ async def fetch_pages(fetcher: Fetcher, targets: Sequence[Target], validators: V
 
     async def one(i: int, target: Target) -> None:
         try:
-            etag, modified = validators.get(target.url, (None, None))
-            results[i] = await fetcher.fetch(target.url, accept=HTML_TYPES, etag=etag, last_modified=modified)
-        except Exception as exc:  # one URL's fault, not the run's
-            _guarded(exc)
-            results[i] = FetchError(target.url, UNEXPECTED, _described(exc))
+            with stage("fetch", target.url):   # one URL's fault, not the run's
+                etag, modified = validators.get(target.url, (None, None))
+                results[i] = await fetcher.fetch(target.url, accept=HTML_TYPES, etag=etag, last_modified=modified)
+        except InputError as err:
+            results[i] = FetchError(target.url, err.reason, err.detail, error_type=err.error_type)
 
     async with anyio.create_task_group() as group:
         for i, target in enumerate(targets):
@@ -243,19 +230,19 @@ def fetch_batch(targets: Sequence[Target], config: FetchConfig, validators: Vali
     out = FetchBatch(robots=list(fetcher.robots_fetched), requests=fetcher.requests)
     for target, result in zip(targets, results, strict=True):
         try:
-            record = _record(result, "article", target.source_id)
-            if isinstance(result, FetchError):
-                failure = _failure(result, target.source_id)
-            elif not result.not_modified:
-                page = WebPage(target.source_id, target.url, result.final_url, result.body,
-                               result.charset, result.sha256)
-                raw = RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
-                              result.content_type, result.charset, result.final_url)
-        except Exception as exc:  # one page's fault, not the run's
-            _guarded(exc)
+            with stage("fetch", target.url):   # one page's fault, not the run's
+                record = _record(result, "article", target.source_id)
+                if isinstance(result, FetchError):
+                    failure = _failure(result, target.source_id)
+                elif not result.not_modified:
+                    page = WebPage(target.source_id, target.url, result.final_url, result.body,
+                                   result.charset, result.sha256)
+                    raw = RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
+                                  result.content_type, result.charset, result.final_url)
+        except InputError as err:
             out.records.append(PageRecord(target.url, "article", target.source_id, utcnow(),
-                                          outcome=f"failed: {UNEXPECTED}"))
-            out.failures.append(Failure(target.source_id, target.url, "fetch", UNEXPECTED, _described(exc)))
+                                          outcome=f"failed: {err.reason}"))
+            out.failures.append(err.failure(target.source_id, target.url))
             continue
         out.records.append(record)
         if isinstance(result, FetchError):

@@ -80,6 +80,7 @@ class FetchError:
     reason: str   # robots, status, timeout, too large, blocked address, not html, redirect loop, ...
     detail: str
     status: int | None = None
+    error_type: str | None = None   # the exception's type, when an unexpected error ended the exchange
 
 
 

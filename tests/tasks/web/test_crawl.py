@@ -63,10 +63,10 @@ def test_an_exception_while_reading_one_listing_is_its_failure_and_the_others_lo
                                      sitemaps=[server.url("/sitemap.xml")]))
     assert [t.url.removeprefix(server.base) for t in found.targets] == ["/articles/a", "/articles/b", "/articles/c"]
     [failure] = found.failures
-    assert (failure.source_uri, failure.stage, failure.reason, failure.detail) == (
-        server.url("/atom.xml"), "discover", "unexpected error", "RuntimeError: boom in one feed")
+    assert (failure.source_uri, failure.stage, failure.reason, failure.detail, failure.error_type) == (
+        server.url("/atom.xml"), "discover", "discover error", "RuntimeError: boom in one feed", "RuntimeError")
     outcomes = {p.url.removeprefix(server.base): p.outcome for p in found.pages}
-    assert outcomes == {"/atom.xml": "failed: unexpected error", "/feed.xml": "listed", "/sitemap.xml": "listed"}
+    assert outcomes == {"/atom.xml": "failed: discover error", "/feed.xml": "listed", "/sitemap.xml": "listed"}
 
 
 def test_an_exception_while_fetching_one_url_is_its_failure_and_the_others_load(monkeypatch):
@@ -83,9 +83,9 @@ def test_an_exception_while_fetching_one_url_is_its_failure_and_the_others_load(
         batch = fetch_batch(targets, CONFIG, {})
     assert [p.url.removeprefix(server.base) for p in batch.pages] == ["/articles/a", "/articles/c"]
     [failure] = batch.failures
-    assert (failure.stage, failure.reason, failure.detail) == ("fetch", "unexpected error",
-                                                               "OverflowError: date value out of range")
-    assert [r.outcome for r in batch.records] == [None, "failed: unexpected error", None]
+    assert (failure.stage, failure.reason, failure.detail, failure.error_type) == (
+        "fetch", "fetch error", "OverflowError: date value out of range", "OverflowError")
+    assert [r.outcome for r in batch.records] == [None, "failed: fetch error", None]
 
 
 def test_ipv6_literals_and_bad_ports_are_failure_rows(tmp_path):
