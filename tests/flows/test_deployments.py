@@ -64,9 +64,16 @@ def _ends_within(pid: int, seconds: float) -> bool:
 
 
 def call(api: httpx.Client, method: str, url: str, **kwargs):
-    """One API call; 503s (the server's SQLite busy under load) are retried as Prefect's client does."""
+    """One API call; 503s (the server's SQLite busy under load) are retried as Prefect's client does,
+    and so are read timeouts of calls that only read (a retried create could run a flow twice)."""
+    reads = method == "GET" or url.endswith("/filter")
     for attempt in range(8):
-        response = api.request(method, url, **kwargs)
+        try:
+            response = api.request(method, url, **kwargs)
+        except httpx.ReadTimeout:
+            if not reads or attempt == 7:
+                raise
+            continue
         if response.status_code not in (502, 503) or attempt == 7:
             response.raise_for_status()
             return response.json()
