@@ -1,10 +1,19 @@
 """One writer at a time on the DuckDB file, across runs and deployments.
 
-DuckDB allows one writing process per file. Every write (run start, each batch, run end) holds
-a slot of the Prefect global concurrency limit `newsflow-warehouse-writer` (limit 1, created on
-first use), so overlapping runs take turns batch by batch instead of failing on the file lock;
-the connection itself also waits (up to WAIT_SECONDS) for a lock held outside Prefect, e.g. an
-analyst's read-only session.
+DuckDB allows one writing process per file. The connection itself waits (up to WAIT_SECONDS) for
+a lock held by another process (another run, an analyst's session), and the operating system
+frees that lock when its holder dies, even by SIGKILL.
+
+On a standing Prefect server (`prefect server start`, `make ui`), every write (run start, each
+batch, run end) also holds a slot of the global concurrency limit `newsflow-warehouse-writer`
+(limit 1, created on first use), so overlapping deployment runs take turns batch by batch and the
+UI shows who waits. The slot is a lease of LEASE_SECONDS, renewed while held: the server's
+repossessor frees the slot of a killed holder within about a minute.
+
+On a temporary server (the CLI's, Prefect's own) the slot is not taken: a temporary server runs no
+repossessor and keeps leases in memory, so a run killed while holding the slot left it taken in
+PREFECT_HOME's database for every later run on that home (seen: a re-run after SIGKILL waited
+forever). The file lock alone keeps those runs correct.
 
 On a DuckLake (`ducklake:…`) the limit is a courtesy only: correctness across processes and
 machines comes from the lake's commit conflicts and the loader's retries (warehouse/db.py).
@@ -12,23 +21,37 @@ machines comes from the lake's commit conflicts and the loader's retries (wareho
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import duckdb
 from prefect import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectNotFound
+from prefect.settings import PREFECT_API_URL
 
 from warehouse.db import connect
 
 WRITE_LIMIT = "newsflow-warehouse-writer"
 WAIT_SECONDS = 600.0
+LEASE_SECONDS = 60.0   # the shortest lease Prefect's API accepts; renewed at 75 % while held
+TEMPORARY_API_ENV = "NEWSFLOW_TEMPORARY_API_URL"   # set by newsflow.server to the temporary server it runs
+
+
+def standing_server() -> bool:
+    """Is this run's Prefect API a standing server, the only kind that frees a dead holder's slot?
+    Without PREFECT_API_URL Prefect runs its own temporary server; the CLI names its own in
+    TEMPORARY_API_ENV."""
+    url = PREFECT_API_URL.value()
+    return bool(url) and url != os.environ.get(TEMPORARY_API_ENV)
 
 
 def ensure_write_limit() -> None:
-    """Create the global concurrency limit if this Prefect server does not have it yet."""
+    """Create the global concurrency limit if this standing server does not have it yet."""
+    if not standing_server():
+        return
     with get_client(sync_client=True) as client:
         try:
             client.read_global_concurrency_limit_by_name(WRITE_LIMIT)
@@ -41,8 +64,10 @@ def ensure_write_limit() -> None:
 
 @contextmanager
 def warehouse_writer(db: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A write connection to `db`, holding the writer slot while it is open."""
-    with concurrency(WRITE_LIMIT, occupy=1, lease_duration=WAIT_SECONDS, strict=True):
+    """A write connection to `db`, holding the writer slot (on a standing server) while it is open."""
+    slot = (concurrency(WRITE_LIMIT, occupy=1, lease_duration=LEASE_SECONDS, strict=True)
+            if standing_server() else nullcontext())
+    with slot:
         con = connect(db, wait_seconds=WAIT_SECONDS)
         try:
             yield con

@@ -177,6 +177,9 @@ def prefect_api() -> Iterator[str | None]:
     if _server is None or _server.process.poll() is not None:
         _server = start_temporary_server()
         atexit.register(_server.stop)
+    from flows.locking import TEMPORARY_API_ENV
+
+    os.environ[TEMPORARY_API_ENV] = _server.api_url   # no writer slot on it (flows/locking.py says why)
     with temporary_settings(updates={PREFECT_API_URL: _server.api_url}):
         yield _server.api_url
 

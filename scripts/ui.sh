@@ -11,6 +11,8 @@ PORT="${NEWSFLOW_UI_PORT:-4200}"
 export PREFECT_HOME="$STATE/home"
 export PREFECT_API_URL="http://127.0.0.1:$PORT/api"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
+# leases on disk: a server restarted while a run held the writer slot frees it (memory: never)
+export PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE=prefect.server.concurrency.lease_storage.filesystem
 mkdir -p "$PREFECT_HOME"
 
 healthy() { "$BIN/python" -c "import urllib.request as u; u.urlopen('$PREFECT_API_URL/health', timeout=2)" 2>/dev/null; }
