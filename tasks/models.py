@@ -34,6 +34,17 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Author:
+    """One name a page gives as its author, and where it was found (tasks/documents/metadata.py).
+    `kind` is "person" or "organization": an outlet or a wire service credited as author (AFP,
+    dpa, the site's own name) is kept apart from the people."""
+
+    name: str
+    kind: str = "person"
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class RemovedLine:
     """A source line that is not in the body, and the rule that took it out."""
 
@@ -61,6 +72,9 @@ class RawDocument:
     section: str | None = None
     removed: list[RemovedLine] = field(default_factory=list)
     format: str = "text"   # text (lines as written) or html (trafilatura already removed link blocks)
+    title_tag: str | None = None   # the page's raw <title>, site name and all
+    authors: list[Author] = field(default_factory=list)   # `author` is their names joined with "; "
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field → where its value came from
 
 
 @dataclass
@@ -83,6 +97,9 @@ class Article:
     image_url: str | None = None
     url: str | None = None
     section: str | None = None
+    title_tag: str | None = None
+    authors: list[Author] = field(default_factory=list)
+    metadata_sources: dict[str, str] = field(default_factory=dict)
     features: Features | None = field(default=None, repr=False, compare=False)  # tasks/features.py
 
     @property

@@ -24,6 +24,7 @@ from trafilatura.settings import set_date_params
 from trafilatura.utils import repair_faulty_html
 
 from tasks.dates import plausible
+from tasks.documents.metadata import extract_metadata
 from tasks.isolation import InputError, stage
 from tasks.models import Failure, Line, RawDocument
 from tasks.text import WORD_RUN, clean_line, has_word_run, not_text_reason
@@ -261,15 +262,20 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
     with stage("date", source_uri):
         published_at, precision = _parse_date(doc.date)
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
+    with stage("metadata", source_uri):
+        meta = extract_metadata(tree, doc.url or url, doc)
     return RawDocument(
         format="html",
         source_id=source_id,
         source_uri=source_uri,
         raw_sha256=raw_sha256,
         lines=lines,
-        title=clean_line(doc.title) if doc.title else None,
-        site_name=clean_line(doc.sitename) if doc.sitename else None,
-        author=clean_line(doc.author) if doc.author else None,
+        title=meta.title,
+        title_tag=meta.title_tag,
+        site_name=meta.site_name,
+        author=meta.author,
+        authors=meta.authors,
+        metadata_sources=meta.sources,
         published_at=published_at,
         published_precision=precision,
         language=doc.language or None,
