@@ -1,7 +1,7 @@
 """Metadata quality (title, authors, outlet, date, body) on ../shared/eval/metadata and the
 metadata fields of ../shared/eval/extraction, next to plain trafilatura in the same run.
 
-    .venv/bin/python bench/metadata_quality.py [--limit N] [--every K] [--no-baseline] [--no-evaldata]
+    .venv/bin/python bench/metadata_quality.py [--limit N] [--every K] [--no-baseline] [--sets metadata,evaldata]
 
 Baseline: trafilatura.bare_extraction(html, url=url, with_metadata=True) (title, author split on
 "; ", sitename, date, text) and htmldate.find_date(html, extensive_search=True) for the date.
@@ -79,8 +79,13 @@ class Output:
     body: str = ""
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def norm(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+    """Case and whitespace folded; invisible format characters (soft hyphen, zero-width space)
+    dropped, as they are no text."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE).casefold().split())
 
 
 def key(text: str | None) -> str:
@@ -105,9 +110,9 @@ def _day(value: str | None) -> date | None:
         return date(int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
-def load_pages(metadata: Path = METADATA, extraction: Path | None = EXTRACTION) -> list[Page]:
+def load_pages(metadata: Path | None = METADATA, extraction: Path | None = EXTRACTION) -> list[Page]:
     pages: list[Page] = []
-    gold = json.loads((metadata / "gold.json").read_text(encoding="utf-8"))
+    gold = json.loads((metadata / "gold.json").read_text(encoding="utf-8")) if metadata else {}
     for name, g in sorted(gold.items()):
         data = gzip.decompress((metadata / "html" / name).read_bytes())
         pages.append(Page(name, g["country"], g["url"], data, title=g.get("title") or None,
@@ -215,8 +220,8 @@ def evaluate(pages: list[Page], systems: dict[str, Callable[[Page], Output]]) ->
         start = time.perf_counter()
         outputs[name] = [run(p) for p in pages]
         seconds[name] = time.perf_counter() - start
-    result: dict[str, object] = {"pages": len(pages), "seconds": seconds, "outputs": outputs}
     fold_idx = folds(pages)
+    result: dict[str, object] = {"pages": len(pages), "seconds": seconds, "outputs": outputs, "fold_pages": fold_idx}
     for name, outs in outputs.items():
         meta, ev = Tally(), Tally()
         per_fold = {c: Tally() for c in fold_idx}
@@ -246,9 +251,11 @@ def _fmt(v: float | None) -> str:
 
 def report(result: dict[str, object], baseline: str = "trafilatura", ours: str = "newsflow") -> None:
     names = [n for n in (baseline, ours) if n in result]
-    print(f"pages: {result['pages']}  (metadata set: {sum(len(v) for v in folds_of(result).values())}, "
-          f"folds: {len(folds_of(result))} countries)")
-    header = f"{'':28}" + "".join(f"{m:>14}" for m in FIELDS)
+    fold_pages = result["fold_pages"]
+    print(f"pages: {result['pages']}  (metadata set: {sum(len(v) for v in fold_pages.values())} in "
+          f"{len(fold_pages)} held-out country folds; evaldata: "
+          f"{result['pages'] - sum(len(v) for v in fold_pages.values())})")
+    header = " " * 31 + "".join(f"{m:>14}" for m in FIELDS)
     print(header)
     for name in names:
         r = result[name]
@@ -257,7 +264,7 @@ def report(result: dict[str, object], baseline: str = "trafilatura", ours: str =
                 ("metadata fold worst", [fold_summary(r["folds"], m)[1] for m in FIELDS]),
                 ("evaldata pooled", [r["evaldata"].ratio(m) for m in FIELDS])]
         for label, values in rows:
-            print(f"{name[:11]:11} {label:16}" + "".join(f"{_fmt(v):>14}" for v in values))
+            print(f"{name[:11]:11} {label:19}" + "".join(f"{_fmt(v):>14}" for v in values))
     if baseline in result and ours in result:
         print("ratios newsflow/trafilatura (pooled metadata | evaldata):")
         for m in FIELDS:
@@ -276,24 +283,19 @@ def report(result: dict[str, object], baseline: str = "trafilatura", ours: str =
         print(f"{name} pages/s: {result['pages'] / s:.1f}")
 
 
-def folds_of(result: dict[str, object]) -> dict[str, Tally]:
-    for v in result.values():
-        if isinstance(v, dict) and "folds" in v:
-            return v["folds"]
-    return {}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=0, help="first N pages only")
     parser.add_argument("--every", type=int, default=1, help="every K-th page only")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--no-evaldata", action="store_true")
+    parser.add_argument("--sets", default="metadata,evaldata", help="which corpora (comma-separated)")
     args = parser.parse_args()
     if not (METADATA / "gold.json").exists():
         print(f"skipped: {METADATA} is absent (put ../shared/eval beside the checkout)")
         return 0
-    pages = load_pages(METADATA, None if args.no_evaldata else EXTRACTION)[:: args.every]
+    sets = set(args.sets.split(","))
+    pages = load_pages(METADATA if "metadata" in sets else None,
+                       EXTRACTION if "evaldata" in sets else None)[:: args.every]
     if args.limit:
         pages = pages[: args.limit]
     systems: dict[str, Callable[[Page], Output]] = {}

@@ -217,6 +217,9 @@ def strip_site(title: str, site_keys: set[str], host_keys: set[str], extra: froz
 
 _TITLE_ORDER = ("json-ld:headline", "og:title", "h1", "twitter:title", "json-ld:name", "title", "trafilatura")
 _SECTIONED = ("title", "og:title", "twitter:title", "trafilatura")   # where sites append a section
+# One declaration, one vote: twitter:title is most often a copy of og:title made by the same CMS
+# field, and JSON-LD's name of its headline.
+_FAMILY = {"json-ld:name": "json-ld:headline", "twitter:title": "og:title"}
 _NO_VOTE = ("trafilatura",)   # its title is one of the page's own (og:title first): no vote of its own
 
 
@@ -287,7 +290,7 @@ def pick_title(cands: list[tuple[str, str]], site_names: list[str], url: str | N
     support: dict[str, set[str]] = {}
     for s, t in stripped:
         if s not in _NO_VOTE:
-            support.setdefault(_norm(t), set()).add(s.split(":")[0] if s.startswith("json-ld") else s)
+            support.setdefault(_norm(t), set()).add(_FAMILY.get(s, s))
     rank = {s: i for i, s in enumerate(_TITLE_ORDER)}
 
     def score(item: tuple[str, str]) -> tuple[int, int]:
@@ -352,13 +355,15 @@ _DATE_TAIL = re.compile(
     r"\s*(?:[|,·•–—-]\s*)?(?:\b(?:updated|update|aktualisiert|actualizado|mis à jour|publié|"
     r"published|posted|veröffentlicht)\b.*|\b(?:stand|am|le|el|on|il|du|vom|de)\s+\d.*|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}.*|"
     r"\d{1,2}:\d{2}.*|\d{1,2}\.?\s+\w+\s+\d{4}.*|\w+\s+\d{1,2},\s+\d{4}.*|"
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b.*|(?<=\s)\d.*)$", re.I)
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b.*|(?<=\s)\d.*)$", re.I)
 _ROLE = re.compile(
     r"\b(?:correspondent|reporter|editor|editora?|writer|columnist|contributor|journalist|"
     r"journaliste|redakteur(?:in)?|korrespondent(?:in)?|redaktor|redattore|redactor|redactora|"
     r"corresponsal|envoyée? spéciale?|chief|senior|staff writer|staff reporter|photographer|"
     r"fotograf|bureau|desk|analyst|professor|director|head of|deputy|managing|political|"
-    r"politics|business|sports?|science|opinion|news|for\b|in\b|at\b|aus\b|en\b|à\b)", re.I)
+    r"politics|business|sports?|science|opinion|news|for|in|at|aus|en|à)\b", re.I)
 _JUNK = re.compile(
     r"^(?:view (?:all|more) (?:posts|articles|stories)|more (?:posts|articles|stories)|"
     r"about(?: the)? authors?|no authors?|unknown|anonymous|anonym|admin|administrator|"
@@ -371,12 +376,12 @@ _POSTS_BY = re.compile(r"^(?:view |see |read )?(?:all |more )?(?:posts|articles|
 _ROLE_SUFFIX = re.compile(r"\s*(?:기자|記者|特派員|編集委員|论说委员|記者)$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[._][a-z0-9]+)+$")   # a login (edilson.la.rosa), not a display name
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
-_JUNK_PART = re.compile(r"view (?:all|more) posts|all posts by|more from|see all|articles by|"
+_JUNK_PART = re.compile(r"\b(?:view (?:all|more) posts|all posts by|more from|see all|articles by|"
                         r"image:|photo:|foto:|bild:|getty|istock|shutterstock|picture.alliance|imago|"
-                        r"publiziert am|please enter|your name|profil|\[at\]|wordpress|powered by|"
+                        r"publiziert am|please enter|your name|profil|wordpress|powered by|"
                         r"unterstützt von|bereitgestellt von|gesponsert|sponsored|"
-                        r"posts by|follow on|email|e-mail|twitter|facebook|instagram|linkedin|"
-                        r"@|https?:|www\.|\.html|\{|\}|<|>|=|\bcookie", re.I)
+                        r"posts by|follow on|email|e-mail|twitter|facebook|instagram|linkedin|cookies?)\b|"
+                        r"\[at\]|@|https?:|www\.|\.html|\{|\}|<|>|=", re.I)
 # Wire services name themselves as authors on every outlet that runs their copy; they are not
 # people. (A short generic vocabulary of news agencies, not a list of the outlets measured.)
 _AGENCIES = re.compile(
@@ -544,6 +549,9 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
     for source, found in sources:
         if source in _PAGE_TEXT:
             found = [(n, k) for n, k in found if _name_shaped(n)]
+            if any(len(n.split()) > 1 for n, _ in found):
+                # "Ines Zöttl, Washington": a one-word part beside full names is a place
+                found = [(n, k) for n, k in found if len(n.split()) > 1 or _is_agency(n)]
         authors = _dedupe(Author(n, _kind(n, k, site_keys, host_keys), source) for n, k in found)
         if not authors:
             continue
@@ -551,8 +559,10 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
             if not _is_outlet_only(authors, site_keys, host_keys):
                 return authors, source
             first = (authors, source)
-        elif source not in _WEAK_SOURCES and any(a.kind == "person" for a in authors):
-            # the outlet credited itself (meta author = site name); a later declaration names people
+        elif any(a.kind == "person" for a in authors) and (
+                source not in _WEAK_SOURCES or all(a.kind == "person" for a in authors)):
+            # The outlet credited itself (meta author = site name): a later source naming people
+            # wins; from the page's text only if it names no organisation (photo credits: "APA").
             return authors, source
     return first
 
