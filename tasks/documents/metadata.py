@@ -6,17 +6,21 @@ a title-cased host. Here every field gathers its candidates from the page's own 
 (JSON-LD, Open Graph, Twitter, meta tags, microdata, visible headline and byline) and picks the
 value they agree on:
 
-- title: the candidates lose a prefix or suffix, cut at a separator, that names the outlet (its
-  declared name, its host, or a part repeated across candidates); a candidate confirmed by
-  another wins, else the first in SOURCE order.
-- authors: names from the first source that yields any, split ("X, Y and Z", "X und Y"), cleaned
-  of labels, roles and dates, junk rejected; an outlet or a wire service named as author is kept
-  with kind "organization".
+- title: the candidates (JSON-LD headline, og:title, <h1>, twitter:title, <title>) lose a prefix
+  or suffix, cut at a separator, that names the outlet (its declared name, its host, a site-title
+  <h1>), a date or a byline, and title tags lose a section suffix that another candidate lacks
+  ("Headline - National"); the text most sources agree on wins, else the first in _TITLE_ORDER.
+- authors: names from the first source, in order of explicitness, that yields any (JSON-LD,
+  meta tags, microdata, rel=author, byline-classed elements, "By X" lines, trafilatura), split
+  ("X, Y and Z", "X und Y"), cleaned of labels, roles and dates, junk rejected; an outlet or a wire
+  service named as author is kept with kind "organization". When a source credits only the
+  outlet itself, a later source that names people wins.
 - site_name: og:site_name, JSON-LD publisher, application-name; None rather than a made-up name.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -44,11 +48,7 @@ def _text(value: Any) -> str:
 
 def _unescape(value: str) -> str:
     """Entities left encoded inside JSON-LD or meta content ('&amp;', '&#8211;')."""
-    if "&" not in value:
-        return value
-    import html
-
-    return html.unescape(value)
+    return html.unescape(value) if "&" in value else value
 
 
 def _key(text: str) -> str:
@@ -65,11 +65,10 @@ def _norm(text: str) -> str:
 def _element_text(el: lxml.etree._Element) -> str:
     """The visible text of an element (scripts and styles left out)."""
     parts = []
+    hidden = ("script", "style", "noscript", "template")
     for node in el.iter():
-        if node is not el and node.tag in ("script", "style", "noscript", "template"):
-            continue
-        if node.text and node.tag not in ("script", "style", "noscript", "template"):
-            parts.append(node.text)
+        if isinstance(node.tag, str) and node.text and node.tag not in hidden:
+            parts.append(node.text)   # comments and processing instructions: their tail only
         if node is not el and node.tail:
             parts.append(node.tail)
     return clean_line(" ".join(parts))

@@ -98,3 +98,28 @@ def test_extract_html_carries_the_fields_to_the_article():
     article = clean_document(raw)
     assert article.authors == [Author("Jane Doe", "person", "meta:author")]
     assert article.metadata_sources["site_name"] == "og:site_name" and article.title_tag == raw.title_tag
+
+
+def test_jsonld_author_as_strings_in_a_list_and_byline_text_in_spanish():
+    ld = ('<script type="application/ld+json">[{"@type": "WebPage"}, {"@type": "NewsArticle",'
+          ' "headline": "Sube el precio del aceite", "author": ["Redacción", "María García y Juan Pérez"]}]</script>')
+    m = _meta(ld)
+    assert [a.name for a in m.authors] == ["María García", "Juan Pérez"]   # "Redacción" is a label
+    m = _meta("", "<p class='meta'>Por Lucía Fernández y Pablo Ruiz</p>")
+    assert [a.name for a in m.authors] == ["Lucía Fernández", "Pablo Ruiz"]
+    assert m.sources["authors"] == "byline:text"
+
+
+def test_a_blog_header_h1_is_the_site_name_not_the_title():
+    m = _meta("<title>Kleine Schafskunde | Mäscot das Schaf</title>",
+              '<header><h1 class="site-title"><a href="/">Mäscot das Schaf</a></h1></header>'
+              "<article><h2>Kleine Schafskunde</h2></article>", url="http://www.maescot.de/kleine-schafskunde/")
+    assert m.title == "Kleine Schafskunde"
+
+
+def test_outlet_credited_in_json_ld_gives_way_to_the_named_reporter():
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Storm",'
+          ' "author": {"@type": "Organization", "name": "Example News"}}</script>'
+          '<meta property="og:site_name" content="Example News"><meta name="author" content="Sam Reed">')
+    m = _meta(ld)
+    assert m.authors == [Author("Sam Reed", "person", "meta:author")]
