@@ -516,6 +516,7 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
     yield "byline:class", bylines
 
 
+_BY_WORD = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\b", re.I)
 _BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\s+(\S.{2,120})$", re.I)
 
 
@@ -526,6 +527,9 @@ def _text_bylines(tree: lxml.etree._Element) -> list[str]:
                                       "or self::address or self::strong or self::em or self::li]")):
         if i > 3000 or out:
             break
+        first = el.text if (el.text or "").strip() or not len(el) else el[0].text
+        if not _BY_WORD.match(first or ""):
+            continue   # the byline word opens the element or its first child: a cheap test first
         text = _element_text(el)
         if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)):
             body = m.group(1)
@@ -539,13 +543,17 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
     """(authors, source): the first source in order of explicitness that yields a name."""
     site_keys = {_key(s) for s in site_names if _key(s)}
     host_keys = _host_keys(url)
-    sources: list[tuple[str, list[tuple[str, str | None]]]] = [("json-ld", _jsonld_authors(ld))]
-    sources.extend((s, [(n, None) for n in names]) for s, names in _markup_authors(tree))
-    sources.append(("byline:text", [(n, None) for n in _text_bylines(tree)]))
-    if doc_author:
-        sources.append(("trafilatura", [(n, None) for n in clean_names(doc_author.replace(";", ","))]))
+    def sources() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+        """Lazily, most explicit first: the page-text searches run only when needed."""
+        yield "json-ld", _jsonld_authors(ld)
+        for source, names in _markup_authors(tree):
+            yield source, [(n, None) for n in names]
+        yield "byline:text", [(n, None) for n in _text_bylines(tree)]
+        if doc_author:
+            yield "trafilatura", [(n, None) for n in clean_names(doc_author.replace(";", ","))]
+
     first: tuple[list[Author], str | None] = ([], None)
-    for source, found in sources:
+    for source, found in sources():
         if source in _PAGE_TEXT:
             found = [(n, k) for n, k in found if _name_shaped(n)]
             if any(len(n.split()) > 1 for n, _ in found):
