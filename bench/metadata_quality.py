@@ -14,7 +14,7 @@ clean_document for the body. Measures (metadata README):
   page names no person;
 - site name: exact (normalised) where evaldata has one; on the metadata set, whether the outlet
   matches the publisher label once folded ('DerStandard' ~ 'derStandard.at'): None is a miss;
-- published: the day of the gold date (in its own offset) against published_at;
+- published: the day of the gold date (in its own offset; evaldata's `date`) against published_at;
 - body: bag-of-lowercase-words F1 against the joined gold paragraphs.
 The metadata pages are also scored per country: nothing is fitted, so leave-one-country-out
 reduces to scoring each held-out country; the table gives the mean and the worst country
@@ -126,7 +126,7 @@ def load_pages(metadata: Path | None = METADATA, extraction: Path | None = EXTRA
                 continue
             pages.append(Page(e["file"], "evaldata", url, path.read_bytes(), title=e.get("title") or None,
                               authors=split_gold_authors(e["author"]) if e.get("author") else None,
-                              site=e.get("sitename") or None))
+                              site=e.get("sitename") or None, published=_day(e.get("date"))))
     return pages
 
 

@@ -317,18 +317,28 @@ def _site_shaped(name: str, limit: int = 80) -> bool:
     return 0 < len(name) <= limit and "://" not in name and not name.lower().startswith("www.")
 
 
-def pick_site_name(tree: lxml.etree._Element, ld: _JsonLd) -> tuple[str | None, str | None]:
-    """(outlet, source) as the page declares it; None when it declares none (no made-up name)."""
-    for name, content in _meta(tree, "og:site_name"):
-        if _site_shaped(content):
-            return content, name
-    if _site_shaped(name := _publisher_name(ld)):
-        return name, "json-ld:publisher"
-    if _site_shaped(ld.website_name):
-        return ld.website_name, "json-ld:website"
-    for name, content in _meta(tree, "application-name", "apple-mobile-web-app-title"):
-        if _site_shaped(content, 60):
-            return content, name
+def pick_site_name(tree: lxml.etree._Element, ld: _JsonLd, url: str | None = None) -> tuple[str | None, str | None]:
+    """(outlet, source) as the page declares it: og:site_name, JSON-LD publisher or WebSite,
+    application-name, in that order, but a declaration that matches the host wins over one that
+    does not (og:site_name "U.S." on reuters.com, a section); failing all, a title-tag affix or a
+    site-title <h1> that matches the host. None when nothing does: no name made up from the host."""
+    declared = [(n, c) for n, c in _meta(tree, "og:site_name") if _site_shaped(c)]
+    declared += [(s, n) for s, n in (("json-ld:publisher", _publisher_name(ld)), ("json-ld:website", ld.website_name))
+                 if _site_shaped(n)]
+    declared += [(n, c) for n, c in _meta(tree, "application-name", "apple-mobile-web-app-title") if _site_shaped(c, 60)]
+    host_keys = _host_keys(url)
+    for source, name in declared:
+        if _is_site(name, set(), host_keys):
+            return name, source
+    if declared:
+        return declared[0][1], declared[0][0]
+    title_el = tree.find(".//title")
+    title = _element_text(title_el) if title_el is not None else ""
+    cuts = _splits(title)
+    affixes = [title[cuts[-1][1]:].strip(), title[: cuts[0][0]].strip()] if cuts else []
+    for source, name in [("title", a) for a in affixes] + [("h1:site", h) for h in site_headings(tree)]:
+        if _site_shaped(name, 60) and len(name.split()) <= MAX_AFFIX_WORDS and _is_site(name, set(), host_keys):
+            return name, source
     return None, None
 
 
@@ -632,7 +642,7 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
     meta = Metadata()
     title_el = tree.find(".//title")
     meta.title_tag = (_element_text(title_el) or None) if title_el is not None else None
-    site, site_source = pick_site_name(tree, ld)
+    site, site_source = pick_site_name(tree, ld, url)
     if site:
         meta.site_name, meta.sources["site_name"] = site, site_source
     site_names = [n for n in (site, _publisher_name(ld), ld.website_name,

@@ -26,7 +26,8 @@ def test_site_prefix_matching_the_host_is_stripped_without_a_declared_name():
     m = _meta("<title>The Japan Times | Yen slides past 160 per dollar</title>", "<h1>Yen slides past 160 per dollar</h1>",
               url="https://www.japantimes.co.jp/business/2024/04/29/yen/")
     assert m.title == "Yen slides past 160 per dollar"
-    assert m.site_name is None   # no declared name: the loader falls back to the host, not "Japantimes"
+    # the title tag's affix that matches the host is the outlet's own name, not "Japantimes"
+    assert (m.site_name, m.sources["site_name"]) == ("The Japan Times", "title")
 
 
 def test_a_colon_inside_the_headline_is_kept():
@@ -83,7 +84,16 @@ def test_agency_and_outlet_credited_as_authors_are_organizations():
 
 def test_made_up_site_name_is_not_kept():
     m = _meta("<title>Hamas rejects offer</title>", url="https://www.timesofisrael.com/liveblog/x/")
-    assert m.site_name is None
+    assert m.site_name is None   # the loader falls back to the host, not "Timesofisrael"
+    m = _meta("<title>Hamas rejects offer | Middle East</title>", url="https://www.timesofisrael.com/x/")
+    assert m.site_name is None   # a section, not the outlet
+
+
+def test_a_declared_site_name_matching_the_host_wins_over_a_section_name():
+    m = _meta('<meta property="og:site_name" content="U.S."><script type="application/ld+json">'
+              '{"@type": "NewsArticle", "headline": "x", "publisher": {"@type": "Organization", "name": "Reuters"}}'
+              "</script>", url="https://www.reuters.com/world/us/story/")
+    assert (m.site_name, m.sources["site_name"]) == ("Reuters", "json-ld:publisher")
 
 
 def test_extract_html_carries_the_fields_to_the_article():
