@@ -107,7 +107,10 @@ def _day(value: str | None) -> date | None:
         return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
     except ValueError:
         m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-        return date(int(m[1]), int(m[2]), int(m[3])) if m else None
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3])) if m else None
+        except ValueError:   # an impossible gold date ("2019-31-07"): not scored
+            return None
 
 
 def load_pages(metadata: Path | None = METADATA, extraction: Path | None = EXTRACTION) -> list[Page]:
