@@ -15,6 +15,20 @@ if TYPE_CHECKING:
     from protego import Protego
 
 
+@dataclass(frozen=True)
+class PageHints:
+    """What the listing that led to a page said about it (a feed entry, a sitemap URL): evidence
+    for extraction from outside the page.
+
+    `published` is the listing's date (ISO 8601 as stored by discovery); `published_source` says
+    which field gave it: "feed" (RSS pubDate / Atom published), "feed:updated" (Atom updated
+    only), "sitemap" (Google News publication_date) or "sitemap:lastmod" (a modification date)."""
+
+    title: str | None = None
+    published: str | None = None
+    published_source: str | None = None
+
+
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo: how every time is stored."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -55,11 +69,14 @@ class RawDocument:
     author: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
+    published_offset: int | None = None   # minutes east of UTC as declared; None: no offset given
+    updated_at: datetime | None = None    # the page's modification date (UTC when it had an offset)
     language: str | None = None
     image_url: str | None = None
     url: str | None = None
     section: str | None = None
     removed: list[RemovedLine] = field(default_factory=list)
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field → where it was found
     format: str = "text"   # text (lines as written) or html (trafilatura already removed link blocks)
 
 
@@ -79,10 +96,13 @@ class Article:
     author: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
+    published_offset: int | None = None
+    updated_at: datetime | None = None
     language: str | None = None
     image_url: str | None = None
     url: str | None = None
     section: str | None = None
+    metadata_sources: dict[str, str] = field(default_factory=dict)
     features: Features | None = field(default=None, repr=False, compare=False)  # tasks/features.py
 
     @property
@@ -121,6 +141,7 @@ class WebPage:
     body: bytes
     charset: str | None
     sha256: str
+    hints: PageHints | None = None   # what the feed or sitemap entry said (title, date)
 
 
 @dataclass

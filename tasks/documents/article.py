@@ -48,7 +48,8 @@ def article_from_page(page: WebPage) -> Article | Failure:
 
 
 def _article_from_page(page: WebPage) -> Article | Failure:
-    raw = extract_html(page.body, page.source_id, page.url, page.sha256, url=page.final_url, charset=page.charset)
+    raw = extract_html(page.body, page.source_id, page.url, page.sha256, url=page.final_url, charset=page.charset,
+                       hints=page.hints)
     if isinstance(raw, Failure):
         return raw
     with stage("page", page.url):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tasks.dates import plausible
 from tasks.documents.extract import extract_html
+from tasks.documents.published import When, parse_when
 from tasks.isolation import stage
 from tasks.models import Failure, Line, RawDocument, RemovedLine
 from tasks.text import clean_line, is_terminated
@@ -162,7 +163,8 @@ def decode_text(data: bytes) -> str | None:
     return text
 
 
-_DATE_MARKER = re.compile(r"^\s*date\s+(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?\b\s*")
+_DATE_MARKER = re.compile(r"^\s*date\s+(\d{4})(?:-(\d{2}))?(?:-(\d{2})"
+                          r"(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}(?!\d))?))?)?(?![\d:])\s*")
 _MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)\s*$")
 _NAME_CONNECTORS = frozenset(["de", "du", "des", "la", "le", "les", "l", "d", "et", "of", "the", "and", "for", "à", "a", "en"])
 
@@ -177,19 +179,33 @@ SECTION_LABELS = _load_sections()
 
 
 def parse_date_marker(line: str) -> tuple[datetime | None, str | None, str] | None:
-    """Parse a leading ``date YYYY[-MM[-DD]]`` marker: (datetime, precision, marker text). An
-    impossible date (2023-02-30) or one outside the plausible window (0001-01-01) is still the
-    marker, so it is not taken for the title, but gives no date: (None, None, marker text)."""
+    """Parse a leading ``date YYYY[-MM[-DD[THH:MM[:SS][offset]]]]`` marker: (datetime, precision,
+    marker text); with an offset the datetime is UTC (date_marker keeps the offset). An impossible
+    date (2023-02-30) or one outside the plausible window (0001-01-01) is still the marker, so it
+    is not taken for the title, but gives no date: (None, None, marker text)."""
+    marker = date_marker(line)
+    if marker is None:
+        return None
+    when, text = marker
+    return (when.at, when.precision, text) if when else (None, None, text)
+
+
+def date_marker(line: str) -> tuple[When | None, str] | None:
+    """The leading date marker as a When (tasks/documents/published.py: a time is kept, with its
+    offset when one is written) and the marker text; None when the line has no marker."""
     m = _DATE_MARKER.match(line)
     if not m:
         return None
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    try:
-        when = plausible(datetime(int(year), int(month or 1), int(day or 1)))
-    except ValueError:
-        when = None
-    precision = ("day" if day else "month" if month else "year") if when else None
-    return when, precision, m.group(0).strip()
+    year, month, day, clock = m.groups()
+    if clock:
+        when = parse_when(f"{year}-{month}-{day}T{clock}")
+    else:
+        try:
+            at = plausible(datetime(int(year), int(month or 1), int(day or 1)))
+        except ValueError:
+            at = None
+        when = When(at, None, "day" if day else "month" if month else "year") if at else None
+    return when, m.group(0).strip()
 
 
 def looks_like_title(text: str) -> bool:
@@ -210,9 +226,12 @@ def parse_text(text: str, source_id: str, source_uri: str, raw_sha256: str) -> R
     lines = [Line(i, clean_line(t)) for i, t in enumerate(raw_lines) if clean_line(t)]
     doc = RawDocument(source_id=source_id, source_uri=source_uri, raw_sha256=raw_sha256, lines=[])
     if lines:
-        marker = parse_date_marker(lines[0].text)
+        marker = date_marker(lines[0].text)
         if marker:
-            doc.published_at, doc.published_precision, marker_text = marker
+            when, marker_text = marker
+            if when:
+                doc.published_at, doc.published_offset, doc.published_precision = when.at, when.offset, when.precision
+                doc.metadata_sources["published_at"] = "text:date"
             doc.removed.append(RemovedLine(lines[0].position, marker_text,
                                            "meta:date" if doc.published_at else "meta:invalid_date"))
             rest = lines[0].text[_DATE_MARKER.match(lines[0].text).end():].strip()

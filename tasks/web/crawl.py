@@ -14,7 +14,7 @@ from pathlib import Path
 import anyio
 
 from tasks.isolation import InputError, stage
-from tasks.models import Failure, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
+from tasks.models import Failure, PageHints, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
 from tasks.web.exchange import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, FetchError
 from tasks.web.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
 from tasks.web.fetch import Fetcher
@@ -55,11 +55,19 @@ def load_sources_file(path: str | Path) -> WebSources:
 
 @dataclass(frozen=True)
 class Target:
-    """An article URL to fetch, and the source that listed it."""
+    """An article URL to fetch, the source that listed it and what the listing said of it."""
 
     url: str
     source_id: str
     title: str | None = None
+    published: str | None = None          # the listing's date as written (tasks/web/feeds.Link)
+    published_source: str | None = None   # feed, feed:updated, sitemap, sitemap:lastmod
+
+    def hints(self) -> PageHints | None:
+        """What extraction may use as evidence from outside the page; None when nothing."""
+        if self.title is None and self.published is None:
+            return None
+        return PageHints(self.title, self.published, self.published_source)
 
 
 @dataclass
@@ -151,7 +159,8 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
                     return
                 children = [c for c in dict.fromkeys(children) if c not in visited]
                 record.outcome = "listed"
-                listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
+                listed.setdefault(order, []).extend(Target(link.url, source_id, link.title, link.date_text,
+                                                            link.date_source) for link in links)
         except InputError as err:
             if record is None:
                 out.pages.append(PageRecord(url, kind, source_id, utcnow(), outcome=f"failed: {err.reason}"))
@@ -236,7 +245,7 @@ def fetch_batch(targets: Sequence[Target], config: FetchConfig, validators: Vali
                     failure = _failure(result, target.source_id)
                 elif not result.not_modified:
                     page = WebPage(target.source_id, target.url, result.final_url, result.body,
-                                   result.charset, result.sha256)
+                                   result.charset, result.sha256, target.hints())
                     raw = RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
                                   result.content_type, result.charset, result.final_url)
         except InputError as err:
