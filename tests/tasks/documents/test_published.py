@@ -111,3 +111,17 @@ def test_extract_html_stores_the_dates_and_their_sources():
     assert (raw.published_at, raw.published_offset, raw.published_precision) == (datetime(2020, 1, 21, 12), -300, "second")
     assert raw.updated_at == datetime(2020, 1, 22, 9)
     assert raw.metadata_sources == {"published_at": "meta:article:published_time", "updated_at": "meta:article:modified_time"}
+
+
+def test_a_video_objects_upload_date_does_not_outrank_the_articles_meta_tag():
+    head = ('<script type="application/ld+json">{"@type": "VideoObject", "uploadDate": "2017-01-16T10:00:00Z"}</script>'
+            '<meta property="article:published_time" content="2017-12-01T08:00:00+01:00">')
+    assert _dates(head).published_source == "meta:article:published_time"
+
+
+def test_a_published_date_later_than_the_modified_one_is_still_the_published_date():
+    """Scheduled posts: the published date was the gold day on 40 of the 43 such dev pages."""
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2023-11-01T06:43:59+01:00",'
+            ' "dateModified": "2023-10-26T09:02:00+01:00"}</script>')
+    dates = _dates(head)
+    assert dates.published_at == datetime(2023, 11, 1, 5, 43, 59) and dates.updated_at == datetime(2023, 10, 26, 8, 2)
