@@ -7,6 +7,7 @@ from datetime import datetime
 import lxml.html
 import pytest
 
+from tasks.documents.clean import clean_document
 from tasks.documents.extract import extract_html
 from tasks.documents.published import PageDates, page_dates, parse_when, url_date
 from tasks.models import PageHints, RawDocument
@@ -111,6 +112,10 @@ def test_extract_html_stores_the_dates_and_their_sources():
     assert (raw.published_at, raw.published_offset, raw.published_precision) == (datetime(2020, 1, 21, 12), -300, "second")
     assert raw.updated_at == datetime(2020, 1, 22, 9)
     assert raw.metadata_sources == {"published_at": "meta:article:published_time", "updated_at": "meta:article:modified_time"}
+    article = clean_document(raw)
+    assert (article.published_at, article.published_offset, article.updated_at) == (
+        raw.published_at, -300, raw.updated_at)
+    assert article.metadata_sources == raw.metadata_sources
 
 
 def test_a_video_objects_upload_date_does_not_outrank_the_articles_meta_tag():
