@@ -42,6 +42,15 @@ class RemovedLine:
     rule: str
 
 
+@dataclass(frozen=True)
+class Author:
+    """One name of a byline: a person, or an outlet or agency named as author ("AFP")."""
+
+    name: str
+    kind: str     # person | organization
+    source: str   # where it was found: json-ld, meta:author, rel=author, byline, text:author
+
+
 @dataclass
 class RawDocument:
     """What a reader produced: the lines of a text and the metadata found so far."""
@@ -59,6 +68,11 @@ class RawDocument:
     image_url: str | None = None
     url: str | None = None
     section: str | None = None
+    title_tag: str | None = None       # the page's <title> as written
+    authors: list[Author] = field(default_factory=list)
+    published_offset: int | None = None   # declared UTC offset, minutes east
+    updated_at: datetime | None = None
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field -> where its value came from
     removed: list[RemovedLine] = field(default_factory=list)
     format: str = "text"   # text (lines as written) or html (trafilatura already removed link blocks)
 
@@ -82,6 +96,11 @@ class Article:
     language: str | None = None
     image_url: str | None = None
     url: str | None = None
+    title_tag: str | None = None       # the page's <title> as written
+    authors: list[Author] = field(default_factory=list)
+    published_offset: int | None = None   # declared UTC offset, minutes east
+    updated_at: datetime | None = None
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field -> where its value came from
     section: str | None = None
     features: Features | None = field(default=None, repr=False, compare=False)  # tasks/features.py
 
