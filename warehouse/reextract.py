@@ -54,6 +54,7 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
         results = run_isolated(article_from_page, pages, sandbox)
         stored = stored_paragraphs(con, [row[0] for row in batch])
         metadata = stored_metadata(con, [row[0] for row in batch])
+        outside = stored_outside_sources(con, [row[0] for row in batch])
         # The sites' learned boilerplate, as the loader removed it: re-extraction must not bring it back.
         learned = learned_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
         boilerplate = {(site, key) for site, site_keys in learned.items() for key in site_keys}
@@ -65,6 +66,7 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                 continue
             result.article_id = article_id
             remove_site_boilerplate(result, boilerplate)
+            keep_outside_evidence(result, metadata.get(article_id), outside.get(article_id, {}))
             if stored.get(article_id, []) != result.paragraphs or metadata.get(article_id) != _metadata_of(result):
                 changed.append(result)
         if changed:
@@ -80,6 +82,37 @@ def stored_metadata(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> d
     rows = con.execute(f"SELECT article_id, {', '.join(METADATA_COLUMNS)} FROM articles "
                        f"WHERE article_id IN {keys(con, article_ids, '_meta')}").fetchall()
     return {row[0]: tuple(row[1:]) for row in rows}
+
+
+# Evidence that came with the page, not in it (a feed entry's date and title, a sitemap's date, the
+# name of the site's other pages): re-extracting the raw page cannot find it again.
+OUTSIDE_SOURCES = ("feed", "sitemap", "site", "sources.toml")
+_FIELD_COLUMNS = {"title": ("title",), "site_name": ("site_name",), "updated_at": ("updated_at",),
+                  "published_at": ("published_at", "published_precision", "published_offset")}
+
+
+def stored_outside_sources(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Per article, the fields whose stored value came from outside the page (OUTSIDE_SOURCES)."""
+    found: dict[str, dict[str, str]] = {}
+    for article_id, name, source in con.execute(
+            f"SELECT article_id, field, source FROM metadata_sources WHERE article_id IN {keys(con, article_ids, '_out')}"
+            ).fetchall():
+        if source.split(":", 1)[0] in OUTSIDE_SOURCES:
+            found.setdefault(article_id, {})[name] = source
+    return found
+
+
+def keep_outside_evidence(a: Article, stored: tuple | None, outside: dict[str, str]) -> None:
+    """A field the page does not give keeps the value its feed, sitemap or site gave at load time."""
+    if stored is None:
+        return
+    values = dict(zip(METADATA_COLUMNS, stored, strict=True))
+    for name, source in outside.items():
+        columns = _FIELD_COLUMNS.get(name, ())
+        if columns and getattr(a, columns[0]) is None and values[columns[0]] is not None:
+            for column in columns:
+                setattr(a, column, values[column])
+            a.metadata_sources = {**a.metadata_sources, name: source}
 
 
 def _metadata_of(a: Article) -> tuple:
