@@ -300,6 +300,8 @@ def _print_stories(con, console, limit: int) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from tasks.dates import published_label
+
     stories = con.execute("""
         SELECT story_id, title, article_count, outlet_count, first_seen, last_seen
         FROM stories ORDER BY article_count DESC, first_seen, story_id LIMIT ?""", [limit]).fetchall()
@@ -307,22 +309,21 @@ def _print_stories(con, console, limit: int) -> None:
         console.print("No stories yet.", markup=False)
         return
     for story_id, title, n, outlets, first, last in stories:
-        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, "
-                                                    f"{first:%Y-%m-%d} → {last:%Y-%m-%d})", "dim"))
+        span = (f"{published_label(first)} → {published_label(last)}" if first is not None else "undated")
+        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, {span})", "dim"))
         table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
                       title=caption, title_justify="left")
         for row in con.execute("""
             SELECT a.article_id, coalesce(a.site_name, regexp_extract(a.source_uri, '[^/]+$')),
-                   CASE a.published_precision WHEN 'month' THEN strftime(a.published_at, '%Y-%m')
-                        WHEN 'year' THEN strftime(a.published_at, '%Y')
-                        ELSE strftime(a.published_at, '%Y-%m-%d') END,
+                   a.published_at, a.published_precision,
                    coalesce(a.title, left(a.body, 70) || '…'),
                    (SELECT string_agg(d.duplicate_of || ' (' || d.kind || ' ' || round(d.similarity, 2) || ')', ', ')
                     FROM duplicates d WHERE d.article_id = a.article_id)
             FROM story_articles sa JOIN articles a USING (article_id)
             WHERE sa.story_id = ?
             ORDER BY a.published_at NULLS LAST, a.source_uri""", [story_id]).fetchall():
-            table.add_row(*_cells(*row))
+            article_id, outlet, when, precision, *rest = row
+            table.add_row(*_cells(article_id, outlet, published_label(when, precision), *rest))
         console.print(table)
 
 

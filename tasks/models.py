@@ -20,7 +20,7 @@ class PageHints:
     """What the listing that led to a page said about it (a feed entry, a sitemap URL): evidence
     for extraction from outside the page.
 
-    `published` is the listing's date (ISO 8601 as stored by discovery); `published_source` says
+    `published` is the listing's date as written (RFC 822 or ISO 8601, offset kept); `published_source` says
     which field gave it: "feed" (RSS pubDate / Atom published), "feed:updated" (Atom updated
     only), "sitemap" (Google News publication_date) or "sitemap:lastmod" (a modification date)."""
 
@@ -56,6 +56,15 @@ class RemovedLine:
     rule: str
 
 
+@dataclass(frozen=True)
+class Author:
+    """One name of a byline: a person, or an outlet or agency named as author ("AFP")."""
+
+    name: str
+    kind: str     # person | organization
+    source: str   # where it was found: json-ld, meta:author, rel=author, byline, text:author
+
+
 @dataclass
 class RawDocument:
     """What a reader produced: the lines of a text and the metadata found so far."""
@@ -69,14 +78,16 @@ class RawDocument:
     author: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
-    published_offset: int | None = None   # minutes east of UTC as declared; None: no offset given
-    updated_at: datetime | None = None    # the page's modification date (UTC when it had an offset)
     language: str | None = None
     image_url: str | None = None
     url: str | None = None
     section: str | None = None
+    title_tag: str | None = None       # the page's <title> as written
+    authors: list[Author] = field(default_factory=list)
+    published_offset: int | None = None   # declared UTC offset, minutes east
+    updated_at: datetime | None = None
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field -> where its value came from
     removed: list[RemovedLine] = field(default_factory=list)
-    metadata_sources: dict[str, str] = field(default_factory=dict)   # field → where it was found
     format: str = "text"   # text (lines as written) or html (trafilatura already removed link blocks)
 
 
@@ -96,13 +107,15 @@ class Article:
     author: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
-    published_offset: int | None = None
-    updated_at: datetime | None = None
     language: str | None = None
     image_url: str | None = None
     url: str | None = None
+    title_tag: str | None = None       # the page's <title> as written
+    authors: list[Author] = field(default_factory=list)
+    published_offset: int | None = None   # declared UTC offset, minutes east
+    updated_at: datetime | None = None
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field -> where its value came from
     section: str | None = None
-    metadata_sources: dict[str, str] = field(default_factory=dict)
     features: Features | None = field(default=None, repr=False, compare=False)  # tasks/features.py
 
     @property

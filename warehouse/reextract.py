@@ -22,6 +22,7 @@ from tasks.documents.clean import remove_site_boilerplate
 from tasks.models import Article, WebPage
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import retry_conflicts
+from warehouse.load.articles import METADATA_COLUMNS, write_metadata
 from warehouse.load.clean import learned_boilerplate
 from warehouse.load.copies import find_links, paragraph_texts, write_fingerprints
 from warehouse.load.known import stored_paragraphs
@@ -52,6 +53,8 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                  for _, source_id, url, final_url, charset, sha in batch]
         results = run_isolated(article_from_page, pages, sandbox)
         stored = stored_paragraphs(con, [row[0] for row in batch])
+        metadata = stored_metadata(con, [row[0] for row in batch])
+        outside = stored_outside_sources(con, [row[0] for row in batch])
         # The sites' learned boilerplate, as the loader removed it: re-extraction must not bring it back.
         learned = learned_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
         boilerplate = {(site, key) for site, site_keys in learned.items() for key in site_keys}
@@ -63,7 +66,8 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
                 continue
             result.article_id = article_id
             remove_site_boilerplate(result, boilerplate)
-            if stored.get(article_id, []) != result.paragraphs:
+            keep_outside_evidence(result, metadata.get(article_id), outside.get(article_id, {}))
+            if stored.get(article_id, []) != result.paragraphs or metadata.get(article_id) != _metadata_of(result):
                 changed.append(result)
         if changed:
             # On a DuckLake a write that lost to a concurrent writer is rolled back and redone on the
@@ -71,6 +75,49 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
             report.links += retry_conflicts(con, lambda changed=changed: _replace(con, changed))
             report.updated += len(changed)
     return report
+
+
+def stored_metadata(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, tuple]:
+    """The metadata columns each article has now (METADATA_COLUMNS order)."""
+    rows = con.execute(f"SELECT article_id, {', '.join(METADATA_COLUMNS)} FROM articles "
+                       f"WHERE article_id IN {keys(con, article_ids, '_meta')}").fetchall()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+# Evidence that came with the page, not in it (a feed entry's date and title, a sitemap's date, the
+# name of the site's other pages): re-extracting the raw page cannot find it again.
+OUTSIDE_SOURCES = ("feed", "sitemap", "site", "sources.toml")
+_FIELD_COLUMNS = {"title": ("title",), "site_name": ("site_name",), "updated_at": ("updated_at",),
+                  "published_at": ("published_at", "published_precision", "published_offset")}
+
+
+def stored_outside_sources(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Per article, the fields whose stored value came from outside the page (OUTSIDE_SOURCES)."""
+    found: dict[str, dict[str, str]] = {}
+    for article_id, name, source in con.execute(
+            f"SELECT article_id, field, source FROM metadata_sources WHERE article_id IN {keys(con, article_ids, '_out')}"
+            ).fetchall():
+        if source.split(":", 1)[0] in OUTSIDE_SOURCES:
+            found.setdefault(article_id, {})[name] = source
+    return found
+
+
+def keep_outside_evidence(a: Article, stored: tuple | None, outside: dict[str, str]) -> None:
+    """A field the page does not give keeps the value its feed, sitemap or site gave at load time."""
+    if stored is None:
+        return
+    values = dict(zip(METADATA_COLUMNS, stored, strict=True))
+    for name, source in outside.items():
+        columns = _FIELD_COLUMNS.get(name, ())
+        if columns and getattr(a, columns[0]) is None and values[columns[0]] is not None:
+            for column in columns:
+                setattr(a, column, values[column])
+            a.metadata_sources = {**a.metadata_sources, name: source}
+
+
+def _metadata_of(a: Article) -> tuple:
+    """A re-extraction replaces the metadata as well: better extraction fixes stored facts."""
+    return tuple(getattr(a, c) for c in METADATA_COLUMNS)
 
 
 def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
@@ -81,8 +128,13 @@ def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
     run_ids = dict(con.execute(f"SELECT article_id, run_id FROM articles WHERE article_id IN {ids}").fetchall())
     fingerprints = [fingerprint_article(a) for a in articles]
     for a, fp in zip(articles, fingerprints, strict=True):
-        con.execute("UPDATE articles SET body = ?, word_count = ?, content_hash = ?, title = coalesce(?, title) "
-                    "WHERE article_id = ?", [a.body, fp.word_count, fp.content_hash, a.title, a.article_id])
+        con.execute("UPDATE articles SET body = ?, word_count = ?, content_hash = ? WHERE article_id = ?",
+                    [a.body, fp.word_count, fp.content_hash, a.article_id])
+        con.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in METADATA_COLUMNS)} WHERE article_id = ?",
+                    [*_metadata_of(a), a.article_id])
+    for table in ("article_authors", "metadata_sources"):
+        con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
+    write_metadata(con, articles)
     insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"],
                 [(a.article_id, i, t, n) for a in articles
                  for i, (t, n) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))])

@@ -108,12 +108,14 @@ def clean_document(raw: RawDocument, rules: tuple[Rule, ...] | None = None) -> A
         author=raw.author,
         published_at=raw.published_at,
         published_precision=raw.published_precision,
-        published_offset=raw.published_offset,
-        updated_at=raw.updated_at,
         language=language,
         image_url=raw.image_url,
         url=raw.url,
         section=raw.section,
+        title_tag=raw.title_tag,
+        authors=list(raw.authors),
+        published_offset=raw.published_offset,
+        updated_at=raw.updated_at,
         metadata_sources=dict(raw.metadata_sources),
     )
 

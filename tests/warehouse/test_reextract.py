@@ -1,6 +1,7 @@
 """Stored raw pages can be re-extracted: fetch → sandboxed extraction → load, without Prefect."""
 
 import html
+from datetime import datetime
 
 from tasks.documents.article import article_from_page
 from tasks.models import Article, WebBatch
@@ -35,6 +36,28 @@ def test_reextract_restores_text_from_the_raw_page(db_path):
     assert con.execute("SELECT body FROM articles").fetchone()[0] == good
     assert con.execute("SELECT count(*) FROM paragraphs WHERE text = 'Photo AFP'").fetchone()[0] == 0
     assert reextract(con).updated == 0            # nothing left to change
+    con.close()
+
+
+def test_reextract_keeps_what_the_feed_gave_and_the_page_cannot(db_path):
+    """The page has no date; its feed entry had one. Re-extracting the raw page must not erase it."""
+    with LoopbackServer() as server:
+        url = server.url("/fault/cp1252")
+        fetched = fetch_batch([Target(url, f"url:{url}")], CONFIG, {})
+    (article,) = [r for r in run_isolated(article_from_page, fetched.pages) if isinstance(r, Article)]
+    assert article.published_at is None                      # the page itself is undated
+    article.published_at, article.published_precision = datetime(2024, 5, 2, 7, 30), "minute"
+    article.metadata_sources = {**article.metadata_sources, "published_at": "feed"}
+    for record in fetched.records:
+        record.article_id = article.article_id
+    con = connect(db_path)
+    load_batch(con, "run1", 0, [article], fetched.failures, WebBatch(fetched.records, fetched.raw, fetched.robots))
+    con.execute("UPDATE articles SET body = body || '\n\nPhoto AFP'")   # an older rule set left a caption
+    con.execute("INSERT INTO paragraphs VALUES (?, 99, 'Photo AFP', 99)", [article.article_id])
+    assert reextract(con).updated == 1
+    assert con.execute("SELECT published_at, published_precision FROM articles").fetchone() == (
+        datetime(2024, 5, 2, 7, 30), "minute")
+    assert con.execute("SELECT source FROM metadata_sources WHERE field = 'published_at'").fetchone() == ("feed",)
     con.close()
 
 

@@ -14,7 +14,7 @@ from tasks.isolation import InputError
 from tasks.models import Article, Failure, WebBatch
 from warehouse.db import WarehouseError, is_lake, retry_conflicts, utcnow
 from warehouse.load import articles as articles_rows
-from warehouse.load import clean, copies, known, stories
+from warehouse.load import clean, copies, known, outlets, stories
 from warehouse.load import web as web_rows
 from warehouse.load.report import BatchReport, per_source
 
@@ -64,12 +64,13 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
 
 def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
           articles: list[Article], failures: list[Failure]) -> BatchReport:
-    """The batch sequence: known articles aside, the sites' learned boilerplate, copies, stories,
+    """The batch sequence: known articles aside, site names, the sites' learned boilerplate, copies, stories,
     then every row of the batch and its marker."""
     now = utcnow()
     report = BatchReport(batch_no)
     failures = list(failures)
     new = known.drop_known(con, articles, failures, report)
+    outlets.name_sites(con, new)
     new, site_lines = clean.remove_learned_boilerplate(con, new, failures)
     fingerprints = copies.fingerprints_of(new)
     stored: dict[str, list[str]] = {}   # paragraphs of the older candidates, read once for dedup and edits
