@@ -9,9 +9,9 @@ COMMENT ON COLUMN articles.title IS 'Headline as the outlet printed it, without 
 COMMENT ON COLUMN articles.title_tag IS 'The page''s <title> as written (often headline plus outlet name); NULL for text inputs.';
 COMMENT ON COLUMN articles.site_name IS 'The outlet''s own name (og:site_name, JSON-LD publisher, feed title or the source''s name in sources.toml); NULL when none is given (outlet_of() then uses the URL''s host).';
 COMMENT ON COLUMN articles.author IS 'The byline: the names of article_authors joined with ", " in order (kept for compatibility; article_authors tells people from outlets).';
-COMMENT ON COLUMN articles.published_at IS 'Publication time as the page (or its feed, sitemap or URL) declares it, converted to UTC; NULL when undated, never the ingest time. Only the part given by published_precision is known.';
+COMMENT ON COLUMN articles.published_at IS 'Publication time as the page (or its feed, sitemap or URL) declares it: in UTC when published_offset is set, else as written; NULL when undated, never the ingest time. Only the part given by published_precision is known; metadata_sources says where it was found.';
 COMMENT ON COLUMN articles.published_precision IS 'How much of published_at is known: year, month, day, minute or second. NULL when undated.';
-COMMENT ON COLUMN articles.published_offset IS 'The UTC offset the publication time was declared with, in minutes east of UTC (120 for +02:00); NULL when the page gave none (a day, or a time without offset, read as UTC).';
+COMMENT ON COLUMN articles.published_offset IS 'The UTC offset the publication time was declared with, in minutes east of UTC (120 for +02:00); published_at is then in UTC. NULL when none was declared: a day, or a time stored as written (its zone unknown).';
 COMMENT ON COLUMN articles.updated_at IS 'Last modification time the page declares (UTC), kept apart from published_at; NULL when none.';
 COMMENT ON COLUMN articles.ingested_at IS 'UTC time it was loaded. Never used as a publication date.';
 
