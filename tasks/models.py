@@ -27,6 +27,7 @@ class PageHints:
     title: str | None = None
     published: str | None = None
     published_source: str | None = None
+    outlet: str | None = None   # the outlet's name in sources.toml (used when the page names none)
 
 
 def utcnow() -> datetime:
