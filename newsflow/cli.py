@@ -164,6 +164,9 @@ def print_summary(summary) -> None:
         f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
         f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
         f"{c['stories_created']} new stories, {c['stories_grown']} grown.", markup=False, emoji=False)
+    if getattr(summary, "lines_removed_retroactively", 0):
+        console.print(f"{summary.lines_removed_retroactively} lines of newly learned site boilerplate removed from "
+                      f"{summary.articles_recleaned} articles loaded before.", markup=False, emoji=False)
     if summary.conflict_retries:
         console.print(f"DuckLake: {summary.conflict_retries} batches recomputed after a concurrent writer committed first.")
     if c["requests"]:

@@ -15,18 +15,16 @@ from dataclasses import dataclass
 
 import duckdb
 
-from tasks.copies.dedup import paragraph_edits
-from tasks.copies.fingerprint import fingerprint_article
 from tasks.documents.article import article_from_page
 from tasks.documents.clean import remove_site_boilerplate
 from tasks.models import Article, WebPage
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import retry_conflicts
-from warehouse.load.articles import METADATA_COLUMNS, write_metadata
+from warehouse.load.articles import METADATA_COLUMNS
 from warehouse.load.clean import learned_boilerplate
-from warehouse.load.copies import find_links, paragraph_texts, write_fingerprints
 from warehouse.load.known import stored_paragraphs
-from warehouse.sql import insert_rows, keys
+from warehouse.load.replace import metadata_of, replace_articles
+from warehouse.sql import keys
 
 
 @dataclass
@@ -67,12 +65,12 @@ def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: Sa
             result.article_id = article_id
             remove_site_boilerplate(result, boilerplate)
             keep_outside_evidence(result, metadata.get(article_id), outside.get(article_id, {}))
-            if stored.get(article_id, []) != result.paragraphs or metadata.get(article_id) != _metadata_of(result):
+            if stored.get(article_id, []) != result.paragraphs or metadata.get(article_id) != metadata_of(result):
                 changed.append(result)
         if changed:
             # On a DuckLake a write that lost to a concurrent writer is rolled back and redone on the
-            # new state (_replace re-reads everything it needs).
-            report.links += retry_conflicts(con, lambda changed=changed: _replace(con, changed))
+            # new state (replace_articles re-reads everything it needs).
+            report.links += retry_conflicts(con, lambda changed=changed: replace_articles(con, changed))
             report.updated += len(changed)
     return report
 
@@ -113,52 +111,3 @@ def keep_outside_evidence(a: Article, stored: tuple | None, outside: dict[str, s
             for column in columns:
                 setattr(a, column, values[column])
             a.metadata_sources = {**a.metadata_sources, name: source}
-
-
-def _metadata_of(a: Article) -> tuple:
-    """A re-extraction replaces the metadata as well: better extraction fixes stored facts."""
-    return tuple(getattr(a, c) for c in METADATA_COLUMNS)
-
-
-def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
-    ids = keys(con, [a.article_id for a in articles], "_replaced")
-    for table in ("paragraphs", "removed_lines", "internals.fingerprints", "internals.fingerprint_sizes"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
-    con.execute(f"DELETE FROM copied_paragraphs WHERE article_id IN {ids} OR duplicate_of IN {ids}")
-    run_ids = dict(con.execute(f"SELECT article_id, run_id FROM articles WHERE article_id IN {ids}").fetchall())
-    fingerprints = [fingerprint_article(a) for a in articles]
-    for a, fp in zip(articles, fingerprints, strict=True):
-        con.execute("UPDATE articles SET body = ?, word_count = ?, content_hash = ? WHERE article_id = ?",
-                    [a.body, fp.word_count, fp.content_hash, a.article_id])
-        con.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in METADATA_COLUMNS)} WHERE article_id = ?",
-                    [*_metadata_of(a), a.article_id])
-    for table in ("article_authors", "metadata_sources"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
-    write_metadata(con, articles)
-    insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"],
-                [(a.article_id, i, t, n) for a in articles
-                 for i, (t, n) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))])
-    insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"],
-                [(a.article_id, r.position, r.text, r.rule) for a in articles for r in a.removed])
-    # The old links are still there while the new ones are found: they tell the load order of
-    # articles ingested together (see load._stored_ranks), so that no direction is reversed.
-    links = [lk for lk in find_links(con, articles, fingerprints) if lk.article_id != lk.duplicate_of]
-    con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
-    write_fingerprints(con, fingerprints)
-    seen = set()
-    rows = []
-    for lk in links:
-        if (lk.article_id, lk.duplicate_of) not in seen:
-            seen.add((lk.article_id, lk.duplicate_of))
-            rows.append((lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared),
-                         run_ids.get(lk.article_id) or run_ids.get(lk.duplicate_of)))
-    insert_rows(con, "duplicates", ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"], rows)
-    texts = paragraph_texts(con, articles, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared}
-                             | {(lk.article_id, sp.position) for lk in links for sp in lk.shared})
-    insert_rows(con, "copied_paragraphs",
-                ["article_id", "position", "duplicate_of", "source_position", "similarity", "edits"],
-                [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity,
-                  paragraph_edits(texts.get((lk.duplicate_of, sp.source_position), ""),
-                                  texts.get((lk.article_id, sp.position), "")))
-                 for lk in links for sp in lk.shared])
-    return len(rows)
