@@ -81,6 +81,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     assignments, changed, batch_df = stories.assign(con, new, links)
 
     articles_rows.write_articles(con, run_id, now, new, fingerprints, failures)
+    web_rows.write_raw(con, [a.raw for a in new if a.raw is not None])   # file inputs' bytes, for reextract
     copies.write_fingerprints(con, fingerprints)
     copies.write_copies(con, run_id, new, links, stored)
     report.story_changes = stories.write_stories(con, run_id, assignments, changed, batch_df)
