@@ -60,6 +60,14 @@ def test_a_line_learned_at_the_fifth_article_leaves_the_four_before(tmp_path, db
     links_before = con.execute("SELECT article_id, duplicate_of, kind FROM duplicates").fetchall()
     assert len(links_before) == 1                                      # the edited copy
     hashes_before = dict(con.execute("SELECT article_id, content_hash FROM articles").fetchall())
+    # Enriched already: a quote in every paragraph, a mention of the chrome line.
+    for article_id, paragraphs in before.items():
+        for position, text in enumerate(paragraphs):
+            con.execute("INSERT INTO quotes VALUES (?, ?, ?, 0, ?, NULL, 'enrich', NULL)",
+                        [f"q_{article_id}_{position}", article_id, position, text[:20]])
+            if text == CHROME:
+                con.execute("INSERT INTO mentions VALUES (?, 'e_dossiers', 'dossiers', ?, 16, 'misc')",
+                            [article_id, position])
 
     reports.append(load_batch(con, "run1", 4, _site_article(files[4]), []))
     assert reports[4].lines_removed_retroactively == 4
@@ -84,6 +92,10 @@ def test_a_line_learned_at_the_fifth_article_leaves_the_four_before(tmp_path, db
                          ).fetchall()
     assert len(copied) >= 3 and all(CHROME not in pair for pair in copied)
     assert con.execute("SELECT count(*) FROM internals.fingerprint_sizes").fetchone()[0] == 5
+    quotes = con.execute("SELECT article_id, position, text FROM quotes").fetchall()
+    assert len(quotes) == sum(len(after[article_id]) for article_id in before)   # but the chrome line's 4
+    assert all(after[article_id][position].startswith(text) for article_id, position, text in quotes)
+    assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0     # the line they were in is gone
 
     report = load_batch(con, "run1", 5, _site_article(files[5]), [])   # learned before: nothing stored to redo
     assert report.lines_removed_retroactively == 0 and report.lines_removed >= 1

@@ -4,8 +4,9 @@ stored articles too, not only the ones loaded from then on.
 A chrome line becomes boilerplate at its SITE_LINE_MIN_ARTICLES-th article (in varied contexts),
 so the earlier articles of the site hold it while the later ones do not. When a batch learns a
 (site, line key), this step takes the line out of the site's stored articles in the batch's
-transaction: audited in removed_lines (rule "site_repeated", as the live path), and the articles'
-text, fingerprints and copy links rewritten (warehouse/load/replace.py).
+transaction: audited in removed_lines (rule "site_repeated", as the live path), the articles'
+text, fingerprints and copy links rewritten (warehouse/load/replace.py), and their quotes and
+mentions made to point at the same paragraphs (which moved up).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
+import pyarrow as pa
 
 from tasks.copies.fingerprint import fingerprint_article
 from tasks.documents.clean import CHROME_MAX_WORDS, SiteLine, is_chrome_line, line_key, remove_site_boilerplate
@@ -67,7 +69,9 @@ def remove_retroactively(con: duckdb.DuckDBPyConnection, learned: set[SiteLine],
         return result
     changed: list[Article] = []
     fingerprints: list[Fingerprint] = []
+    renumbered: list[tuple[str, int, int | None]] = []
     for article in stored_articles(con, candidate_articles(con, learned)).values():
+        old = list(zip(article.line_numbers, article.paragraphs, strict=True))
         try:
             with stage(RECLEAN, article.article_id):
                 moved = remove_site_boilerplate(article, learned)
@@ -81,8 +85,42 @@ def remove_retroactively(con: duckdb.DuckDBPyConnection, learned: set[SiteLine],
             continue
         changed.append(article)
         fingerprints.append(fingerprint)
+        renumbered += [(article.article_id, i, j) for i, j in _positions(old, article)]
         result.lines += moved
     if changed:
         result.links = replace_articles(con, changed, fingerprints)
         result.articles = [a.article_id for a in changed]
+        renumber_enrichment(con, renumbered)
     return result
+
+
+def _positions(old: list[tuple[int, str]], article: Article) -> list[tuple[int, int | None]]:
+    """(old position, new position or None when removed) of each paragraph: the kept ones are a
+    subsequence of the old ones (lines are only taken out), matched in order."""
+    kept = list(zip(article.line_numbers, article.paragraphs, strict=True))
+    pairs, j = [], 0
+    for i, paragraph in enumerate(old):
+        if j < len(kept) and kept[j] == paragraph:
+            pairs.append((i, j))
+            j += 1
+        else:
+            pairs.append((i, None))
+    return pairs
+
+
+def renumber_enrichment(con: duckdb.DuckDBPyConnection, renumbered: list[tuple[str, int, int | None]]) -> None:
+    """Quotes and mentions point at a paragraph by position: follow the paragraphs that moved up,
+    and drop those of the removed lines (the text they were found in is no longer in the body)."""
+    moves = [row for row in renumbered if row[1] != row[2]]
+    if not moves:
+        return
+    con.register("_renumber", pa.table({"article_id": [r[0] for r in moves], "old": [r[1] for r in moves],
+                                        "new": pa.array([r[2] for r in moves], pa.int32())}))
+    try:
+        for table in ("quotes", "mentions"):
+            con.execute(f"""DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM _renumber r WHERE r.new IS NULL
+                            AND r.article_id = {table}.article_id AND r.old = {table}.position)""")
+            con.execute(f"""UPDATE {table} SET position = r.new FROM _renumber r
+                            WHERE r.new IS NOT NULL AND r.article_id = {table}.article_id AND r.old = {table}.position""")
+    finally:
+        con.unregister("_renumber")
