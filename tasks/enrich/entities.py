@@ -65,8 +65,9 @@ def _fold_token(token: str) -> str:
     return token
 
 
-def entity_key(surface: str) -> str:
-    """The merge key of a name as written ('' when it is not a usable name)."""
+def entity_key(surface: str, alias: bool = True) -> str:
+    """The merge key of a name as written ('' when it is not a usable name); with `alias`, a country's
+    other names get the key of its usual name (COUNTRY_ALIASES)."""
     text = surface.strip(" ,.;:’'\"«»()")
     while True:
         stripped = _TITLES.sub("", text)
@@ -82,7 +83,7 @@ def entity_key(surface: str) -> str:
     key = " ".join(_fold_token(t) for t in tokens)
     if len(key.replace(" ", "")) < 3:
         return ""
-    return _country_aliases().get(key, key)
+    return _country_aliases().get(key, key) if alias else key
 
 
 # Other names of a country that no rule derives from its usual French name (acronyms are derived,
