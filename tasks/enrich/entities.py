@@ -208,7 +208,9 @@ def _place_probability(doc, start: int, end: int) -> float:
 
 
 def _initials(key: str) -> str:
-    return "".join(w[0] for w in key.split() if w not in _FUNCTION_WORDS and len(w) > 1)
+    """First letters of a key's words, function words left out (keys are folded: "contre" → "contr")."""
+    skip = {_fold_token(w) for w in _FUNCTION_WORDS} | _FUNCTION_WORDS
+    return "".join(w[0] for w in key.split() if w not in skip and len(w) > 1)
 
 
 def _acronym_of(surface: str, key: str, longer: list[str]) -> str | None:
