@@ -201,10 +201,17 @@ def _place_probability(doc, start: int, end: int) -> float:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return 0.0
+    return _beam_scores(doc.text).get((span.start, span.end, "LOC"), 0.0)
+
+
+@lru_cache(maxsize=64)
+def _beam_scores(text: str) -> dict[tuple[int, int, str], float]:
+    """(first token, end token, label) → probability, from a beam search of the paragraph (once per
+    paragraph, however many candidates it has)."""
     nlp = _nlp()
     ner = nlp.get_pipe("ner")   # on a fresh doc: the beam starts from a doc's entities when it has some
-    (scores,) = ner.scored_ents(ner.beam_parse([nlp.make_doc(doc.text)], beam_width=_BEAM_WIDTH))
-    return scores.get((span.start, span.end, "LOC"), 0.0)
+    (scores,) = ner.scored_ents(ner.beam_parse([nlp.make_doc(text)], beam_width=_BEAM_WIDTH))
+    return dict(scores)
 
 
 def _initials(key: str) -> str:
