@@ -8,7 +8,14 @@ final -e): "Kim Jong-un", "Kim Jong Un" and "Kim Jong-Un" share a key, as do "Vo
 "Vostochny", "Poutine" and "Putin". A one-word mention ("Kim", "Poutine") is the entity of the
 same article whose first or last word it is ("Kim Jong Un", "Vladimir Poutine").
 
-The model runs at ~17 articles/s on one core, slower than extraction: this is an enrichment
+Issue 15 (measured in bench/RESULTS.md): names are cut at punctuation, an acronym or a unique
+prefix joins the fuller name of its kind, a few countries' other names share the usual name's key
+(COUNTRY_ALIASES), capitalised common words and demonyms are not places (the model's
+part-of-speech tags and lemma index, the article's own lower-case words), and a one-word person
+the model's beam search half takes for a place is one ("selon Washington").
+
+The model ran at ~17 articles/s on one core before issue 15 (the part-of-speech tagger and the beam
+on candidate paragraphs cost 10–30% more CPU), slower than extraction: this is an enrichment
 stage (warehouse/enrich.py), never part of ingest.
 """
 
