@@ -15,7 +15,7 @@ part-of-speech tags and lemma index, the article's own lower-case words), and a 
 the model's beam search half takes for a place is one ("selon Washington").
 
 The model ran at ~17 articles/s on one core before issue 15 (the part-of-speech tagger and the beam
-on candidate paragraphs cost 10–30% more CPU), slower than extraction: this is an enrichment
+on candidate paragraphs cost 15–30% more CPU), slower than extraction: this is an enrichment
 stage (warehouse/enrich.py), never part of ingest.
 """
 
