@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.locking import ensure_write_limit, warehouse_writer
+from tasks.dates import published_label
 from warehouse.db import DEFAULT_DB
 
 
@@ -19,16 +20,17 @@ def story_alert(story_id: str, db: str = str(DEFAULT_DB)) -> int:
         story = con.execute("SELECT title, article_count, outlet_count FROM stories WHERE story_id = ?",
                             [story_id]).fetchone()
         rows = con.execute("""
-            SELECT coalesce(a.published_at, a.ingested_at) AS at, coalesce(a.site_name, a.url, a.source_uri), a.title
+            SELECT a.published_at, a.published_precision, coalesce(a.site_name, a.url, a.source_uri), a.title
             FROM story_articles sa JOIN articles a USING (article_id) WHERE sa.story_id = ?
-            ORDER BY at, a.article_id""", [story_id]).fetchall()
+            ORDER BY a.published_at NULLS LAST, a.article_id""", [story_id]).fetchall()
     if story is None:
         get_run_logger().warning("no story %s in %s", story_id, db)
         return 0
     title, articles, outlets = story
     lines = [f"# {title}", "", f"{articles} articles from {outlets} outlets (`{story_id}`)", "",
              "| published | outlet | title |", "|---|---|---|"]
-    lines += [f"| {at:%Y-%m-%d %H:%M} | {outlet} | {(t or '').replace('|', '/')} |" for at, outlet, t in rows]
+    lines += [f"| {published_label(at, precision)} | {outlet} | {(t or '').replace('|', '/')} |"
+              for at, precision, outlet, t in rows]
     create_markdown_artifact(key="story-alert", markdown="\n".join(lines), description=f"story {story_id}")
     get_run_logger().info("story %s: %d articles, %d outlets", story_id, articles, outlets)
     return articles

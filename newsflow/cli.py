@@ -45,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "is given (env NEWSFLOW_DASK_ADDRESS also sets the address)")
 
     reextract = sub.add_parser("reextract", help="re-extract stored raw pages with the current rules",
-                               description="Extract and clean again the raw HTML kept for web articles (after "
-                                           "the cleaning rules improved) and update the articles whose text changed.")
+                               description="Extract and clean again the raw bytes kept for web pages and file "
+                                           "inputs (after the extractor or the cleaning rules improved) and update the "
+                                           "articles whose text changed.")
     _db_arg(reextract)
 
     sql = sub.add_parser("sql", help="run a SQL query on the warehouse (read-only) and print the result",
@@ -164,6 +165,9 @@ def print_summary(summary) -> None:
         f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
         f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
         f"{c['stories_created']} new stories, {c['stories_grown']} grown.", markup=False, emoji=False)
+    if getattr(summary, "lines_removed_retroactively", 0):
+        console.print(f"{summary.lines_removed_retroactively} lines of newly learned site boilerplate removed from "
+                      f"{summary.articles_recleaned} articles loaded before.", markup=False, emoji=False)
     if summary.conflict_retries:
         console.print(f"DuckLake: {summary.conflict_retries} batches recomputed after a concurrent writer committed first.")
     if c["requests"]:
@@ -190,7 +194,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     with connect(args.db) as con:
         report = reextract(con)
-    print(f"{report.checked} stored pages re-extracted: {report.updated} articles updated, "
+    print(f"{report.checked} stored inputs re-extracted ({report.checked - report.files} web pages, {report.files} files): "
+          f"{report.updated} articles updated, "
           f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
     return 0
 
@@ -300,6 +305,8 @@ def _print_stories(con, console, limit: int) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from tasks.dates import published_label
+
     stories = con.execute("""
         SELECT story_id, title, article_count, outlet_count, first_seen, last_seen
         FROM stories ORDER BY article_count DESC, first_seen, story_id LIMIT ?""", [limit]).fetchall()
@@ -307,22 +314,21 @@ def _print_stories(con, console, limit: int) -> None:
         console.print("No stories yet.", markup=False)
         return
     for story_id, title, n, outlets, first, last in stories:
-        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, "
-                                                    f"{first:%Y-%m-%d} → {last:%Y-%m-%d})", "dim"))
+        span = (f"{published_label(first)} → {published_label(last)}" if first is not None else "undated")
+        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, {span})", "dim"))
         table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
                       title=caption, title_justify="left")
         for row in con.execute("""
             SELECT a.article_id, coalesce(a.site_name, regexp_extract(a.source_uri, '[^/]+$')),
-                   CASE a.published_precision WHEN 'month' THEN strftime(a.published_at, '%Y-%m')
-                        WHEN 'year' THEN strftime(a.published_at, '%Y')
-                        ELSE strftime(a.published_at, '%Y-%m-%d') END,
+                   a.published_at, a.published_precision,
                    coalesce(a.title, left(a.body, 70) || '…'),
                    (SELECT string_agg(d.duplicate_of || ' (' || d.kind || ' ' || round(d.similarity, 2) || ')', ', ')
                     FROM duplicates d WHERE d.article_id = a.article_id)
             FROM story_articles sa JOIN articles a USING (article_id)
             WHERE sa.story_id = ?
             ORDER BY a.published_at NULLS LAST, a.source_uri""", [story_id]).fetchall():
-            table.add_row(*_cells(*row))
+            article_id, outlet, when, precision, *rest = row
+            table.add_row(*_cells(article_id, outlet, published_label(when, precision), *rest))
         console.print(table)
 
 

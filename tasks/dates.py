@@ -26,3 +26,15 @@ def plausible(when: datetime | None) -> datetime | None:
             return None
         when = when.astimezone(UTC).replace(tzinfo=None)
     return when if EARLIEST <= when <= LATEST else None
+
+
+_LABEL_FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "minute": "%Y-%m-%d %H:%M UTC",
+                  "second": "%Y-%m-%d %H:%M:%S UTC"}
+
+
+def published_label(when: datetime | None, precision: str | None = "day") -> str:
+    """How a publication time is shown: only the part that is known, "undated" when none is (an
+    unknown date shown as a day, or a day shown as midnight, would be a wrong fact)."""
+    if when is None:
+        return "undated"
+    return when.strftime(_LABEL_FORMATS.get(precision or "day", "%Y-%m-%d"))

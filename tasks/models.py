@@ -15,6 +15,21 @@ if TYPE_CHECKING:
     from protego import Protego
 
 
+@dataclass(frozen=True)
+class PageHints:
+    """What the listing that led to a page said about it (a feed entry, a sitemap URL): evidence
+    for extraction from outside the page.
+
+    `published` is the listing's date as written (RFC 822 or ISO 8601, offset kept); `published_source` says
+    which field gave it: "feed" (RSS pubDate / Atom published), "feed:updated" (Atom updated
+    only), "sitemap" (Google News publication_date) or "sitemap:lastmod" (a modification date)."""
+
+    title: str | None = None
+    published: str | None = None
+    published_source: str | None = None
+    outlet: str | None = None   # the outlet's name in sources.toml (used when the page names none)
+
+
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo: how every time is stored."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -34,23 +49,21 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Author:
-    """One name a page gives as its author, and where it was found (tasks/documents/metadata.py).
-    `kind` is "person" or "organization": an outlet or a wire service credited as author (AFP,
-    dpa, the site's own name) is kept apart from the people."""
-
-    name: str
-    kind: str = "person"
-    source: str = ""
-
-
-@dataclass(frozen=True)
 class RemovedLine:
     """A source line that is not in the body, and the rule that took it out."""
 
     position: int
     text: str
     rule: str
+
+
+@dataclass(frozen=True)
+class Author:
+    """One name of a byline: a person, or an outlet or agency named as author ("AFP")."""
+
+    name: str
+    kind: str     # person | organization
+    source: str   # where it was found: json-ld, meta:author, rel=author, byline, text:author
 
 
 @dataclass
@@ -70,11 +83,13 @@ class RawDocument:
     image_url: str | None = None
     url: str | None = None
     section: str | None = None
+    title_tag: str | None = None       # the page's <title> as written
+    authors: list[Author] = field(default_factory=list)
+    published_offset: int | None = None   # declared UTC offset, minutes east
+    updated_at: datetime | None = None
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field -> where its value came from
     removed: list[RemovedLine] = field(default_factory=list)
     format: str = "text"   # text (lines as written) or html (trafilatura already removed link blocks)
-    title_tag: str | None = None   # the page's raw <title>, site name and all
-    authors: list[Author] = field(default_factory=list)   # `author` is their names joined with "; "
-    metadata_sources: dict[str, str] = field(default_factory=dict)   # field → where its value came from
 
 
 @dataclass
@@ -96,11 +111,14 @@ class Article:
     language: str | None = None
     image_url: str | None = None
     url: str | None = None
-    section: str | None = None
-    title_tag: str | None = None
+    title_tag: str | None = None       # the page's <title> as written
     authors: list[Author] = field(default_factory=list)
-    metadata_sources: dict[str, str] = field(default_factory=dict)
+    published_offset: int | None = None   # declared UTC offset, minutes east
+    updated_at: datetime | None = None
+    metadata_sources: dict[str, str] = field(default_factory=dict)   # field -> where its value came from
+    section: str | None = None
     features: Features | None = field(default=None, repr=False, compare=False)  # tasks/features.py
+    raw: RawPage | None = field(default=None, repr=False, compare=False)  # a file's bytes, for raw_pages (reextract)
 
     @property
     def body(self) -> str:
@@ -138,6 +156,7 @@ class WebPage:
     body: bytes
     charset: str | None
     sha256: str
+    hints: PageHints | None = None   # what the feed or sitemap entry said (title, date)
 
 
 @dataclass

@@ -19,8 +19,8 @@ import duckdb
 
 from warehouse.db import utcnow
 
-TABLES = ("articles", "paragraphs", "removed_lines", "duplicates", "copied_paragraphs", "stories",
-          "story_articles", "failures", "runs", "sources", "pages")
+TABLES = ("articles", "article_authors", "metadata_sources", "paragraphs", "removed_lines", "duplicates",
+          "copied_paragraphs", "stories", "story_articles", "failures", "runs", "sources", "pages")
 MARKER = "newsflow_export.json"
 
 
@@ -59,7 +59,8 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> dict[str, int
     for table in TABLES:
         counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         if table == "articles" and fmt == "parquet":
-            con.execute(f"""COPY (SELECT *, CAST(coalesce(published_at, ingested_at) AS DATE) AS day FROM articles)
+            con.execute(f"""COPY (SELECT *, coalesce(CAST(CAST(published_at AS DATE) AS VARCHAR), 'undated') AS day
+                            FROM articles)
                             TO '{_quote(out / "articles")}' (FORMAT parquet, PARTITION_BY (day))""")
         elif fmt == "parquet":
             con.execute(f"COPY {table} TO '{_quote(out / f'{table}.parquet')}' (FORMAT parquet)")

@@ -114,6 +114,8 @@ def clean_document(raw: RawDocument, rules: tuple[Rule, ...] | None = None) -> A
         section=raw.section,
         title_tag=raw.title_tag,
         authors=list(raw.authors),
+        published_offset=raw.published_offset,
+        updated_at=raw.updated_at,
         metadata_sources=dict(raw.metadata_sources),
     )
 

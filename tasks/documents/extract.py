@@ -13,20 +13,18 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from datetime import datetime
 
 import charset_normalizer
 import lxml.etree
 import lxml.html
 import trafilatura
-from htmldate import find_date
 from trafilatura.settings import set_date_params
 from trafilatura.utils import repair_faulty_html
 
-from tasks.dates import plausible
 from tasks.documents.metadata import extract_metadata
+from tasks.documents.published import HTMLDATE_FALLBACK, page_dates
 from tasks.isolation import InputError, stage
-from tasks.models import Failure, Line, RawDocument
+from tasks.models import Failure, Line, PageHints, RawDocument
 from tasks.text import WORD_RUN, clean_line, has_word_run, not_text_reason
 
 # trafilatura logs every page it finds nothing in; our Failure rows say it once, with the reason.
@@ -180,20 +178,6 @@ def max_depth(tree: lxml.etree._Element) -> int:
     return deepest
 
 
-def _parse_date(value: str | None) -> tuple[datetime | None, str | None]:
-    """trafilatura's date string → (date, precision); None for none, an impossible one, or one
-    outside the plausible window (tasks/dates.py)."""
-    if not value:
-        return None, None
-    for fmt, precision in (("%Y-%m-%d", "day"), ("%Y-%m", "month"), ("%Y", "year")):
-        try:
-            when = plausible(datetime.strptime(value[: len(fmt) + 2], fmt))
-        except ValueError:
-            continue
-        return (when, precision) if when else (None, None)
-    return None, None
-
-
 def parse_html(data: bytes, http_charset: str | None = None) -> lxml.etree._Element | None:
     """Decode and parse once (see parse_text); None when the bytes hold no HTML tree."""
     return parse_text(decode_html(data, http_charset)[0])
@@ -219,11 +203,13 @@ def parse_text(text: str) -> lxml.etree._Element | None:
 
 
 def extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
-                 url: str | None = None, charset: str | None = None) -> RawDocument | Failure:
+                 url: str | None = None, charset: str | None = None, hints: PageHints | None = None
+                 ) -> RawDocument | Failure:
     """Extract the main text and metadata of an HTML page, or the Failure saying why not (an
-    unexpected exception is the failure of the step that raised it: decode, parse, extract, date)."""
+    unexpected exception is the failure of the step that raised it: decode, parse, extract, date).
+    `hints`: what the feed or sitemap entry said of the page (its date is evidence too)."""
     try:
-        return _extract_html(data, source_id, source_uri, raw_sha256, url, charset)
+        return _extract_html(data, source_id, source_uri, raw_sha256, url, charset, hints)
     except InputError as err:
         if isinstance(err.cause, RecursionError):
             return Failure(source_id, source_uri, "extract", "nesting too deep", "the page nests elements too deep to walk")
@@ -231,7 +217,7 @@ def extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
 
 
 def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
-                  url: str | None, charset: str | None) -> RawDocument | Failure:
+                  url: str | None, charset: str | None, hints: PageHints | None = None) -> RawDocument | Failure:
     head = data[:8192]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return Failure(source_id, source_uri, "extract", "not html", "binary data (NUL bytes), not an HTML page")
@@ -247,11 +233,6 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
     with stage("extract", source_uri):   # trafilatura raises many types on broken markup
         doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
                                           include_tables=True, date_extraction_params=set_date_params(extensive=False))
-    if doc is not None and not doc.date:
-        # htmldate's extensive search (dateparser over the page's text) is a quarter of the
-        # extraction time: run it only when the quick search found no date.
-        with stage("date", source_uri):
-            doc.date = find_date(tree, **set_date_params(extensive=True), url=doc.url or url)
     if doc is None or not (doc.text or "").strip():
         if data.count(b"<") > MAX_DEPTH and max_depth(tree) > MAX_DEPTH:
             return Failure(source_id, source_uri, "extract", "nesting too deep",
@@ -259,8 +240,8 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         return Failure(source_id, source_uri, "extract", "no content", "no main text found in the page")
     if len(doc.text.split()) >= 3 * WORD_RUN and not has_word_run(doc.text):   # a few words: cleaning judges
         return Failure(source_id, source_uri, "extract", "not text", f"no run of {WORD_RUN} real words in the main text")
-    with stage("date", source_uri):
-        published_at, precision = _parse_date(doc.date)
+    with stage("date", source_uri):   # tasks/documents/published.py; doc.date: htmldate's quick search
+        dates = page_dates(tree, doc.url or url, hints, doc.date if HTMLDATE_FALLBACK else None)
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
     with stage("metadata", source_uri):
         meta = extract_metadata(tree, doc.url or url, doc)
@@ -275,10 +256,12 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         site_name=meta.site_name,
         author=meta.author,
         authors=meta.authors,
-        metadata_sources=meta.sources,
-        published_at=published_at,
-        published_precision=precision,
+        published_at=dates.published_at,
+        published_precision=dates.published_precision,
+        published_offset=dates.published_offset,
+        updated_at=dates.updated_at,
         language=doc.language or None,
         image_url=doc.image or None,
         url=doc.url or url,
+        metadata_sources={**meta.sources, **dates.sources()},   # title/authors/site_name, then the dates
     )

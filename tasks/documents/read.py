@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tasks.dates import plausible
 from tasks.documents.extract import extract_html
+from tasks.documents.published import When, parse_when
 from tasks.isolation import stage
 from tasks.models import Failure, Line, RawDocument, RemovedLine
 from tasks.text import clean_line, is_terminated
@@ -40,6 +41,15 @@ class InputFile:
     @property
     def uri(self) -> str:
         return Path(self.path).as_uri()
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file input's bytes as kept in raw_pages (uncompressed), to read again (newsflow reextract)."""
+
+    source_id: str
+    uri: str
+    data: bytes
 
 
 def source_id_for_path(path: str | Path) -> str:
@@ -102,6 +112,12 @@ def discover_files(paths: list[str], root: str | Path | None = None) -> tuple[li
 
 def read_input(item: InputFile) -> RawDocument | Failure:
     """Read one file into a RawDocument, or a Failure saying why it cannot be used."""
+    data = read_bytes(item)
+    return data if isinstance(data, Failure) else document_from_bytes(data, item.source_id, item.uri, item.path)
+
+
+def read_bytes(item: InputFile) -> bytes | Failure:
+    """The bytes of one file (gunzipped for .gz), or a Failure saying why they cannot be read."""
     uri = item.uri
     try:
         # Non-blocking and no symlink: a file swapped for a FIFO or a link after discovery cannot
@@ -115,24 +131,34 @@ def read_input(item: InputFile) -> RawDocument | Failure:
         return Failure(item.source_id, uri, "read", "unreadable file", str(exc))
     if len(data) > MAX_FILE_BYTES:
         return Failure(item.source_id, uri, "read", "file too large", f"over {MAX_FILE_BYTES} bytes")
-    name = item.path.lower()
-    if name.endswith(".gz"):
+    if item.path.lower().endswith(".gz"):
         try:
             data = _gunzip(data)
         except (OSError, EOFError, ValueError) as exc:
             return Failure(item.source_id, uri, "read", "bad gzip file", str(exc))
+    return data
+
+
+def is_html_name(name: str) -> bool:
+    """Whether a file (path or file URI) is read as HTML rather than as scraped text: by its name."""
+    return name.lower().endswith(HTML_SUFFIXES)
+
+
+def document_from_bytes(data: bytes, source_id: str, uri: str, name: str) -> RawDocument | Failure:
+    """A file's (uncompressed) bytes into a RawDocument, as HTML or text by the file's `name`:
+    the second half of read_input, also what re-extraction runs on the bytes kept in raw_pages."""
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        return Failure(item.source_id, uri, "read", "empty file")
-    if name.endswith(HTML_SUFFIXES):
-        return extract_html(data, item.source_id, uri, sha)
+        return Failure(source_id, uri, "read", "empty file")
+    if is_html_name(name):
+        return extract_html(data, source_id, uri, sha)
     with stage("decode", uri):
         text = decode_text(data)
     if text is None:
-        return Failure(item.source_id, uri, "read", "undecodable bytes",
+        return Failure(source_id, uri, "read", "undecodable bytes",
                        "not UTF-8 text, and not plausible Windows-1252 text either")
     with stage("parse", uri):
-        return parse_text(text, item.source_id, uri, sha)
+        return parse_text(text, source_id, uri, sha)
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -162,7 +188,8 @@ def decode_text(data: bytes) -> str | None:
     return text
 
 
-_DATE_MARKER = re.compile(r"^\s*date\s+(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?\b\s*")
+_DATE_MARKER = re.compile(r"^\s*date\s+(\d{4})(?:-(\d{2}))?(?:-(\d{2})"
+                          r"(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}(?!\d))?))?)?(?![\d:])\s*")
 _MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)\s*$")
 _NAME_CONNECTORS = frozenset(["de", "du", "des", "la", "le", "les", "l", "d", "et", "of", "the", "and", "for", "à", "a", "en"])
 
@@ -177,19 +204,33 @@ SECTION_LABELS = _load_sections()
 
 
 def parse_date_marker(line: str) -> tuple[datetime | None, str | None, str] | None:
-    """Parse a leading ``date YYYY[-MM[-DD]]`` marker: (datetime, precision, marker text). An
-    impossible date (2023-02-30) or one outside the plausible window (0001-01-01) is still the
-    marker, so it is not taken for the title, but gives no date: (None, None, marker text)."""
+    """Parse a leading ``date YYYY[-MM[-DD[THH:MM[:SS][offset]]]]`` marker: (datetime, precision,
+    marker text); with an offset the datetime is UTC (date_marker keeps the offset). An impossible
+    date (2023-02-30) or one outside the plausible window (0001-01-01) is still the marker, so it
+    is not taken for the title, but gives no date: (None, None, marker text)."""
+    marker = date_marker(line)
+    if marker is None:
+        return None
+    when, text = marker
+    return (when.at, when.precision, text) if when else (None, None, text)
+
+
+def date_marker(line: str) -> tuple[When | None, str] | None:
+    """The leading date marker as a When (tasks/documents/published.py: a time is kept, with its
+    offset when one is written) and the marker text; None when the line has no marker."""
     m = _DATE_MARKER.match(line)
     if not m:
         return None
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    try:
-        when = plausible(datetime(int(year), int(month or 1), int(day or 1)))
-    except ValueError:
-        when = None
-    precision = ("day" if day else "month" if month else "year") if when else None
-    return when, precision, m.group(0).strip()
+    year, month, day, clock = m.groups()
+    if clock:
+        when = parse_when(f"{year}-{month}-{day}T{clock}")
+    else:
+        try:
+            at = plausible(datetime(int(year), int(month or 1), int(day or 1)))
+        except ValueError:
+            at = None
+        when = When(at, None, "day" if day else "month" if month else "year") if at else None
+    return when, m.group(0).strip()
 
 
 def looks_like_title(text: str) -> bool:
@@ -210,9 +251,12 @@ def parse_text(text: str, source_id: str, source_uri: str, raw_sha256: str) -> R
     lines = [Line(i, clean_line(t)) for i, t in enumerate(raw_lines) if clean_line(t)]
     doc = RawDocument(source_id=source_id, source_uri=source_uri, raw_sha256=raw_sha256, lines=[])
     if lines:
-        marker = parse_date_marker(lines[0].text)
+        marker = date_marker(lines[0].text)
         if marker:
-            doc.published_at, doc.published_precision, marker_text = marker
+            when, marker_text = marker
+            if when:
+                doc.published_at, doc.published_offset, doc.published_precision = when.at, when.offset, when.precision
+                doc.metadata_sources["published_at"] = "text:date"
             doc.removed.append(RemovedLine(lines[0].position, marker_text,
                                            "meta:date" if doc.published_at else "meta:invalid_date"))
             rest = lines[0].text[_DATE_MARKER.match(lines[0].text).end():].strip()

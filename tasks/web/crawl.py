@@ -14,7 +14,7 @@ from pathlib import Path
 import anyio
 
 from tasks.isolation import InputError, stage
-from tasks.models import Failure, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
+from tasks.models import Failure, PageHints, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
 from tasks.web.exchange import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, FetchError
 from tasks.web.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
 from tasks.web.fetch import Fetcher
@@ -32,6 +32,7 @@ class WebSources:
     feeds: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     url_lists: list[str] = field(default_factory=list)
+    outlets: dict[str, str] = field(default_factory=dict)   # URL as given → the outlet's name in sources.toml
 
     def __bool__(self) -> bool:
         return bool(self.urls or self.feeds or self.sitemaps or self.url_lists)
@@ -39,6 +40,7 @@ class WebSources:
     def extend(self, other: WebSources) -> None:
         for name in ("urls", "feeds", "sitemaps", "url_lists"):
             getattr(self, name).extend(getattr(other, name))
+        self.outlets.update(other.outlets)
 
 
 def load_sources_file(path: str | Path) -> WebSources:
@@ -50,16 +52,28 @@ def load_sources_file(path: str | Path) -> WebSources:
         sources.feeds += outlet.get("feeds", [])
         sources.sitemaps += outlet.get("sitemaps", [])
         sources.urls += outlet.get("urls", [])
+        if isinstance(name := outlet.get("name"), str) and name.strip():
+            for url in (*outlet.get("feeds", []), *outlet.get("sitemaps", []), *outlet.get("urls", [])):
+                sources.outlets[url] = name.strip()
     return sources
 
 
 @dataclass(frozen=True)
 class Target:
-    """An article URL to fetch, and the source that listed it."""
+    """An article URL to fetch, the source that listed it and what the listing said of it."""
 
     url: str
     source_id: str
     title: str | None = None
+    published: str | None = None          # the listing's date as written (tasks/web/feeds.Link)
+    published_source: str | None = None   # feed, feed:updated, sitemap, sitemap:lastmod
+    outlet: str | None = None             # the outlet's name in sources.toml
+
+    def hints(self) -> PageHints | None:
+        """What extraction may use as evidence from outside the page; None when nothing."""
+        if self.title is None and self.published is None and self.outlet is None:
+            return None
+        return PageHints(self.title, self.published, self.published_source, self.outlet)
 
 
 @dataclass
@@ -102,7 +116,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
         except ValueError:
             out.failures.append(_bad_url(f"url:{strip_userinfo(raw)}", raw))
             continue
-        found.append(Target(url, f"url:{url}"))
+        found.append(Target(url, f"url:{url}", outlet=sources.outlets.get(raw)))
     for path in sources.url_lists:
         source_id = f"urls:{Path(path).absolute()}"
         try:
@@ -122,7 +136,8 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
     listed: dict[int, list[Target]] = {}   # by position of the feed/sitemap in the request: deterministic
     visited: set[str] = set()              # listings read this run (canonical URLs)
 
-    async def read_listing(kind: str, url: str, source_id: str, order: int, depth: int = 0) -> None:
+    async def read_listing(kind: str, url: str, source_id: str, order: int, depth: int = 0,
+                           outlet: str | None = None) -> None:
         if url in visited:
             return
         visited.add(url)
@@ -151,7 +166,8 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
                     return
                 children = [c for c in dict.fromkeys(children) if c not in visited]
                 record.outcome = "listed"
-                listed.setdefault(order, []).extend(Target(link.url, source_id, link.title) for link in links)
+                listed.setdefault(order, []).extend(Target(link.url, source_id, link.title, link.date_text,
+                                                            link.date_source, outlet) for link in links)
         except InputError as err:
             if record is None:
                 out.pages.append(PageRecord(url, kind, source_id, utcnow(), outcome=f"failed: {err.reason}"))
@@ -166,7 +182,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
             out.failures.append(Failure(source_id, url, "discover", "too many sitemaps",
                                         f"{len(children)} child sitemaps; the first {MAX_CHILD_SITEMAPS} are read"))
         for child in children[:MAX_CHILD_SITEMAPS]:
-            await read_listing("sitemap", child, source_id, order, depth + 1)
+            await read_listing("sitemap", child, source_id, order, depth + 1, outlet)
 
     async with anyio.create_task_group() as group:
         listings = [("feed", u) for u in sources.feeds] + [("sitemap", u) for u in sources.sitemaps]
@@ -176,7 +192,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
             except ValueError:
                 out.failures.append(_bad_url(f"{kind}:{strip_userinfo(raw)}", raw))
                 continue
-            group.start_soon(read_listing, kind, url, f"{kind}:{url}", order)
+            group.start_soon(read_listing, kind, url, f"{kind}:{url}", order, 0, sources.outlets.get(raw))
     for order in sorted(listed):
         found.extend(listed[order])
     seen: set[str] = set()
@@ -236,7 +252,7 @@ def fetch_batch(targets: Sequence[Target], config: FetchConfig, validators: Vali
                     failure = _failure(result, target.source_id)
                 elif not result.not_modified:
                     page = WebPage(target.source_id, target.url, result.final_url, result.body,
-                                   result.charset, result.sha256)
+                                   result.charset, result.sha256, target.hints())
                     raw = RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
                                   result.content_type, result.charset, result.final_url)
         except InputError as err:

@@ -41,6 +41,8 @@ class Link:
     url: str                         # canonical
     title: str | None = None
     published_at: datetime | None = None   # UTC, naive
+    date_text: str | None = None     # the listing's date as written (offset kept), when it parsed
+    date_source: str | None = None   # feed, feed:updated, sitemap (news publication_date), sitemap:lastmod
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,17 @@ def _maybe_gunzip(data: bytes) -> bytes:
     return out
 
 
-def _link(base: str, href: str | None, title: str | None = None, when: datetime | None = None) -> Link | None:
+def _link(base: str, href: str | None, title: str | None = None, when: datetime | None = None,
+          date_text: str | None = None, date_source: str | None = None) -> Link | None:
     if not href:
         return None
     try:
         url = canonical_url(resolve(base, href))
     except ValueError:   # not http(s), bad port, broken IPv6 literal: not a link to follow
         return None
-    return Link(url, (title or "").strip() or None, when)
+    if when is None:
+        date_text = date_source = None
+    return Link(url, (title or "").strip() or None, when, date_text and date_text.strip(), date_source)
 
 
 def parse_feed(data: bytes, base_url: str) -> list[Link]:
@@ -93,8 +98,10 @@ def parse_feed(data: bytes, base_url: str) -> list[Link]:
     for entry in parsed.entries:
         href = entry.get("link") or next((ln.get("href") for ln in entry.get("links", [])
                                           if ln.get("rel", "alternate") == "alternate"), None)
-        published = _strict_date(entry.get("published") or entry.get("updated"))
-        link = _link(base_url, href, entry.get("title"), published)
+        # An entry's <updated> alone is a modification date: extraction keeps it apart (PageHints).
+        text, source = ((entry.get("published"), "feed") if entry.get("published")
+                        else (entry.get("updated"), "feed:updated"))
+        link = _link(base_url, href, entry.get("title"), _strict_date(text), text, source)
         if link:
             links.append(link)
     if parsed.bozo and not links:
@@ -127,9 +134,10 @@ def parse_sitemap(data: bytes, base_url: str) -> Sitemap:
     for url in root.iter(f"{_SITEMAP_NS}url", "url"):
         loc = url.findtext(f"{_SITEMAP_NS}loc") or url.findtext("loc")
         title = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}title")
-        when = _w3c_date(url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}publication_date")
-                         or url.findtext(f"{_SITEMAP_NS}lastmod"))
-        link = _link(base_url, loc, title, when)
+        news_date = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}publication_date")
+        # lastmod says when the URL last changed, not when it was published: labelled apart.
+        text, source = (news_date, "sitemap") if news_date else (url.findtext(f"{_SITEMAP_NS}lastmod"), "sitemap:lastmod")
+        link = _link(base_url, loc, title, _w3c_date(text), text, source)
         if link:
             links.append(link)
     return Sitemap(links, [])

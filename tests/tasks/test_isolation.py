@@ -75,7 +75,7 @@ EXTRACTION_STAGES = [
     (tasks.documents.extract, "decode_html", "decode", "html"),
     (tasks.documents.extract, "parse_text", "parse", "html"),
     (tasks.documents.extract.trafilatura, "bare_extraction", "extract", "html"),
-    (tasks.documents.extract, "_parse_date", "date", "html"),
+    (tasks.documents.extract, "page_dates", "date", "html"),
     (tasks.documents.read, "decode_text", "decode", "txt"),
     (tasks.documents.read, "parse_text", "parse", "txt"),
     (tasks.documents.article, "clean_document", "clean", "txt"),
@@ -87,15 +87,9 @@ EXTRACTION_STAGES = [
                          ids=[f"{m.__name__}.{n}" for m, n, _, _ in EXTRACTION_STAGES])
 def test_an_exception_in_any_extraction_stage_fails_only_its_input(tmp_path, monkeypatch, module, name,
                                                                     expected_stage, kind):
-    if name == "_parse_date":   # the date string carries no text: poison the page's own date
-        monkeypatch.setattr(module, name, _poisoned(getattr(module, name), lambda value: value == "2019-04-01"))
-    else:
-        monkeypatch.setattr(module, name, _poisoned(getattr(module, name), _mentions_poison))
+    monkeypatch.setattr(module, name, _poisoned(getattr(module, name), _mentions_poison))
     if kind == "html":
         items = [_html(tmp_path, "a.html", "Premier"), _html(tmp_path, "b.html", POISON), _html(tmp_path, "c.html", "Dernier")]
-        if name == "_parse_date":
-            poisoned = tmp_path / "b.html"
-            poisoned.write_text(poisoned.read_text().replace("<head>", '<head><meta name="date" content="2019-04-01">'))
     else:
         texts = sorted(SEEDS.glob("*.txt"))[:3]
         items = []

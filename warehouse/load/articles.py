@@ -13,7 +13,7 @@ from warehouse.sql import insert_rows
 ARTICLE_COLUMNS = [
     "article_id", "source_id", "source_uri", "url", "title", "site_name", "author", "published_at",
     "published_precision", "language", "image_url", "section", "body", "word_count",
-    "content_hash", "raw_sha256", "ingested_at", "run_id",
+    "content_hash", "raw_sha256", "ingested_at", "run_id", "title_tag", "published_offset", "updated_at",
 ]
 
 
@@ -40,12 +40,29 @@ def write_articles(con, run_id: str, now: datetime, new: list[Article], fingerpr
         "raw_sha256": [a.raw_sha256 for a in new],
         "ingested_at": [now] * len(new),
         "run_id": [run_id] * len(new),
+        "title_tag": [a.title_tag for a in new],
+        "published_offset": [a.published_offset for a in new],
+        "updated_at": [a.updated_at for a in new],
     })
+    write_metadata(con, new)
     para = [(a.article_id, i, text, line) for a in new
             for i, (text, line) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))]
     insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"], para)
     removed = [(a.article_id, r.position, r.text, r.rule) for a in new for r in a.removed]
     insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"], removed)
+
+
+# The metadata an article's page gives (re-extraction replaces them: warehouse/reextract.py).
+METADATA_COLUMNS = ("title", "title_tag", "site_name", "author", "published_at", "published_precision",
+                    "published_offset", "updated_at", "language", "image_url", "url", "section")
+
+
+def write_metadata(con, articles: list[Article]) -> None:
+    """Each article's byline (article_authors) and where each metadata value came from."""
+    insert_rows(con, "article_authors", ["article_id", "position", "name", "kind", "source"],
+                [(a.article_id, i, au.name, au.kind, au.source) for a in articles for i, au in enumerate(a.authors)])
+    insert_rows(con, "metadata_sources", ["article_id", "field", "source"],
+                [(a.article_id, f, src) for a in articles for f, src in sorted(a.metadata_sources.items())])
 
 
 def write_failures(con, run_id: str, now: datetime, failures: list[Failure]) -> None:

@@ -138,8 +138,8 @@ def story_aggregates(where: str = "true") -> str:
                first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
                    FILTER (WHERE a.title IS NOT NULL) AS headline,
                count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
-               coalesce(min(a.published_at), min(a.ingested_at)) AS first_seen,
-               coalesce(max(a.published_at), max(a.ingested_at)) AS last_seen
+               min(a.published_at) AS first_seen,   -- NULL: no article of the story is dated
+               max(a.published_at) AS last_seen
         FROM story_articles sa JOIN articles a USING (article_id)
         WHERE {where} GROUP BY sa.story_id"""
 

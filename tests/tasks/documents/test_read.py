@@ -109,3 +109,16 @@ def test_html_without_text_is_a_failure(tmp_path):
     path.write_text("<html><body><script>var x = 1;</script></body></html>")
     result = read(path)
     assert isinstance(result, Failure) and result.reason == "no content"
+
+
+def test_date_marker_keeps_a_time_and_its_offset(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("date 2023-09-13T07:05+02:00 Le Conseil a voté le budget.\n\nLe budget a été voté hier soir.\n",
+                    encoding="utf-8")
+    doc = read(path)
+    assert (doc.published_at, doc.published_offset, doc.published_precision) == (datetime(2023, 9, 13, 5, 5), 120, "minute")
+    assert doc.metadata_sources == {"published_at": "text:date"}
+    assert doc.lines[0].text.startswith("Le Conseil a voté")
+    # No offset: the wall time as written, offset None; a bare number after the day is text.
+    assert parse_date_marker("date 2023-09-13 07:05:30 Texte")[:2] == (datetime(2023, 9, 13, 7, 5, 30), "second")
+    assert parse_date_marker("date 2023-09-13 12 morts")[:2] == (datetime(2023, 9, 13), "day")

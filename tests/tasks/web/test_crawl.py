@@ -132,3 +132,16 @@ def test_an_unsolicited_304_is_a_failure_row():
         batch = fetch_batch([Target(server.url("/x/304"), "url:test")], CONFIG, {})
     assert [(f.reason, f.stage) for f in batch.failures] == [("unexpected 304", "fetch")]
     assert batch.records[0].outcome == "failed: unexpected 304" and batch.pages == []
+
+
+def test_a_feed_entry_date_travels_to_the_page_as_a_hint():
+    """The feed's pubDate is evidence for extraction (tasks/documents/published.py): the target keeps
+    it as written, and the fetched page carries it to extract_html."""
+    with FaultServer(_site()) as server:
+        found = _discover(WebSources(feeds=[server.url("/feed.xml")]))
+        target = found.targets[0]
+        assert (target.published, target.published_source) == ("Wed, 13 Sep 2023 00:00:00 +0200", "feed")
+        batch = fetch_batch([target], CONFIG, {})
+    [page] = batch.pages
+    assert page.hints is not None and page.hints.published == target.published and page.hints.title == "Article 0"
+    assert Target("http://x/a", "url:test").hints() is None

@@ -119,3 +119,17 @@ def test_sitemap_index_children_are_listed_once():
                           + b"<sitemap><loc>/s1.xml</loc></sitemap>" * 5 + b"<sitemap><loc>/x/../s1.xml</loc></sitemap>"
                           b"</sitemapindex>", BASE + "/index.xml")
     assert index.sitemaps == [BASE + "/s1.xml"]
+
+
+def test_listing_dates_keep_their_text_and_say_what_they_are():
+    """The date as written goes on to extraction (PageHints): offset kept, lastmod labelled apart."""
+    rss = parse_feed(_rss(BASE, ["/articles/a"]), BASE + "/feed.xml")[0]
+    assert rss.date_source == "feed" and rss.date_text and "+0200" in rss.date_text.replace(":", "")
+    news = parse_sitemap(_urlset(BASE, ["/articles/c"], news=True), BASE + "/news.xml").links[0]
+    assert news.date_source == "sitemap" and news.date_text
+    lastmod = parse_sitemap(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/a</loc>'
+                            b"<lastmod>2023-09-20T10:00:00+02:00</lastmod></url></urlset>", BASE + "/s.xml").links[0]
+    assert (lastmod.date_source, lastmod.date_text) == ("sitemap:lastmod", "2023-09-20T10:00:00+02:00")
+    bad = parse_sitemap(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/a</loc>'
+                        b"<lastmod>2023-13-20</lastmod></url></urlset>", BASE + "/s.xml").links[0]
+    assert bad.date_text is None and bad.date_source is None
