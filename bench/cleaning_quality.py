@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import tasks.documents.extract as extract  # noqa: E402
 from tasks.documents.clean import Rule, clean_document, load_rules  # noqa: E402
-from tasks.documents.dropped import PREFIX, _key  # noqa: E402
+from tasks.documents.dropped import PREFIX, match_key  # noqa: E402
 from tasks.documents.read import InputFile, read_input  # noqa: E402
 from tasks.models import Article, RawDocument  # noqa: E402
 
@@ -120,12 +120,12 @@ def html_audit(n_pages: int) -> None:
             before += len(article.removed) - len(dropped)
             after += len(article.removed)
             reasons.update(r.rule.removeprefix(PREFIX) for r in dropped)
-            keys = [_key(r.text) for r in dropped]
-            body = " ".join(_key(p) for p in article.paragraphs)
+            keys = [match_key(r.text) for r in dropped]
+            body = " ".join(match_key(p) for p in article.paragraphs)
             body_in_dropped += sum(1 for p in article.paragraphs   # 4+ words, not "| Säure | |"
-                                   if len(_key(p).split()) >= 4 and any(_key(p) in k for k in keys))
+                                   if len(match_key(p).split()) >= 4 and any(match_key(p) in k for k in keys))
             for segment in entry.get("without", []):
-                k = _key(segment)
+                k = match_key(segment)
                 if len(segment.split()) >= 4 and k not in body:
                     annotated += 1
                     found += any(k in d for d in keys)

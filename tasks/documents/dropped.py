@@ -207,7 +207,8 @@ def chrome_of(el: lxml.etree._Element) -> str | None:
     return None
 
 
-def _key(text: str) -> str:
+def match_key(text: str) -> str:
+    """A text's words, case-folded, space-padded: `a in b` then means a's words occur in b in order."""
     return f" {' '.join(_tokens(text))} "
 
 
@@ -218,11 +219,11 @@ def chrome_reasons(tree: lxml.etree._Element, lines: list[Line]) -> list[str] | 
     texts = [" ".join(el.itertext()) for el in _CHROME_XPATH(tree)]
     if sum(len(t.split()) for t in texts) < sum(len(line.text.split()) for line in lines):
         return None   # more body than chrome: not all of it can be chrome
-    chrome = " ".join(_key(t) for t in texts)
-    keys = [_key(line.text) for line in lines]
+    chrome = " ".join(match_key(t) for t in texts)
+    keys = [match_key(line.text) for line in lines]
     if not chrome.strip() or any(key == "  " or key not in chrome for key in keys):
         return None
-    keyed = [(_key(text), el) for el, text, _ in text_blocks(tree)]
+    keyed = [(match_key(text), el) for el, text, _ in text_blocks(tree)]
     reasons = []
     for key in keys:
         holders = [chrome_of(el) for block_key, el in keyed if key in block_key]

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tasks.documents.article import NO_CONTENT, article_from_page
-from tasks.documents.dropped import MAX_BLOCKS, MIN_WORDS, PREFIX, REASONS, _key, audit_page, dropped_blocks
+from tasks.documents.dropped import MAX_BLOCKS, MIN_WORDS, PREFIX, REASONS, audit_page, dropped_blocks, match_key
 from tasks.documents.extract import extract_html, parse_text
 from tasks.models import Article, Failure, Line, RawDocument, WebPage
 from tests.conftest import EXTRACTION, require
@@ -40,8 +40,8 @@ def test_a_news_page_records_its_comments_and_title_but_no_body_line():
     rules = [r.rule for r in raw.removed]
     assert rules.count("dropped:comments") >= 10
     assert "Zugverkehr: Im ICE von Frankfurt nach Barcelona" in {r.text for r in raw.removed if r.rule == "dropped:title"}
-    body = {_key(line.text) for line in raw.lines}
-    assert not body & {_key(r.text) for r in raw.removed}
+    body = {match_key(line.text) for line in raw.lines}
+    assert not body & {match_key(r.text) for r in raw.removed}
 
 
 def test_no_body_paragraph_is_reported_as_cut_on_real_pages():
@@ -58,13 +58,13 @@ def test_no_body_paragraph_is_reported_as_cut_on_real_pages():
         assert len(dropped) <= MAX_BLOCKS
         assert {r.rule.removeprefix(PREFIX) for r in dropped} <= set(REASONS)
         assert all(len(r.text.split()) >= MIN_WORDS for r in dropped)
-        body = " ".join(_key(line.text) for line in raw.lines)
-        keys = [_key(r.text) for r in dropped]
+        body = " ".join(match_key(line.text) for line in raw.lines)
+        keys = [match_key(r.text) for r in dropped]
         for line in raw.lines:
-            if len(_key(line.text).split()) >= MIN_WORDS:   # words, not table bars: "| Säure | |"
-                assert not any(_key(line.text) in k for k in keys), (entry["file"], line.text)
+            if len(match_key(line.text).split()) >= MIN_WORDS:   # words, not table bars: "| Säure | |"
+                assert not any(match_key(line.text) in k for k in keys), (entry["file"], line.text)
         for segment in entry.get("without", []):
-            k = _key(segment)
+            k = match_key(segment)
             if len(segment.split()) >= MIN_WORDS and k not in body:
                 hit = any(k in d for d in keys)
                 found, missing = found + hit, missing + (not hit)
