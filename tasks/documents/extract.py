@@ -21,6 +21,7 @@ import trafilatura
 from trafilatura.settings import set_date_params
 from trafilatura.utils import repair_faulty_html
 
+from tasks.documents.dropped import audit_page
 from tasks.documents.metadata import extract_metadata
 from tasks.documents.published import HTMLDATE_FALLBACK, page_dates
 from tasks.isolation import InputError, stage
@@ -245,6 +246,8 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
     with stage("metadata", source_uri):
         meta = extract_metadata(tree, doc.url or url, doc)
+    with stage("extract", source_uri):   # what trafilatura left out, as removed lines (dropped.py)
+        lines, dropped = audit_page(tree, lines, doc.title)
     return RawDocument(
         format="html",
         source_id=source_id,
@@ -264,4 +267,5 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         image_url=doc.image or None,
         url=doc.url or url,
         metadata_sources={**meta.sources, **dates.sources()},   # title/authors/site_name, then the dates
+        removed=dropped,
     )
