@@ -113,7 +113,7 @@ def stored_metadata(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> d
 
 # Evidence that came with the page, not in it (a feed entry's date and title, a sitemap's date, the
 # name of the site's other pages): re-extracting the raw page cannot find it again.
-OUTSIDE_SOURCES = ("feed", "sitemap", "site", "sources.toml")
+OUTSIDE_SOURCES = ("feed", "sitemap", "listing", "site", "sources.toml")
 _FIELD_COLUMNS = {"title": ("title",), "site_name": ("site_name",), "updated_at": ("updated_at",),
                   "published_at": ("published_at", "published_precision", "published_offset")}
 

@@ -22,7 +22,7 @@ from trafilatura.settings import set_date_params
 from trafilatura.utils import repair_faulty_html
 
 from tasks.documents.dropped import audit_page
-from tasks.documents.metadata import extract_metadata
+from tasks.documents.metadata import extract_metadata, with_listing
 from tasks.documents.published import HTMLDATE_FALLBACK, page_dates
 from tasks.isolation import InputError, stage
 from tasks.models import Failure, Line, PageHints, RawDocument
@@ -245,7 +245,7 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         dates = page_dates(tree, doc.url or url, hints, doc.date if HTMLDATE_FALLBACK else None)
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
     with stage("metadata", source_uri):
-        meta = extract_metadata(tree, doc.url or url, doc)
+        meta = with_listing(extract_metadata(tree, doc.url or url, doc), hints)
     with stage("extract", source_uri):   # what trafilatura left out, as removed lines (dropped.py)
         lines, dropped = audit_page(tree, lines, doc.title)
     return RawDocument(

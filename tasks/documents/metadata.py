@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 
-from tasks.models import Author
+from tasks.models import Author, PageHints
 from tasks.text import clean_line
 
 AUTHOR_JOIN = "; "   # names may hold commas ("Smith, John" in some feeds): a semicolon never does
@@ -654,4 +654,19 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
     authors, source = pick_authors(tree, ld, getattr(doc, "author", None), site_names, url)
     if authors:
         meta.authors, meta.sources["authors"] = authors, source
+    return meta
+
+
+def with_listing(meta: Metadata, hints: PageHints | None) -> Metadata:
+    """Fill what the page does not say from what its listing said: the feed entry's title, the
+    outlet's name in sources.toml. The page's own declarations always win (they are the outlet's
+    words about this article; a listing may be an aggregator's)."""
+    if hints is None:
+        return meta
+    if meta.title is None and hints.title and (title := clean_line(hints.title)):
+        meta.title = title
+        meta.sources["title"] = "listing"   # the feed or sitemap entry that led to the page
+    if meta.site_name is None and hints.outlet:
+        meta.site_name = hints.outlet
+        meta.sources["site_name"] = "sources.toml"
     return meta

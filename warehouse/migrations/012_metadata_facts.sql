@@ -37,7 +37,7 @@ CREATE TABLE metadata_sources (
 COMMENT ON TABLE metadata_sources IS 'Where each metadata value of an article came from, so analysts can judge it: one row per article and field that has a value.';
 COMMENT ON COLUMN metadata_sources.article_id IS 'The article (articles.article_id).';
 COMMENT ON COLUMN metadata_sources.field IS 'The articles column: title, site_name, authors, published_at, updated_at, language, url.';
-COMMENT ON COLUMN metadata_sources.source IS 'The evidence, e.g. og:title, json-ld:headline, meta:article:published_time, url (a date in the URL path), feed, sitemap, sources.toml, text:date, htmldate.';
+COMMENT ON COLUMN metadata_sources.source IS 'The evidence, e.g. og:title, json-ld:headline, meta:article:published_time, url (a date in the URL path), feed, sitemap, listing (the feed or sitemap entry''s title), site (the name its site''s other pages declare), sources.toml, text:date.';
 
 DROP VIEW articles_per_day;
 CREATE VIEW articles_per_day AS
