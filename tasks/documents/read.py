@@ -282,9 +282,11 @@ def _take_header(lines: list[Line], doc: RawDocument) -> int:
             doc.removed.append(RemovedLine(line.position, line.text, "section_label"))
         elif doc.title is None and i + 1 < len(lines) and looks_like_title(line.text):
             doc.title = line.text
+            doc.metadata_sources["title"] = "text:title"
             doc.removed.append(RemovedLine(line.position, line.text, "meta:title"))
         elif doc.title is not None and doc.site_name is None and looks_like_site_name(line.text):
             doc.site_name = line.text
+            doc.metadata_sources["site_name"] = "text:site_name"
             doc.removed.append(RemovedLine(line.position, line.text, "meta:site_name"))
             i += 1
             break
