@@ -15,13 +15,14 @@ from tasks.features import terms_of
 from tasks.isolation import stage
 from tasks.models import Article
 from tasks.stories import evidence
-from tasks.stories.assignment import MAX_GAP_DAYS, Assignment, Candidate, Story, assign_stories
+from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
 from tasks.stories.terms import tfidf_vector
 from warehouse.load.articles import add_counts
 from warehouse.load.report import StoryChange
 from warehouse.sql import insert_rows, keys
 
 STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
+USE_JOIN_MODEL = True  # False: the single cosine threshold (bench/story_synthetic.py compares both)
 
 
 SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
@@ -77,8 +78,9 @@ def assign(con, new: list[Article], links: list[CopyLink]):
     # Centroids only of the stories an article may join: its original's, or one open at its date
     # and similar enough for the join model to score it.
     gap = timedelta(days=MAX_GAP_DAYS)
+    floor = evidence.JOIN_FLOOR if USE_JOIN_MODEL else THRESHOLD
     joinable = sorted({sid for cand in candidates for sid, score in cand.shortlist.items()
-                       if score >= evidence.JOIN_FLOOR and sid in stories
+                       if score >= floor and sid in stories
                        and stories[sid].is_open_for(cand.published_at, gap)}
                       | set(story_of.values()))
     if joinable:
@@ -94,8 +96,8 @@ def assign(con, new: list[Article], links: list[CopyLink]):
                 story.entity_centroid[term[len(evidence.ENTITY_PREFIX):]] = weight
             else:
                 story.centroid[term] = weight
-    assignments = assign_stories(candidates, stories, story_of, threshold=evidence.JOIN_FLOOR,
-                                 join_model=evidence.model())
+    assignments = assign_stories(candidates, stories, story_of, threshold=floor,
+                                 join_model=evidence.model() if USE_JOIN_MODEL else None)
     return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
 
 
