@@ -1,6 +1,10 @@
 """The side evidence of story assignment (tasks/stories/evidence.py): name-like terms and the join model."""
 
+from collections import Counter
+
 from tasks.stories import evidence
+from tasks.stories.assignment import Candidate, assign_stories
+from tasks.stories.terms import terms, tfidf_vector
 from tests.conftest import SEEDS
 from tests.helpers import articles_from
 
@@ -27,3 +31,18 @@ def test_shared_names_alone_do_not_make_a_join():
     for size in (1, 5, 50):
         assert evidence.join_probability(evidence.features(0.05, 0.0, 0.8, size), weights, bias) < threshold
         assert evidence.join_probability(evidence.features(0.4, 0.3, 0.5, size), weights, bias) > threshold
+
+
+def test_seeds_are_one_story_with_the_join_model_whatever_the_order():
+    """The warehouse's rule (join model, its floor) keeps the 5 seed articles in one story."""
+    articles, _ = articles_from([SEEDS])
+    counts = [terms(a.title, a.body) for a in articles]
+    df = Counter(t for c in counts for t in c)
+    cands = [Candidate(a.article_id, tfidf_vector(c, df, len(articles)), a.published_at, a.title,
+                       title_vector=evidence.side_vector(evidence.title_terms(a.title), df, len(articles)),
+                       entity_vector=evidence.side_vector(evidence.entity_terms(a.title, a.body), df, len(articles)))
+             for a, c in zip(articles, counts, strict=True)]
+    for order in (cands, cands[::-1]):
+        stories, story_of = {}, {}
+        assign_stories(order, stories, story_of, threshold=evidence.JOIN_FLOOR, join_model=evidence.model())
+        assert len(stories) == 1 and len(story_of) == 5
