@@ -14,6 +14,7 @@ from tasks.copies.dedup import (
 from tasks.features import terms_of
 from tasks.isolation import stage
 from tasks.models import Article
+from tasks.stories import evidence
 from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
 from tasks.stories.terms import tfidf_vector
 from warehouse.load.articles import add_counts
@@ -21,6 +22,7 @@ from warehouse.load.report import StoryChange
 from warehouse.sql import insert_rows, keys
 
 STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
+USE_JOIN_MODEL = True  # False: the single cosine threshold (bench/story_synthetic.py compares both)
 
 
 SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
@@ -28,16 +30,19 @@ SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story ind
 
 def assign(con, new: list[Article], links: list[CopyLink]):
     """Build TF-IDF vectors with warehouse document frequencies and assign stories."""
-    counts = []
+    counts, sides = [], {}
     for article in new:
         with stage("stories", article.article_id):
             counts.append(terms_of(article))
+            sides[article.article_id] = (evidence.title_terms(article.title),
+                                         evidence.entity_terms(article.title, article.body))
     batch_df: Counter[str] = Counter()
     for c in counts:
         batch_df.update(c.keys())
+    wanted = set(batch_df).union(*(t.keys() | e.keys() for t, e in sides.values()))
     df = dict(con.execute(
-        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(batch_df))}"
-    ).fetchall()) if batch_df else {}
+        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(wanted))}"
+    ).fetchall()) if wanted else {}
     for term, n in batch_df.items():
         df[term] = df.get(term, 0) + n
     n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0] + len(new)
@@ -50,8 +55,11 @@ def assign(con, new: list[Article], links: list[CopyLink]):
     candidates = []
     for a, c in sorted(zip(new, counts, strict=True), key=lambda ac: rank[ac[0].article_id]):
         with stage("stories", a.article_id):
+            title_counts, entity_counts = sides[a.article_id]
             candidates.append(Candidate(a.article_id, tfidf_vector(c, df, n_docs), a.published_at,
-                                        a.title or _first_sentence(a.body), originals.get(a.article_id, [])))
+                                        a.title or _first_sentence(a.body), originals.get(a.article_id, []),
+                                        title_vector=evidence.side_vector(title_counts, df, n_docs),
+                                        entity_vector=evidence.side_vector(entity_counts, df, n_docs)))
     shortlists = story_shortlists(con, candidates)
     for cand in candidates:
         cand.shortlist = shortlists.get(cand.article_id, {})
@@ -68,20 +76,28 @@ def assign(con, new: list[Article], links: list[CopyLink]):
             WHERE s.story_id IN {keys(con, story_ids)}""").fetchall():
             stories[sid] = Story(sid, None, size, first, last, title)
     # Centroids only of the stories an article may join: its original's, or one open at its date
-    # and similar enough.
+    # and similar enough for the join model to score it.
     gap = timedelta(days=MAX_GAP_DAYS)
+    floor = evidence.JOIN_FLOOR if USE_JOIN_MODEL else THRESHOLD
     joinable = sorted({sid for cand in candidates for sid, score in cand.shortlist.items()
-                       if score >= THRESHOLD and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
+                       if score >= floor and sid in stories
+                       and stories[sid].is_open_for(cand.published_at, gap)}
                       | set(story_of.values()))
     if joinable:
-        centroids: dict[str, dict[str, float]] = {sid: {} for sid in joinable}
+        for sid in joinable:
+            stories[sid].centroid = {}
         for sid, term, weight in con.execute(
             f"SELECT story_id, term, weight FROM internals.story_terms WHERE story_id IN {keys(con, joinable)}"
         ).fetchall():
-            centroids[sid][term] = weight
-        for sid, centroid in centroids.items():
-            stories[sid].centroid = centroid
-    assignments = assign_stories(candidates, stories, story_of)
+            story = stories[sid]
+            if term.startswith(evidence.TITLE_PREFIX):
+                story.title_centroid[term[len(evidence.TITLE_PREFIX):]] = weight
+            elif term.startswith(evidence.ENTITY_PREFIX):
+                story.entity_centroid[term[len(evidence.ENTITY_PREFIX):]] = weight
+            else:
+                story.centroid[term] = weight
+    assignments = assign_stories(candidates, stories, story_of, threshold=floor,
+                                 join_model=evidence.model() if USE_JOIN_MODEL else None)
     return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
 
 
@@ -166,7 +182,13 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
         FROM ({story_aggregates("sa.story_id IN (SELECT v FROM _stories)")}) agg
         WHERE stories.story_id = agg.story_id""", {"run": run_id})
     con.execute("DELETE FROM internals.story_terms WHERE story_id IN (SELECT v FROM _stories)")
-    term_rows = [(sid, t, w) for sid in ids for t, w in sorted(stories[sid].centroid.items())]
+    # The side centroids (evidence.py) ride in the same index under prefixed terms, which no
+    # article vector holds, so the shortlist's dot products and the stored norm ignore them.
+    term_rows = [(sid, prefix + t, w) for sid in ids
+                 for prefix, centroid in (("", stories[sid].centroid),
+                                          (evidence.TITLE_PREFIX, stories[sid].title_centroid),
+                                          (evidence.ENTITY_PREFIX, stories[sid].entity_centroid))
+                 for t, w in sorted(centroid.items())]
     insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
     con.execute("DELETE FROM internals.story_index WHERE story_id IN (SELECT v FROM _stories)")
     insert_rows(con, "internals.story_index", ["story_id", "norm", "first_published", "last_published"],
