@@ -2,6 +2,7 @@
 (bench/annotations/).
 
     .venv/bin/python bench/enrichment_quality.py
+    .venv/bin/python bench/enrichment_quality.py --place-probabilities   # the one-word people's place odds
 
 For every quotation tasks/enrich/quotes.py finds, the annotation gives the speaker (or null when the
 article names none). A predicted speaker is right when it shares a name word with the annotated
@@ -108,9 +109,37 @@ def evaluate_places_orgs(corpus: Path = CORPUS) -> dict[str, dict[str, float | i
             for kind, t in totals.items()}
 
 
+def place_probabilities(corpus: Path = CORPUS) -> list[tuple[float, str, str]]:
+    """Every one-word person without a first name or title in its article, over the 200 RPM2 articles:
+    the model's beam probability of the place label (tasks/enrich/entities.PLACE_PROBABILITY is the
+    cut), the article and the context, to judge by hand which are places."""
+    from tasks.enrich import entities
+
+    seen: list[tuple[float, str, str]] = []
+    measure = entities._place_probability
+
+    def spy(doc, start: int, end: int) -> float:
+        p = measure(doc, start, end)
+        seen.append((p, current, doc.text[max(0, start - 40):end + 25].replace("\n", " ")))
+        return p
+
+    entities._place_probability = spy
+    try:
+        for path in sorted(corpus.glob("*.txt")):
+            current = path.stem
+            entities.extract_mentions(article_from_file(InputFile("files:rpm2", str(path.resolve()))).paragraphs)
+    finally:
+        entities._place_probability = measure
+    return sorted(seen, reverse=True)
+
+
 def main() -> int:
     if not CORPUS.is_dir():
         print(f"skipped: {CORPUS} is absent (put ../shared/eval beside the checkout)")
+        return 0
+    if "--place-probabilities" in sys.argv:
+        for p, doc_id, context in place_probabilities():
+            print(f"{p:.3f} {doc_id} {context}")
         return 0
     r = evaluate()
     print(f"quotes: {r['quotes']} ({r['named']} with a named speaker; {r['unmatched']} not in the annotation)")

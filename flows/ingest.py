@@ -284,8 +284,10 @@ def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], 
     report = load(db, summary.run_id, batch_no, articles, failures, web)
     summary.add(report)
     _return_freed_memory()
-    logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies%s",
+    logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies%s%s",
                 batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links),
+                f"; {report.lines_removed_retroactively} lines of newly learned site boilerplate removed from "
+                f"{len(report.articles_recleaned)} stored articles" if report.lines_removed_retroactively else "",
                 f" (recomputed {report.retries}× after conflicts with a concurrent writer)" if report.retries else "")
 
 

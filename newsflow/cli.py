@@ -45,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "is given (env NEWSFLOW_DASK_ADDRESS also sets the address)")
 
     reextract = sub.add_parser("reextract", help="re-extract stored raw pages with the current rules",
-                               description="Extract and clean again the raw HTML kept for web articles (after "
-                                           "the cleaning rules improved) and update the articles whose text changed.")
+                               description="Extract and clean again the raw bytes kept for web pages and file "
+                                           "inputs (after the extractor or the cleaning rules improved) and update the "
+                                           "articles whose text changed.")
     _db_arg(reextract)
 
     sql = sub.add_parser("sql", help="run a SQL query on the warehouse (read-only) and print the result",
@@ -164,6 +165,9 @@ def print_summary(summary) -> None:
         f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
         f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
         f"{c['stories_created']} new stories, {c['stories_grown']} grown.", markup=False, emoji=False)
+    if getattr(summary, "lines_removed_retroactively", 0):
+        console.print(f"{summary.lines_removed_retroactively} lines of newly learned site boilerplate removed from "
+                      f"{summary.articles_recleaned} articles loaded before.", markup=False, emoji=False)
     if summary.conflict_retries:
         console.print(f"DuckLake: {summary.conflict_retries} batches recomputed after a concurrent writer committed first.")
     if c["requests"]:
@@ -190,7 +194,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     with connect(args.db) as con:
         report = reextract(con)
-    print(f"{report.checked} stored pages re-extracted: {report.updated} articles updated, "
+    print(f"{report.checked} stored inputs re-extracted ({report.checked - report.files} web pages, {report.files} files): "
+          f"{report.updated} articles updated, "
           f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
     return 0
 

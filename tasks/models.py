@@ -27,6 +27,7 @@ class PageHints:
     title: str | None = None
     published: str | None = None
     published_source: str | None = None
+    outlet: str | None = None   # the outlet's name in sources.toml (used when the page names none)
 
 
 def utcnow() -> datetime:
@@ -117,6 +118,7 @@ class Article:
     metadata_sources: dict[str, str] = field(default_factory=dict)   # field -> where its value came from
     section: str | None = None
     features: Features | None = field(default=None, repr=False, compare=False)  # tasks/features.py
+    raw: RawPage | None = field(default=None, repr=False, compare=False)  # a file's bytes, for raw_pages (reextract)
 
     @property
     def body(self) -> str:

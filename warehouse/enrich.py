@@ -4,13 +4,14 @@ not yet enriched, quotes linked across outlets. Run by the `enrich` flow, or `ne
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 
-from tasks.enrich.entities import Mention, entity_id, entity_key, extract_mentions, speaker_entity, speaker_keys
+from tasks.enrich.entities import Mention, entity_id, entity_key, extract_mentions, prefixed_by, speaker_entity, speaker_keys
 from tasks.enrich.quotes import extract_quotes, same_quote
 from tasks.isolation import InputError, stage
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
@@ -91,7 +92,9 @@ def _display_name(surface: str) -> str:
     words = surface.split()
     while len(words) > 1 and (words[0][:1].islower() or words[0] in _TITLE_WORDS):
         words = words[1:]            # "cosmodrome de Vostotchny" → "Vostotchny", "M. Poutine" → "Poutine"
-    return " ".join(words)
+    name = " ".join(words)
+    elided = re.match(r"[ldLD][’'](?=[A-ZÀ-Ý])", name)     # "l’Occident" → "Occident"
+    return name[elided.end():] if elided else name
 
 
 _TITLE_WORDS = {"M.", "MM.", "Mme", "Mr", "Mr.", "Mrs", "Ms", "Dr", "Dr.", "Me"}
@@ -118,7 +121,8 @@ def _write_mentions(con, ids: list[str], found: list, report: EnrichReport) -> N
     insert_rows(con, "mentions", ["article_id", "entity_id", "surface", "position", "start", "label"], rows)
     report.mentions += len(rows)
     _merge_one_word_people(con)
-    _name_entities(con, sorted(keys))
+    targets = _merge_variants(con)
+    _name_entities(con, sorted(set(keys) | targets))
 
 
 def _merge_one_word_people(con) -> None:
@@ -140,20 +144,70 @@ def _merge_one_word_people(con) -> None:
             con.execute("DELETE FROM entities WHERE entity_id = ?", [eid])
 
 
+def _merge_variants(con) -> set[str]:
+    """Across articles, as within one (entities.merge_variants): an entity joins the one other entity
+    of its kind that an article already merged its name into ("RPDC" where another article spelt it
+    out), else the one longer name of its kind it is the beginning of, if mentioned more often
+    ("Kim Jong" → Kim Jong-un). Returns the entities that received mentions."""
+    rows = con.execute("""SELECT e.entity_id, e.key, mode(m.label), count(*), list(DISTINCT m.surface)
+                          FROM entities e JOIN mentions m USING (entity_id) GROUP BY ALL""").fetchall()
+    kind_of = {eid: kind for eid, _, kind, _, _ in rows}
+    id_of = {key: eid for eid, key, *_ in rows}
+    counts = Counter({key: n for _, key, _, n, _ in rows})
+    variant_of: dict[tuple[str, str], set[str]] = {}     # (kind, a surface's key) → entities written so
+    for eid, key, kind, _, surfaces in rows:
+        for surface in surfaces:
+            k = entity_key(surface)
+            if k and k != key:
+                variant_of.setdefault((kind, k), set()).add(eid)
+    by_kind: dict[str, list[str]] = {}
+    for _, key, kind, _, _ in rows:
+        by_kind.setdefault(kind, []).append(key)
+    moves: dict[str, str] = {}
+    for eid, key, kind, _, _ in rows:
+        known = variant_of.get((kind, key), set()) - {eid}
+        if len(known) == 1:
+            moves[eid] = known.pop()
+        elif " " in key and (longer := prefixed_by(key, by_kind[kind], counts)):
+            moves[eid] = id_of[longer]
+    for eid in list(moves):
+        seen, target = {eid}, moves[eid]
+        while target in moves and target not in seen:
+            seen.add(target)
+            target = moves[target]
+        moves[eid] = target
+    for eid, target in moves.items():
+        if target == eid or kind_of.get(target) != kind_of[eid]:
+            continue
+        con.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", [target, eid])
+        con.execute("UPDATE quotes SET speaker_entity_id = ? WHERE speaker_entity_id = ?", [target, eid])
+        con.execute("DELETE FROM entities WHERE entity_id = ?", [eid])
+    return {t for e, t in moves.items() if t != e}
+
+
 def _name_entities(con, ids: list[str]) -> None:
-    """Kind = the label most mentions got; name = the fullest spelling (most words, then most
-    frequent, then alphabetical): independent of the order articles were enriched in."""
+    """Kind = the label most mentions got, but a place when a one-word person (never written with a
+    first name: it would have joined that person) is a place in some article ("Washington");
+    name = the fullest spelling of the entity's key (most words, then most frequent, then
+    alphabetical): independent of the order articles were enriched in."""
     surfaces: dict[str, Counter[str]] = {}
     labels: dict[str, Counter[str]] = {}
-    for eid, surface, label, n in con.execute(f"""
-            SELECT entity_id, surface, label, count(*) FROM mentions
-            WHERE entity_id IN {key_relation(con, ids)} GROUP BY ALL""").fetchall():
+    key_of: dict[str, str] = {}
+    for eid, key, surface, label, n in con.execute(f"""
+            SELECT m.entity_id, e.key, m.surface, m.label, count(*) FROM mentions m JOIN entities e USING (entity_id)
+            WHERE m.entity_id IN {key_relation(con, ids)} GROUP BY ALL""").fetchall():
         surfaces.setdefault(eid, Counter())[_display_name(surface)] += n
         labels.setdefault(eid, Counter())[label] += n
+        key_of[eid] = key
     updates = []
     for eid, names in surfaces.items():
-        name = min(names, key=lambda s: (-len(s.split()), -names[s], s))
+        # A spelling of the entity's own key first: "Corée du Nord", not its alias "République
+        # populaire démocratique de Corée" (entities.COUNTRY_ALIASES), though longer.
+        own = [s for s in names if entity_key(s, alias=False) == key_of[eid]] or list(names)
+        name = min(own, key=lambda s: (-len(s.split()), -names[s], s))
         kind = min(labels[eid], key=lambda k: (-labels[eid][k], k))
+        if kind == "person" and labels[eid]["place"] and all(" " not in s for s in names):
+            kind = "place"      # a one-word "person" never given a first name, that the model calls a place elsewhere
         updates.append((eid, name, kind))
     if updates:
         con.register("_names", pa.table(

@@ -1,6 +1,7 @@
 """Re-extract stored raw pages with the current extraction and cleaning rules.
 
-For each web article whose raw HTML is in raw_pages, extract and clean it again (in the sandbox);
+For each article whose raw bytes are in raw_pages (a fetched page's HTML, or a file input's text
+or HTML), extract or read and clean it again (in the sandbox);
 where the paragraphs changed, replace the article's text, paragraphs, removed lines and
 fingerprints, and recompute its copy links, in one transaction per batch. The sites' learned
 boilerplate is removed as the loader removes it. Story membership is
@@ -15,18 +16,17 @@ from dataclasses import dataclass
 
 import duckdb
 
-from tasks.copies.dedup import paragraph_edits
-from tasks.copies.fingerprint import fingerprint_article
-from tasks.documents.article import article_from_page
+from tasks.documents.article import article_from_page, article_from_stored_file
 from tasks.documents.clean import remove_site_boilerplate
+from tasks.documents.read import StoredFile
 from tasks.models import Article, WebPage
 from tasks.sandbox import SandboxConfig, run_isolated
 from warehouse.db import retry_conflicts
-from warehouse.load.articles import METADATA_COLUMNS, write_metadata
+from warehouse.load.articles import METADATA_COLUMNS
 from warehouse.load.clean import learned_boilerplate
-from warehouse.load.copies import find_links, paragraph_texts, write_fingerprints
 from warehouse.load.known import stored_paragraphs
-from warehouse.sql import insert_rows, keys
+from warehouse.load.replace import metadata_of, replace_articles
+from warehouse.sql import keys
 
 
 @dataclass
@@ -35,46 +35,73 @@ class ReextractReport:
     updated: int = 0
     failed: int = 0
     links: int = 0
+    files: int = 0   # of the checked articles, the file inputs (the others are web pages)
+
+
+# A file input's article (tasks/documents/read.py source_id_for_path): read again as a file, not as a page.
+_FILE_INPUT = "a.source_id LIKE 'files:%'"
 
 
 def reextract(con: duckdb.DuckDBPyConnection, batch_size: int = 200, sandbox: SandboxConfig | None = None) -> ReextractReport:
+    """Re-extract every article whose raw bytes are stored: web pages through the page path, file
+    inputs through the file path (text or HTML by the file's name), batch by batch."""
     report = ReextractReport()
-    rows = con.execute("""
+    rows = con.execute(f"""
         SELECT a.article_id, a.source_id, coalesce(p.url, a.source_uri), coalesce(r.url, a.url), r.charset, r.sha256
         FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256
         LEFT JOIN pages p ON p.article_id = a.article_id AND p.raw_sha256 = a.raw_sha256
+        WHERE NOT {_FILE_INPUT}
         QUALIFY row_number() OVER (PARTITION BY a.article_id ORDER BY p.url) = 1
         ORDER BY a.article_id""").fetchall()
     for i in range(0, len(rows), batch_size):
         batch = rows[i : i + batch_size]
-        contents = dict(con.execute(
-            f"SELECT sha256, content FROM raw_pages WHERE sha256 IN {keys(con, [row[-1] for row in batch])}").fetchall())
+        contents = _contents(con, [row[-1] for row in batch])
         pages = [WebPage(source_id, url, final_url or url, zlib.decompress(contents[sha]), charset, sha)
                  for _, source_id, url, final_url, charset, sha in batch]
-        results = run_isolated(article_from_page, pages, sandbox)
-        stored = stored_paragraphs(con, [row[0] for row in batch])
-        metadata = stored_metadata(con, [row[0] for row in batch])
-        outside = stored_outside_sources(con, [row[0] for row in batch])
-        # The sites' learned boilerplate, as the loader removed it: re-extraction must not bring it back.
-        learned = learned_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
-        boilerplate = {(site, key) for site, site_keys in learned.items() for key in site_keys}
-        changed: list[Article] = []
-        for (article_id, *_), result in zip(batch, results, strict=True):
-            report.checked += 1
-            if not isinstance(result, Article):
-                report.failed += 1
-                continue
-            result.article_id = article_id
-            remove_site_boilerplate(result, boilerplate)
-            keep_outside_evidence(result, metadata.get(article_id), outside.get(article_id, {}))
-            if stored.get(article_id, []) != result.paragraphs or metadata.get(article_id) != _metadata_of(result):
-                changed.append(result)
-        if changed:
-            # On a DuckLake a write that lost to a concurrent writer is rolled back and redone on the
-            # new state (_replace re-reads everything it needs).
-            report.links += retry_conflicts(con, lambda changed=changed: _replace(con, changed))
-            report.updated += len(changed)
+        _replace_changed(con, [row[0] for row in batch], run_isolated(article_from_page, pages, sandbox), report)
+    files = con.execute(f"""
+        SELECT a.article_id, a.source_id, a.source_uri, r.sha256 FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256
+        WHERE {_FILE_INPUT} ORDER BY a.article_id""").fetchall()
+    for i in range(0, len(files), batch_size):
+        batch = files[i : i + batch_size]
+        contents = _contents(con, [row[-1] for row in batch])
+        stored = [StoredFile(source_id, uri, zlib.decompress(contents[sha])) for _, source_id, uri, sha in batch]
+        _replace_changed(con, [row[0] for row in batch], run_isolated(article_from_stored_file, stored, sandbox), report)
+        report.files += len(batch)
     return report
+
+
+def _contents(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, bytes]:
+    """The compressed raw bytes of these sha256s (one batch's: the table holds every page ever kept)."""
+    return dict(con.execute(f"SELECT sha256, content FROM raw_pages WHERE sha256 IN {keys(con, shas)}").fetchall())
+
+
+def _replace_changed(con: duckdb.DuckDBPyConnection, article_ids: list[str], results: list,
+                     report: ReextractReport) -> None:
+    """Replace the articles whose re-extraction (`results`, in `article_ids` order) changed their
+    paragraphs or metadata, in one transaction."""
+    stored = stored_paragraphs(con, article_ids)
+    metadata = stored_metadata(con, article_ids)
+    outside = stored_outside_sources(con, article_ids)
+    # The sites' learned boilerplate, as the loader removed it: re-extraction must not bring it back.
+    learned = learned_boilerplate(con, {r.outlet for r in results if isinstance(r, Article) and r.outlet})
+    boilerplate = {(site, key) for site, site_keys in learned.items() for key in site_keys}
+    changed: list[Article] = []
+    for article_id, result in zip(article_ids, results, strict=True):
+        report.checked += 1
+        if not isinstance(result, Article):
+            report.failed += 1
+            continue
+        result.article_id = article_id
+        remove_site_boilerplate(result, boilerplate)
+        keep_outside_evidence(result, metadata.get(article_id), outside.get(article_id, {}))
+        if stored.get(article_id, []) != result.paragraphs or metadata.get(article_id) != metadata_of(result):
+            changed.append(result)
+    if changed:
+        # On a DuckLake a write that lost to a concurrent writer is rolled back and redone on the
+        # new state (replace_articles re-reads everything it needs).
+        report.links += retry_conflicts(con, lambda: replace_articles(con, changed))
+        report.updated += len(changed)
 
 
 def stored_metadata(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, tuple]:
@@ -86,7 +113,7 @@ def stored_metadata(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> d
 
 # Evidence that came with the page, not in it (a feed entry's date and title, a sitemap's date, the
 # name of the site's other pages): re-extracting the raw page cannot find it again.
-OUTSIDE_SOURCES = ("feed", "sitemap", "site", "sources.toml")
+OUTSIDE_SOURCES = ("feed", "sitemap", "listing", "site", "sources.toml")
 _FIELD_COLUMNS = {"title": ("title",), "site_name": ("site_name",), "updated_at": ("updated_at",),
                   "published_at": ("published_at", "published_precision", "published_offset")}
 
@@ -113,52 +140,3 @@ def keep_outside_evidence(a: Article, stored: tuple | None, outside: dict[str, s
             for column in columns:
                 setattr(a, column, values[column])
             a.metadata_sources = {**a.metadata_sources, name: source}
-
-
-def _metadata_of(a: Article) -> tuple:
-    """A re-extraction replaces the metadata as well: better extraction fixes stored facts."""
-    return tuple(getattr(a, c) for c in METADATA_COLUMNS)
-
-
-def _replace(con: duckdb.DuckDBPyConnection, articles: list[Article]) -> int:
-    ids = keys(con, [a.article_id for a in articles], "_replaced")
-    for table in ("paragraphs", "removed_lines", "internals.fingerprints", "internals.fingerprint_sizes"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
-    con.execute(f"DELETE FROM copied_paragraphs WHERE article_id IN {ids} OR duplicate_of IN {ids}")
-    run_ids = dict(con.execute(f"SELECT article_id, run_id FROM articles WHERE article_id IN {ids}").fetchall())
-    fingerprints = [fingerprint_article(a) for a in articles]
-    for a, fp in zip(articles, fingerprints, strict=True):
-        con.execute("UPDATE articles SET body = ?, word_count = ?, content_hash = ? WHERE article_id = ?",
-                    [a.body, fp.word_count, fp.content_hash, a.article_id])
-        con.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in METADATA_COLUMNS)} WHERE article_id = ?",
-                    [*_metadata_of(a), a.article_id])
-    for table in ("article_authors", "metadata_sources"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
-    write_metadata(con, articles)
-    insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"],
-                [(a.article_id, i, t, n) for a in articles
-                 for i, (t, n) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))])
-    insert_rows(con, "removed_lines", ["article_id", "position", "text", "rule"],
-                [(a.article_id, r.position, r.text, r.rule) for a in articles for r in a.removed])
-    # The old links are still there while the new ones are found: they tell the load order of
-    # articles ingested together (see load._stored_ranks), so that no direction is reversed.
-    links = [lk for lk in find_links(con, articles, fingerprints) if lk.article_id != lk.duplicate_of]
-    con.execute(f"DELETE FROM duplicates WHERE article_id IN {ids} OR duplicate_of IN {ids}")
-    write_fingerprints(con, fingerprints)
-    seen = set()
-    rows = []
-    for lk in links:
-        if (lk.article_id, lk.duplicate_of) not in seen:
-            seen.add((lk.article_id, lk.duplicate_of))
-            rows.append((lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared),
-                         run_ids.get(lk.article_id) or run_ids.get(lk.duplicate_of)))
-    insert_rows(con, "duplicates", ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"], rows)
-    texts = paragraph_texts(con, articles, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared}
-                             | {(lk.article_id, sp.position) for lk in links for sp in lk.shared})
-    insert_rows(con, "copied_paragraphs",
-                ["article_id", "position", "duplicate_of", "source_position", "similarity", "edits"],
-                [(lk.article_id, sp.position, lk.duplicate_of, sp.source_position, sp.similarity,
-                  paragraph_edits(texts.get((lk.duplicate_of, sp.source_position), ""),
-                                  texts.get((lk.article_id, sp.position), "")))
-                 for lk in links for sp in lk.shared])
-    return len(rows)

@@ -5,12 +5,14 @@ after the stage that raised it (tasks/isolation.py)."""
 
 from __future__ import annotations
 
+import zlib
+
 from tasks.documents.clean import clean_document
 from tasks.documents.extract import extract_html
-from tasks.documents.read import InputFile, read_input
+from tasks.documents.read import InputFile, StoredFile, document_from_bytes, is_html_name, read_bytes
 from tasks.features import with_features
 from tasks.isolation import failure_or, stage
-from tasks.models import Article, Failure, RawDocument, WebPage
+from tasks.models import Article, Failure, RawDocument, RawPage, WebPage
 from tasks.web.urls import canonical_url, is_web_url, same_site, strip_userinfo
 
 NO_CONTENT = "no content after cleaning"
@@ -37,8 +39,32 @@ def article_from_file(item: InputFile) -> Article | Failure:
 
 
 def _article_from_file(item: InputFile) -> Article | Failure:
-    raw = read_input(item)
-    return raw if isinstance(raw, Failure) else finish_article(raw, item.uri)
+    data = read_bytes(item)
+    if isinstance(data, Failure):
+        return data
+    raw = document_from_bytes(data, item.source_id, item.uri, item.path)
+    article = raw if isinstance(raw, Failure) else finish_article(raw, item.uri)
+    if isinstance(article, Article):
+        # Kept (compressed here, in the worker: the bytes are read once) so that reextract can
+        # read the file again when it is gone or changed; written with the article's batch.
+        article.raw = file_raw(data, raw.raw_sha256, item.uri, item.path)
+    return article
+
+
+def file_raw(data: bytes, sha256: str, uri: str, name: str) -> RawPage:
+    """A file's bytes as a raw_pages row (content-addressed, like a fetched page's)."""
+    return RawPage(sha256, zlib.compress(data), len(data), "text/html" if is_html_name(name) else "text/plain",
+                   None, uri)
+
+
+def article_from_stored_file(stored: StoredFile) -> Article | Failure:
+    """Read a file input again from its kept bytes (text or HTML by its name), for reextract."""
+    return failure_or(_article_from_stored_file, stored.source_id, stored.uri, stored, default_stage="read")
+
+
+def _article_from_stored_file(stored: StoredFile) -> Article | Failure:
+    raw = document_from_bytes(stored.data, stored.source_id, stored.uri, stored.uri)
+    return raw if isinstance(raw, Failure) else finish_article(raw, stored.uri)
 
 
 def article_from_page(page: WebPage) -> Article | Failure:

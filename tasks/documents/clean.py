@@ -34,6 +34,8 @@ class Rule:
     then: str | None = None
     everywhere: bool = False
     formats: frozenset[str] = frozenset({"text", "html"})
+    headline: bool = False
+    beside_boilerplate: bool = False
 
     def applies_to(self, language: str | None) -> bool:
         return self.everywhere or "*" in self.langs or language is None or language in self.langs
@@ -43,6 +45,8 @@ class Rule:
         if not self.min_words <= n_words <= self.max_words:
             return False
         if self.unterminated and is_terminated(text):
+            return False
+        if self.headline and not is_headline_shaped(text):
             return False
         return bool(self.pattern.search(text))
 
@@ -62,9 +66,27 @@ def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
             then=r.get("then"),
             everywhere=r.get("everywhere", False),
             formats=frozenset(r.get("formats", ["text", "html"])),
+            headline=r.get("headline", False),
+            beside_boilerplate=r.get("beside_boilerplate", False),
         )
         for r in spec["rule"]
     )
+
+
+# A headline is one clause: no sentence ends inside it ("... l'ambiance. Ce n'était pas ..."), and
+# it does not end like a line that goes on on the next one (a comma, a colon introducing a list,
+# "de", "the": text wrapped at a fixed width, as in the RPM2 files).
+_INNER_SENTENCE_END = re.compile(r"\w{2,}[.!?…][\"'»”’)]*\s+[«\"“]?[A-ZÀ-ÖØ-Þ]")
+_CONTINUES = re.compile(
+    r"([,;:–—-]|\b(de|du|des|d'|d’|la|le|les|l'|l’|un|une|et|ou|à|au|aux|en|que|qui|dont|sur|par|pour|"
+    r"dans|avec|the|a|an|of|to|and|or|in|on|for|with|by|that|der|die|das|und|el|los|las|y))\s*$",
+    re.IGNORECASE)
+
+
+def is_headline_shaped(text: str) -> bool:
+    """Whether a line reads as one headline: no sentence ends inside it and it does not end on a
+    word or mark that carries on to the next line (real text wrapped or introducing a list)."""
+    return not _INNER_SENTENCE_END.search(text) and not _CONTINUES.search(text)
 
 
 def matching_rule(text: str, rules: Iterable[Rule], language: str | None) -> Rule | None:
@@ -74,27 +96,58 @@ def matching_rule(text: str, rules: Iterable[Rule], language: str | None) -> Rul
     return None
 
 
+def _beside_boilerplate(decided: list[str | None], candidate: list[bool], i: int) -> bool:
+    """Whether line i sits where links to other articles sit: just before a line that another rule
+    removed (an image marker, a source label, a comment widget, another teaser), just after a
+    "read also" label, or in a run of at least two such lines that no body line follows."""
+    if i + 1 < len(decided) and decided[i + 1] is not None:
+        return True
+    if i > 0 and decided[i - 1] == "read_also":
+        return True
+    start = i
+    while start > 0 and candidate[start - 1]:
+        start -= 1
+    tail = i
+    while tail < len(decided) and (candidate[tail] or decided[tail] is not None):
+        tail += 1
+    return tail == len(decided) and sum(candidate[start:]) >= 2
+
+
 def clean_document(raw: RawDocument, rules: tuple[Rule, ...] | None = None) -> Article:
-    """Apply the line rules to a RawDocument; every line ends in the body or in `removed`."""
+    """Apply the line rules to a RawDocument; every line ends in the body or in `removed`.
+
+    A rule marked `beside_boilerplate` (teasers) is judged after the others, from the last line
+    up, because what removes a teaser is what stands next to it, not its length alone."""
     rules = tuple(r for r in (load_rules() if rules is None else rules) if raw.format in r.formats)
+    plain = tuple(r for r in rules if not r.beside_boilerplate)
+    contextual = tuple(r for r in rules if r.beside_boilerplate)
     language = raw.language or detect_language(" ".join(line.text for line in raw.lines))
-    removed = list(raw.removed)
-    paragraphs: list[str] = []
-    line_numbers: list[int] = []
+    decided: list[str | None] = []
     caption_next = False
     for line in raw.lines:
         if caption_next:
             caption_next = False
             if len(line.text.split()) <= 60:
-                removed.append(RemovedLine(line.position, line.text, "image_caption"))
+                decided.append("image_caption")
                 continue
-        rule = matching_rule(line.text, rules, language)
-        if rule is None:
+        rule = matching_rule(line.text, plain, language)
+        decided.append(rule.name if rule else None)
+        caption_next = rule is not None and rule.then == "caption"
+    candidates = [None if d is not None else matching_rule(line.text, contextual, language)
+                  for line, d in zip(raw.lines, decided, strict=True)]
+    is_candidate = [c is not None for c in candidates]
+    for i in range(len(raw.lines) - 1, -1, -1):
+        if candidates[i] is not None and _beside_boilerplate(decided, is_candidate, i):
+            decided[i] = candidates[i].name
+    removed = list(raw.removed)
+    paragraphs: list[str] = []
+    line_numbers: list[int] = []
+    for line, rule_name in zip(raw.lines, decided, strict=True):
+        if rule_name is None:
             paragraphs.append(line.text)
             line_numbers.append(line.position)
-            continue
-        removed.append(RemovedLine(line.position, line.text, rule.name))
-        caption_next = rule.then == "caption"
+        else:
+            removed.append(RemovedLine(line.position, line.text, rule_name))
     return Article(
         article_id=article_id_for(raw.source_uri),
         source_id=raw.source_id,

@@ -21,6 +21,8 @@ import trafilatura
 from trafilatura.settings import set_date_params
 from trafilatura.utils import repair_faulty_html
 
+from tasks.documents.dropped import audit_page
+from tasks.documents.metadata import extract_metadata, with_listing
 from tasks.documents.published import HTMLDATE_FALLBACK, htmldate_checks, page_dates
 from tasks.isolation import InputError, stage
 from tasks.models import Failure, Line, PageHints, RawDocument
@@ -243,15 +245,21 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         dates = page_dates(tree, doc.url or url, hints, doc.date if HTMLDATE_FALLBACK else None,
                            checks=htmldate_checks(tree, doc.url or url, doc.date))
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
+    with stage("metadata", source_uri):
+        meta = with_listing(extract_metadata(tree, doc.url or url, doc), hints)
+    with stage("extract", source_uri):   # what trafilatura left out, as removed lines (dropped.py)
+        lines, dropped = audit_page(tree, lines, doc.title)
     return RawDocument(
         format="html",
         source_id=source_id,
         source_uri=source_uri,
         raw_sha256=raw_sha256,
         lines=lines,
-        title=clean_line(doc.title) if doc.title else None,
-        site_name=clean_line(doc.sitename) if doc.sitename else None,
-        author=clean_line(doc.author) if doc.author else None,
+        title=meta.title,
+        title_tag=meta.title_tag,
+        site_name=meta.site_name,
+        author=meta.author,
+        authors=meta.authors,
         published_at=dates.published_at,
         published_precision=dates.published_precision,
         published_offset=dates.published_offset,
@@ -259,5 +267,6 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         language=doc.language or None,
         image_url=doc.image or None,
         url=doc.url or url,
-        metadata_sources=dates.sources(),
+        metadata_sources={**meta.sources, **dates.sources()},   # title/authors/site_name, then the dates
+        removed=dropped,
     )

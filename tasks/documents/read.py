@@ -43,6 +43,15 @@ class InputFile:
         return Path(self.path).as_uri()
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A file input's bytes as kept in raw_pages (uncompressed), to read again (newsflow reextract)."""
+
+    source_id: str
+    uri: str
+    data: bytes
+
+
 def source_id_for_path(path: str | Path) -> str:
     return "files:" + str(Path(path).resolve())
 
@@ -103,6 +112,12 @@ def discover_files(paths: list[str], root: str | Path | None = None) -> tuple[li
 
 def read_input(item: InputFile) -> RawDocument | Failure:
     """Read one file into a RawDocument, or a Failure saying why it cannot be used."""
+    data = read_bytes(item)
+    return data if isinstance(data, Failure) else document_from_bytes(data, item.source_id, item.uri, item.path)
+
+
+def read_bytes(item: InputFile) -> bytes | Failure:
+    """The bytes of one file (gunzipped for .gz), or a Failure saying why they cannot be read."""
     uri = item.uri
     try:
         # Non-blocking and no symlink: a file swapped for a FIFO or a link after discovery cannot
@@ -116,24 +131,34 @@ def read_input(item: InputFile) -> RawDocument | Failure:
         return Failure(item.source_id, uri, "read", "unreadable file", str(exc))
     if len(data) > MAX_FILE_BYTES:
         return Failure(item.source_id, uri, "read", "file too large", f"over {MAX_FILE_BYTES} bytes")
-    name = item.path.lower()
-    if name.endswith(".gz"):
+    if item.path.lower().endswith(".gz"):
         try:
             data = _gunzip(data)
         except (OSError, EOFError, ValueError) as exc:
             return Failure(item.source_id, uri, "read", "bad gzip file", str(exc))
+    return data
+
+
+def is_html_name(name: str) -> bool:
+    """Whether a file (path or file URI) is read as HTML rather than as scraped text: by its name."""
+    return name.lower().endswith(HTML_SUFFIXES)
+
+
+def document_from_bytes(data: bytes, source_id: str, uri: str, name: str) -> RawDocument | Failure:
+    """A file's (uncompressed) bytes into a RawDocument, as HTML or text by the file's `name`:
+    the second half of read_input, also what re-extraction runs on the bytes kept in raw_pages."""
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        return Failure(item.source_id, uri, "read", "empty file")
-    if name.endswith(HTML_SUFFIXES):
-        return extract_html(data, item.source_id, uri, sha)
+        return Failure(source_id, uri, "read", "empty file")
+    if is_html_name(name):
+        return extract_html(data, source_id, uri, sha)
     with stage("decode", uri):
         text = decode_text(data)
     if text is None:
-        return Failure(item.source_id, uri, "read", "undecodable bytes",
+        return Failure(source_id, uri, "read", "undecodable bytes",
                        "not UTF-8 text, and not plausible Windows-1252 text either")
     with stage("parse", uri):
-        return parse_text(text, item.source_id, uri, sha)
+        return parse_text(text, source_id, uri, sha)
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -257,9 +282,11 @@ def _take_header(lines: list[Line], doc: RawDocument) -> int:
             doc.removed.append(RemovedLine(line.position, line.text, "section_label"))
         elif doc.title is None and i + 1 < len(lines) and looks_like_title(line.text):
             doc.title = line.text
+            doc.metadata_sources["title"] = "text:title"
             doc.removed.append(RemovedLine(line.position, line.text, "meta:title"))
         elif doc.title is not None and doc.site_name is None and looks_like_site_name(line.text):
             doc.site_name = line.text
+            doc.metadata_sources["site_name"] = "text:site_name"
             doc.removed.append(RemovedLine(line.position, line.text, "meta:site_name"))
             i += 1
             break

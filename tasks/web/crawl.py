@@ -32,6 +32,7 @@ class WebSources:
     feeds: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     url_lists: list[str] = field(default_factory=list)
+    outlets: dict[str, str] = field(default_factory=dict)   # URL as given → the outlet's name in sources.toml
 
     def __bool__(self) -> bool:
         return bool(self.urls or self.feeds or self.sitemaps or self.url_lists)
@@ -39,6 +40,7 @@ class WebSources:
     def extend(self, other: WebSources) -> None:
         for name in ("urls", "feeds", "sitemaps", "url_lists"):
             getattr(self, name).extend(getattr(other, name))
+        self.outlets.update(other.outlets)
 
 
 def load_sources_file(path: str | Path) -> WebSources:
@@ -50,6 +52,9 @@ def load_sources_file(path: str | Path) -> WebSources:
         sources.feeds += outlet.get("feeds", [])
         sources.sitemaps += outlet.get("sitemaps", [])
         sources.urls += outlet.get("urls", [])
+        if isinstance(name := outlet.get("name"), str) and name.strip():
+            for url in (*outlet.get("feeds", []), *outlet.get("sitemaps", []), *outlet.get("urls", [])):
+                sources.outlets[url] = name.strip()
     return sources
 
 
@@ -62,12 +67,13 @@ class Target:
     title: str | None = None
     published: str | None = None          # the listing's date as written (tasks/web/feeds.Link)
     published_source: str | None = None   # feed, feed:updated, sitemap, sitemap:lastmod
+    outlet: str | None = None             # the outlet's name in sources.toml
 
     def hints(self) -> PageHints | None:
         """What extraction may use as evidence from outside the page; None when nothing."""
-        if self.title is None and self.published is None:
+        if self.title is None and self.published is None and self.outlet is None:
             return None
-        return PageHints(self.title, self.published, self.published_source)
+        return PageHints(self.title, self.published, self.published_source, self.outlet)
 
 
 @dataclass
@@ -110,7 +116,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
         except ValueError:
             out.failures.append(_bad_url(f"url:{strip_userinfo(raw)}", raw))
             continue
-        found.append(Target(url, f"url:{url}"))
+        found.append(Target(url, f"url:{url}", outlet=sources.outlets.get(raw)))
     for path in sources.url_lists:
         source_id = f"urls:{Path(path).absolute()}"
         try:
@@ -130,7 +136,8 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
     listed: dict[int, list[Target]] = {}   # by position of the feed/sitemap in the request: deterministic
     visited: set[str] = set()              # listings read this run (canonical URLs)
 
-    async def read_listing(kind: str, url: str, source_id: str, order: int, depth: int = 0) -> None:
+    async def read_listing(kind: str, url: str, source_id: str, order: int, depth: int = 0,
+                           outlet: str | None = None) -> None:
         if url in visited:
             return
         visited.add(url)
@@ -160,7 +167,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
                 children = [c for c in dict.fromkeys(children) if c not in visited]
                 record.outcome = "listed"
                 listed.setdefault(order, []).extend(Target(link.url, source_id, link.title, link.date_text,
-                                                            link.date_source) for link in links)
+                                                            link.date_source, outlet) for link in links)
         except InputError as err:
             if record is None:
                 out.pages.append(PageRecord(url, kind, source_id, utcnow(), outcome=f"failed: {err.reason}"))
@@ -175,7 +182,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
             out.failures.append(Failure(source_id, url, "discover", "too many sitemaps",
                                         f"{len(children)} child sitemaps; the first {MAX_CHILD_SITEMAPS} are read"))
         for child in children[:MAX_CHILD_SITEMAPS]:
-            await read_listing("sitemap", child, source_id, order, depth + 1)
+            await read_listing("sitemap", child, source_id, order, depth + 1, outlet)
 
     async with anyio.create_task_group() as group:
         listings = [("feed", u) for u in sources.feeds] + [("sitemap", u) for u in sources.sitemaps]
@@ -185,7 +192,7 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
             except ValueError:
                 out.failures.append(_bad_url(f"{kind}:{strip_userinfo(raw)}", raw))
                 continue
-            group.start_soon(read_listing, kind, url, f"{kind}:{url}", order)
+            group.start_soon(read_listing, kind, url, f"{kind}:{url}", order, 0, sources.outlets.get(raw))
     for order in sorted(listed):
         found.extend(listed[order])
     seen: set[str] = set()

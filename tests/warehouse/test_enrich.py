@@ -85,3 +85,46 @@ def test_an_article_whose_quotes_raise_costs_its_quotes_not_the_run(db_path, mon
     assert con.execute("SELECT count(*) FROM quotes WHERE article_id = ?", [poison.article_id]).fetchone()[0] == 0
     assert con.execute("SELECT count(DISTINCT article_id) FROM quotes").fetchone()[0] == 4
     assert enrich_pending(con, "e2").articles == 0     # not retried forever
+
+
+def test_the_seeds_name_each_person_and_place_once_and_rightly(db_path):
+    """Issue 15, one article per batch so that every merge across articles is the warehouse's: "Kim
+    Jong" is no entity beside Kim Jong Un, RPDC is Corée du Nord, Washington a place, "Ukraine – qu’"
+    is Ukraine, and Sud, Industrie, Unification, Nord-coréen are no places."""
+    con = connect(db_path)
+    articles, failures = articles_from([SEEDS])
+    load_batch(con, "r1", 0, articles, failures)
+    enrich_pending(con, "e1", batch_size=1)
+    entities = {name: (kind, set(surfaces)) for name, kind, surfaces in con.execute("""
+        SELECT e.name, e.kind, list(DISTINCT m.surface) FROM entities e JOIN mentions m USING (entity_id)
+        GROUP BY ALL""").fetchall()}
+    assert "Kim Jong" not in entities and "Kim Jong-un" in entities["Kim Jong Un"][1]
+    assert entities["Corée du Nord"] == ("place", {"Corée du Nord", "RPDC", "République populaire démocratique de Corée"})
+    assert entities["Washington"][0] == "place" and entities["Ukraine"][0] == "place"
+    assert not {"Sud", "Industrie", "Unification", "Nord-coréen"} & set(entities)
+    assert not [name for name in entities if "qu’" in name or "–" in name]
+    con.close()
+
+
+def test_variants_merge_across_articles(db_path):
+    """An entity joins the one entity of its kind an article already merged its name into, or the one
+    longer name of its kind it begins, if that is mentioned more often; never an entity of another kind."""
+    from warehouse.enrich import _merge_variants
+
+    con = connect(db_path)
+    entities = [("e_afld", "afld", "AFLD", "organisation"), ("e_agence", "agenc francais de lutt contr le dopag",
+                "Agence française de lutte contre le dopage", "organisation"),
+                ("e_kj", "kim jong", "Kim Jong", "person"), ("e_kju", "kim jong un", "Kim Jong Un", "person"),
+                ("e_wash", "wachington", "Washington", "place"), ("e_george", "georg wachington", "George Washington", "person")]
+    con.executemany("INSERT INTO entities (entity_id, name, kind, key) VALUES (?, ?, ?, ?)",
+                    [(eid, name, kind, key) for eid, key, name, kind in entities])
+    mentions = [("a1", "e_agence", "AFLD"), ("a1", "e_agence", "Agence française de lutte contre le dopage"),
+                ("a2", "e_afld", "AFLD"), ("a3", "e_kj", "Kim Jong"), ("a3", "e_kju", "Kim Jong Un"),
+                ("a4", "e_kju", "Kim Jong Un"), ("a5", "e_wash", "Washington"), ("a6", "e_george", "Washington")]
+    kind = {eid: k for eid, _, _, k in entities}
+    con.executemany("INSERT INTO mentions (article_id, entity_id, surface, position, start, label) VALUES (?, ?, ?, 0, ?, ?)",
+                    [(a, eid, s, i, kind[eid]) for i, (a, eid, s) in enumerate(mentions)])
+    assert _merge_variants(con) == {"e_agence", "e_kju"}
+    left = {eid for (eid,) in con.execute("SELECT DISTINCT entity_id FROM mentions").fetchall()}
+    assert left == {"e_agence", "e_kju", "e_wash", "e_george"}
+    con.close()

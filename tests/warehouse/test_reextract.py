@@ -1,17 +1,26 @@
 """Stored raw pages can be re-extracted: fetch → sandboxed extraction → load, without Prefect."""
 
+import gzip
+import hashlib
 import html
+import shutil
+import zlib
 from datetime import datetime
+from pathlib import Path
 
-from tasks.documents.article import article_from_page
+import pytest
+
+from tasks.documents.article import article_from_file, article_from_page
+from tasks.documents.read import InputFile, discover_files
 from tasks.models import Article, WebBatch
 from tasks.sandbox import run_isolated
 from tasks.web.crawl import Target, fetch_batch
 from tasks.web.exchange import FetchConfig
-from tests.conftest import RPM2, require
+from tests.conftest import EXTRACTION, RPM2, SEEDS, require
 from tests.loopback_server import LoopbackServer, Page, Site
 from warehouse.db import connect
 from warehouse.load import load_batch
+from warehouse.maintenance import prune_raw_pages
 from warehouse.reextract import reextract
 
 CONFIG = FetchConfig(allow_hosts=frozenset({"127.0.0.1"}), per_host_delay=0, retries=0)
@@ -142,4 +151,62 @@ def test_reextract_does_not_bring_back_learned_site_chrome(db_path):
     assert con.execute("SELECT count(*) FROM removed_lines WHERE rule = 'site_repeated' AND text = 'Newsletter'"
                        ).fetchone()[0] == 6
     assert reextract(con).updated == 0
+    con.close()
+
+
+def _file_inputs(folder: Path) -> None:
+    """The seed texts, a real HTML page of the extraction set, and the same kind of page gzipped."""
+    folder.mkdir()
+    for path in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    pages = sorted(require(EXTRACTION / "html").glob("*.html"))
+    found = 0
+    for page in pages:
+        data = page.read_bytes()
+        if isinstance(article_from_file(InputFile("test", str(page))), Article):
+            if found == 0:
+                (folder / "page.html").write_bytes(data)
+            else:
+                (folder / "page.html.gz").write_bytes(gzip.compress(data))
+                return
+            found += 1
+    pytest.fail("no HTML page of the extraction set gives an article")
+
+
+def test_reextract_reads_file_inputs_again_from_their_kept_bytes(tmp_path, db_path):
+    _file_inputs(tmp_path / "in")
+    items, failures = discover_files([str(tmp_path / "in")])
+    assert not failures and len(items) == 7
+    results = run_isolated(article_from_file, items)          # the worker processes, as the flow runs them
+    articles = [r for r in results if isinstance(r, Article)]
+    assert len(articles) == 7 and all(a.raw is not None for a in articles)
+    con = connect(db_path)
+    load_batch(con, "run1", 0, articles, [])
+    kept = con.execute("""SELECT a.source_uri, r.content, r.size, r.content_type FROM articles a
+                          JOIN raw_pages r ON r.sha256 = a.raw_sha256 ORDER BY a.source_uri""").fetchall()
+    assert len(kept) == 7
+    for uri, content, size, content_type in kept:   # the file's bytes (gunzipped), content-addressed
+        data = zlib.decompress(content)
+        assert size == len(data) and content_type == ("text/html" if ".html" in uri else "text/plain")
+        assert (hashlib.sha256(data).hexdigest(),) in con.execute("SELECT raw_sha256 FROM articles").fetchall()
+    good = dict(con.execute("SELECT article_id, body FROM articles").fetchall())
+    shutil.rmtree(tmp_path / "in")                              # reextract needs the warehouse only
+    # An older rule set left a caption in every body:
+    for article_id in good:
+        con.execute("INSERT INTO paragraphs VALUES (?, 99, 'Photo AFP', 99)", [article_id])
+    con.execute("UPDATE articles SET body = body || '\n\nPhoto AFP'")
+
+    report = reextract(con)
+    assert (report.checked, report.files, report.updated, report.failed) == (7, 7, 7, 0)
+    assert dict(con.execute("SELECT article_id, body FROM articles").fetchall()) == good
+    assert con.execute("SELECT count(*) FROM paragraphs WHERE text = 'Photo AFP'").fetchone()[0] == 0
+    assert reextract(con).updated == 0
+
+    # Retention prunes file inputs' bytes as it prunes pages': a text file's and an HTML file's.
+    aged = [con.execute(f"SELECT raw_sha256 FROM articles WHERE source_uri LIKE '%{suffix}'").fetchone()[0]
+            for suffix in ("000_b1ae3afe924ed992.txt", "page.html")]
+    con.execute(f"UPDATE raw_pages SET stored_at = stored_at - INTERVAL 40 DAY WHERE sha256 IN {tuple(aged)}")
+    assert prune_raw_pages(con, retention_days=30) == 2
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 7
+    assert (reextract(con).checked, con.execute("SELECT count(*) FROM raw_pages").fetchone()[0]) == (5, 5)
     con.close()

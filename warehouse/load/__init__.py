@@ -14,7 +14,7 @@ from tasks.isolation import InputError
 from tasks.models import Article, Failure, WebBatch
 from warehouse.db import WarehouseError, is_lake, retry_conflicts, utcnow
 from warehouse.load import articles as articles_rows
-from warehouse.load import clean, copies, known, outlets, stories
+from warehouse.load import clean, copies, known, outlets, retro, stories
 from warehouse.load import web as web_rows
 from warehouse.load.report import BatchReport, per_source
 
@@ -64,20 +64,24 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
 
 def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
           articles: list[Article], failures: list[Failure]) -> BatchReport:
-    """The batch sequence: known articles aside, site names, the sites' learned boilerplate, copies, stories,
-    then every row of the batch and its marker."""
+    """The batch sequence: known articles aside, site names, the sites' learned boilerplate (and the
+    newly learned lines out of the sites' stored articles), copies, stories, then every row of the
+    batch and its marker."""
     now = utcnow()
     report = BatchReport(batch_no)
     failures = list(failures)
     new = known.drop_known(con, articles, failures, report)
     outlets.name_sites(con, new)
-    new, site_lines = clean.remove_learned_boilerplate(con, new, failures)
+    new, site_lines, learned = clean.remove_learned_boilerplate(con, new, failures)
+    # Before this batch's copies are found: they are found against the stored articles' new text.
+    recleaned = retro.remove_retroactively(con, learned, failures)
     fingerprints = copies.fingerprints_of(new)
     stored: dict[str, list[str]] = {}   # paragraphs of the older candidates, read once for dedup and edits
     links = copies.find_links(con, new, fingerprints, stored)
     assignments, changed, batch_df = stories.assign(con, new, links)
 
     articles_rows.write_articles(con, run_id, now, new, fingerprints, failures)
+    web_rows.write_raw(con, [a.raw for a in new if a.raw is not None])   # file inputs' bytes, for reextract
     copies.write_fingerprints(con, fingerprints)
     copies.write_copies(con, run_id, new, links, stored)
     report.story_changes = stories.write_stories(con, run_id, assignments, changed, batch_df)
@@ -92,5 +96,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     report.stories_created = {s.story_id for s in changed.values() if s.new}
     report.stories_grown = {s.story_id for s in changed.values() if s.changed and not s.new}
     report.lines_removed = sum(len(a.removed) for a in new)
+    report.lines_removed_retroactively = recleaned.lines
+    report.articles_recleaned = recleaned.articles
     per_source(report, new, failures, assignments, changed)
     return report

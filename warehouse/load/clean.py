@@ -3,6 +3,7 @@ what is boilerplate)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import pyarrow as pa
@@ -67,12 +68,18 @@ def learned_boilerplate(con, sites: set[str]) -> dict[str, set[int]]:
     return found
 
 
-def remove_learned_boilerplate(con, new: list[Article], failures: list[Failure]) -> tuple[list[Article], SiteLineCounts]:
+def remove_learned_boilerplate(con, new: list[Article], failures: list[Failure]
+                               ) -> tuple[list[Article], SiteLineCounts, set[SiteLine]]:
     """Set aside the lines each site repeats (its learned boilerplate: this batch's lines with the
     warehouse's counts and contexts of them); an article left empty becomes a failure. Returns the
-    articles kept and the batch's line counts (added to the warehouse's with the batch)."""
+    articles kept, the batch's line counts (added to the warehouse's with the batch) and the lines
+    this batch made boilerplate that the stored counts alone did not (warehouse/load/retro.py
+    takes those out of the site's stored articles)."""
     batch_counts = site_line_counts(new)
-    boilerplate = site_boilerplate(batch_counts, stored_site_lines(con, batch_counts))
+    prior = stored_site_lines(con, batch_counts)
+    boilerplate = site_boilerplate(batch_counts, prior)
+    # The same rule on the stored counts alone (no article of this batch): what was learned before it.
+    before = site_boilerplate(Counter(dict.fromkeys(boilerplate, 0)), prior)
     kept = []
     for article in new:
         with stage("clean", article.article_id):
@@ -81,7 +88,7 @@ def remove_learned_boilerplate(con, new: list[Article], failures: list[Failure])
             kept.append(article)
         else:
             failures.append(no_content(article.source_id, article.source_uri, "every line was boilerplate"))
-    return kept, batch_counts
+    return kept, batch_counts, boilerplate - before
 
 
 def add_site_lines(con, batch_counts: SiteLineCounts) -> None:

@@ -60,6 +60,8 @@ class BatchReport:
     stories_grown: set[str] = field(default_factory=set)
     story_changes: list[StoryChange] = field(default_factory=list)
     lines_removed: int = 0
+    lines_removed_retroactively: int = 0   # newly learned site boilerplate taken out of stored articles
+    articles_recleaned: list[str] = field(default_factory=list)   # the stored articles that lost those lines
     per_source: dict[str, SourceReport] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / unchanged / failed: …
     retries: int = 0   # DuckLake: times the batch lost to a concurrent writer and was recomputed
@@ -119,6 +121,8 @@ class RunSummary:
     stories_created: int = 0
     stories_grown: int = 0
     lines_removed: int = 0
+    lines_removed_retroactively: int = 0   # not a runs column: shown in the log and the CLI summary
+    articles_recleaned: int = 0
     batches: int = 0
     pages_fetched: int = 0
     not_modified: int = 0
@@ -142,6 +146,8 @@ class RunSummary:
         self.stories_created += len(report.stories_created)
         self.stories_grown += len(report.stories_grown)
         self.lines_removed += report.lines_removed
+        self.lines_removed_retroactively += report.lines_removed_retroactively
+        self.articles_recleaned += len(report.articles_recleaned)
         for source, rep in report.per_source.items():
             self.per_source.setdefault(source, SourceReport()).add(rep)
 

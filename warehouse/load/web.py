@@ -3,7 +3,7 @@ validators (ETag, Last-Modified) for conditional requests, raw pages, robots.txt
 
 from __future__ import annotations
 
-from tasks.models import PageRecord, RobotsEntry, WebBatch
+from tasks.models import PageRecord, RawPage, RobotsEntry, WebBatch
 from warehouse.db import utcnow
 from warehouse.load.report import BatchReport
 from warehouse.sql import insert_rows, keys
@@ -54,7 +54,18 @@ def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
         con.execute("INSERT INTO pages SELECT * FROM _pages n WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE p.url = n.url)")
         con.execute("DROP TABLE _pages")
     keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "failed: changed since loaded")}
-    raw = list({r.sha256: r for r in web.raw if r.sha256 in keep}.values())
+    write_raw(con, [r for r in web.raw if r.sha256 in keep])
+    robots = list({r.origin: r for r in web.robots}.values())
+    if robots:
+        con.execute(f"DELETE FROM internals.robots WHERE origin IN {keys(con, [r.origin for r in robots])}")
+        insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
+                    [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
+
+
+def write_raw(con, raw: list[RawPage]) -> None:
+    """Raw bytes (of fetched pages, and of file inputs: written with their articles) into raw_pages,
+    content-addressed: bytes already stored are not stored again."""
+    raw = list({r.sha256: r for r in raw}.values())
     if raw:
         con.execute("CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM raw_pages LIMIT 0")
         insert_rows(con, "_raw", RAW_COLUMNS, {
@@ -65,11 +76,6 @@ def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
         con.execute("INSERT INTO raw_pages SELECT * FROM _raw r WHERE NOT EXISTS "
                     "(SELECT 1 FROM raw_pages p WHERE p.sha256 = r.sha256)")
         con.execute("DROP TABLE _raw")
-    robots = list({r.origin: r for r in web.robots}.values())
-    if robots:
-        con.execute(f"DELETE FROM internals.robots WHERE origin IN {keys(con, [r.origin for r in robots])}")
-        insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
-                    [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
 
 
 _VALIDATORS = ("SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "

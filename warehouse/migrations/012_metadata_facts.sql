@@ -9,9 +9,9 @@ COMMENT ON COLUMN articles.title IS 'Headline as the outlet printed it, without 
 COMMENT ON COLUMN articles.title_tag IS 'The page''s <title> as written (often headline plus outlet name); NULL for text inputs.';
 COMMENT ON COLUMN articles.site_name IS 'The outlet''s own name (og:site_name, JSON-LD publisher, feed title or the source''s name in sources.toml); NULL when none is given (outlet_of() then uses the URL''s host).';
 COMMENT ON COLUMN articles.author IS 'The byline: the names of article_authors joined with ", " in order (kept for compatibility; article_authors tells people from outlets).';
-COMMENT ON COLUMN articles.published_at IS 'Publication time as the page (or its feed, sitemap or URL) declares it, converted to UTC; NULL when undated, never the ingest time. Only the part given by published_precision is known.';
+COMMENT ON COLUMN articles.published_at IS 'Publication time as the page (or its feed, sitemap or URL) declares it: in UTC when published_offset is set, else as written; NULL when undated, never the ingest time. Only the part given by published_precision is known; metadata_sources says where it was found.';
 COMMENT ON COLUMN articles.published_precision IS 'How much of published_at is known: year, month, day, minute or second. NULL when undated.';
-COMMENT ON COLUMN articles.published_offset IS 'The UTC offset the publication time was declared with, in minutes east of UTC (120 for +02:00); NULL when the page gave none (a day, or a time without offset, read as UTC).';
+COMMENT ON COLUMN articles.published_offset IS 'The UTC offset the publication time was declared with, in minutes east of UTC (120 for +02:00); published_at is then in UTC. NULL when none was declared: a day, or a time stored as written (its zone unknown).';
 COMMENT ON COLUMN articles.updated_at IS 'Last modification time the page declares (UTC), kept apart from published_at; NULL when none.';
 COMMENT ON COLUMN articles.ingested_at IS 'UTC time it was loaded. Never used as a publication date.';
 
@@ -37,7 +37,7 @@ CREATE TABLE metadata_sources (
 COMMENT ON TABLE metadata_sources IS 'Where each metadata value of an article came from, so analysts can judge it: one row per article and field that has a value.';
 COMMENT ON COLUMN metadata_sources.article_id IS 'The article (articles.article_id).';
 COMMENT ON COLUMN metadata_sources.field IS 'The articles column: title, site_name, authors, published_at, updated_at, language, url.';
-COMMENT ON COLUMN metadata_sources.source IS 'The evidence, e.g. og:title, json-ld:headline, meta:article:published_time, url (a date in the URL path), feed, sitemap, sources.toml, text:date, htmldate.';
+COMMENT ON COLUMN metadata_sources.source IS 'The evidence, e.g. og:title, json-ld:headline, meta:article:published_time, url (a date in the URL path), feed, sitemap, listing (the feed or sitemap entry''s title), site (the name its site''s other pages declare), sources.toml, text:date.';
 
 DROP VIEW articles_per_day;
 CREATE VIEW articles_per_day AS

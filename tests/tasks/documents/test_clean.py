@@ -8,8 +8,8 @@ from tasks.documents.clean import (
     remove_site_boilerplate,
 )
 from tasks.documents.read import InputFile, read_input
-from tasks.models import Article
-from tests.conftest import seed
+from tasks.models import Article, Line, RawDocument
+from tests.conftest import RPM2, require, seed
 
 
 def cleaned(prefix: str) -> Article:
@@ -101,3 +101,51 @@ def test_lines_a_site_repeats_are_learned_as_boilerplate():
     assert article.paragraphs == ["Article 0 : le récit complet de la journée."]
     assert [(r.rule, r.text, r.position) for r in article.removed] == [("site_repeated", promo, 1)]
     assert re.match(r"Article 0", article.body)
+
+
+def _rpm2_removed() -> dict[str, list[tuple[str, str]]]:
+    docs = require(RPM2 / "documents")
+    found = {}
+    for path in sorted(docs.glob("*.txt")):
+        article = clean_document(read_input(InputFile("files:rpm2", str(path))))
+        found[path.name] = [(r.rule, r.text) for r in article.removed if not r.rule.startswith("meta:")]
+    return found
+
+
+def test_no_real_line_of_rpm2_is_removed():
+    """RPM2 holds no boilerplate: the length-only teaser rule removed 29 of its lines (ledes, lines
+    introducing a list, lines wrapped mid-sentence). Only a photo caption carrying its credit
+    ("(Photo Figaro)") may go, as captions go from the seeds."""
+    removed = _rpm2_removed()
+    assert len(removed) == 200
+    lost = [(name, rule, text) for name, lines in removed.items() for rule, text in lines if rule != "photo_credit"]
+    assert lost == []
+    assert all(re.search(r"\(photo [^)]+\)$", text, re.I) for lines in removed.values()
+               for rule, text in lines if rule == "photo_credit")
+
+
+def test_who_attended_the_meeting_stays():
+    docs = require(RPM2 / "documents")
+    article = clean_document(read_input(InputFile("files:rpm2", str(docs / "T03_C1_05.txt"))))
+    for start in ("De nouvelles dispositions concernant", "Etaient présents le Premier ministre",
+                  "Christian Noyer et le directeur du Trésor", "Georges Pauget, directeur général"):
+        assert any(p.startswith(start) for p in article.paragraphs), start
+    assert [r.rule for r in article.removed] == ["meta:title"]
+
+
+def test_a_teaser_goes_by_where_it_sits_not_by_its_length():
+    """The same long headline stays in the body, goes after a "read also" label, and goes in a run
+    of such lines after the body."""
+    body = ["Le sommet s'est tenu mardi à Vladivostok en présence des deux délégations.",
+            "Les deux dirigeants ont visité le cosmodrome avant un déjeuner officiel."]
+    teaser = "Poutine entend renforcer la coopération entre la Russie et la Corée du Nord «sur tous les axes»"
+    other = "La Corée du Sud dénonce un rapprochement dangereux entre Moscou et Pyongyang après le sommet"
+
+    def clean(lines: list[str]) -> dict[str, str]:
+        raw = RawDocument("s", "file:///t", "x", [Line(i, t) for i, t in enumerate(lines)], language="fr")
+        return {r.text: r.rule for r in clean_document(raw).removed}
+
+    assert clean([body[0], teaser, body[1]]) == {}
+    assert clean([body[0], "À lire aussi", teaser, body[1]]) == {"À lire aussi": "read_also", teaser: "teaser_headline"}
+    assert clean([*body, teaser, other]) == {teaser: "teaser_headline", other: "teaser_headline"}
+    assert clean([*body, teaser]) == {}   # one last unterminated line may be the body's own

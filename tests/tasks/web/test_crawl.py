@@ -145,3 +145,28 @@ def test_a_feed_entry_date_travels_to_the_page_as_a_hint():
     [page] = batch.pages
     assert page.hints is not None and page.hints.published == target.published and page.hints.title == "Article 0"
     assert Target("http://x/a", "url:test").hints() is None
+
+
+def test_the_outlets_name_in_sources_toml_reaches_pages_that_name_no_outlet(tmp_path):
+    """sources.toml names each outlet; a page of its feed that declares no site name takes that
+    name (source 'sources.toml'), a page that declares one keeps its own, and the feed entry's
+    title stands in for a page without a headline (source 'listing')."""
+    from tasks.documents.article import article_from_page
+    from tasks.documents.metadata import Metadata, with_listing
+    from tasks.models import PageHints
+    from tasks.web.crawl import load_sources_file
+
+    with FaultServer(_site()) as server:
+        config = tmp_path / "sources.toml"
+        config.write_text(f'[[outlet]]\nname = "La Gazette du Test"\nfeeds = ["{server.url("/feed.xml")}"]\n')
+        found = _discover(load_sources_file(config))
+        assert found.targets and all(t.outlet == "La Gazette du Test" for t in found.targets)
+        batch = fetch_batch(found.targets[:1], CONFIG, {})
+    [page] = batch.pages
+    article = article_from_page(page)
+    assert article.site_name == "La Gazette du Test" and article.metadata_sources["site_name"] == "sources.toml"
+
+    declared = with_listing(Metadata(title=None, site_name="Le Vrai Nom", sources={"site_name": "og:site_name"}),
+                            PageHints(title="Titre du flux", outlet="La Gazette du Test"))
+    assert (declared.site_name, declared.sources["site_name"]) == ("Le Vrai Nom", "og:site_name")
+    assert (declared.title, declared.sources["title"]) == ("Titre du flux", "listing")

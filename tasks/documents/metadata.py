@@ -1,0 +1,672 @@
+"""Title, authors and outlet name of an HTML page, from the parsed tree (pure: no I/O).
+
+trafilatura takes one value per field from the first source it finds, so titles keep the site
+name ("… | The Japan Times"), bylines keep labels ("View all posts by …") and the site name may be
+a title-cased host. Here every field gathers its candidates from the page's own declarations
+(JSON-LD, Open Graph, Twitter, meta tags, microdata, visible headline and byline) and picks the
+value they agree on:
+
+- title: the candidates (JSON-LD headline, og:title, <h1>, twitter:title, <title>) lose a prefix
+  or suffix, cut at a separator, that names the outlet (its declared name, its host, a site-title
+  <h1>), a date or a byline, and title tags lose a section suffix that another candidate lacks
+  ("Headline - National"); the text most sources agree on wins, else the first in _TITLE_ORDER.
+- authors: names from the first source, in order of explicitness, that yields any (JSON-LD,
+  meta tags, microdata, rel=author, byline-classed elements, "By X" lines, trafilatura), split
+  ("X, Y and Z", "X und Y"), cleaned of labels, roles and dates, junk rejected; an outlet or a wire
+  service named as author is kept with kind "organization". When a source credits only the
+  outlet itself, a later source that names people wins.
+- site_name: og:site_name, JSON-LD publisher, application-name; None rather than a made-up name.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.etree
+
+from tasks.models import Author, PageHints
+from tasks.text import clean_line
+
+AUTHOR_JOIN = "; "   # names may hold commas ("Smith, John" in some feeds): a semicolon never does
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A clean single line of a JSON or attribute value ('' for anything not a string)."""
+    if isinstance(value, str):
+        return clean_line(_unescape(value))
+    return ""
+
+
+def _unescape(value: str) -> str:
+    """Entities left encoded inside JSON-LD or meta content ('&amp;', '&#8211;')."""
+    return html.unescape(value) if "&" in value else value
+
+
+def _key(text: str) -> str:
+    """Comparison key: case, accents, punctuation and spaces folded away."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if c.isalnum())
+
+
+def _norm(text: str) -> str:
+    """Whitespace and case folded: how two candidates are judged equal."""
+    return " ".join(text.casefold().split())
+
+
+def _element_text(el: lxml.etree._Element) -> str:
+    """The visible text of an element (scripts and styles left out)."""
+    parts = []
+    hidden = ("script", "style", "noscript", "template")
+    for node in el.iter():
+        if isinstance(node.tag, str) and node.text and node.tag not in hidden:
+            parts.append(node.text)   # comments and processing instructions: their tail only
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return clean_line(" ".join(parts))
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------
+
+_ARTICLE_TYPE = re.compile(r"(Article|BlogPosting|Posting|Report|NewsArticle)$", re.I)
+_ORG_TYPE = re.compile(r"Organi[sz]ation$|Corporation$|NewsMedia|^Brand$", re.I)
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    t = node.get("@type", [])
+    return [x.rsplit("/", 1)[-1] for x in (t if isinstance(t, list) else [t]) if isinstance(x, str)]
+
+
+def _jsonld_nodes(tree: lxml.etree._Element) -> list[dict[str, Any]]:
+    """Every object of the page's JSON-LD blocks, @graph and lists flattened (nested values kept)."""
+    nodes: list[dict[str, Any]] = []
+    for script in tree.iterfind(".//script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        raw = script.text.strip().removeprefix("<!--").removesuffix("-->").strip()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:
+                data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw))
+            except ValueError:
+                continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, dict):
+                nodes.append(item)
+                if isinstance(item.get("@graph"), list | dict):
+                    stack.append(item["@graph"])
+                if isinstance(item.get("mainEntity"), dict):
+                    stack.append(item["mainEntity"])
+    return nodes
+
+
+@dataclass
+class _JsonLd:
+    article: dict[str, Any] | None = None
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    website_name: str = ""
+
+    def resolve(self, value: Any) -> Any:
+        """A {"@id": ...} reference replaced by the node it names, when the page holds it."""
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in self.by_id:
+            return self.by_id[value["@id"]]
+        return value
+
+
+def _read_jsonld(tree: lxml.etree._Element) -> _JsonLd:
+    nodes = _jsonld_nodes(tree)
+    ld = _JsonLd(by_id={n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 2})
+    articles = [n for n in nodes if any(_ARTICLE_TYPE.search(t) for t in _types(n))]
+    # the article with a headline or author: pages also list related articles without them
+    articles.sort(key=lambda n: (not n.get("author"), not n.get("headline")))
+    ld.article = articles[0] if articles else None
+    for n in nodes:
+        if "WebSite" in _types(n) and _text(n.get("name")):
+            ld.website_name = _text(n.get("name"))
+            break
+    return ld
+
+
+# --- title -----------------------------------------------------------------------------------
+
+_SEPARATORS = re.compile(r"\s+[|–—·:«»›‹~/•*-]+(?:\s+[|–—·:«»›‹~/•*-]+)*\s+"   # " | ", " - ", " // » "
+                         r"|\s*[|·•｜ㅣ：]\s*|\s+[-–—]{1,2}(?=\s)|\s*::\s*")
+MAX_AFFIX_WORDS = 8   # a site name is short; a longer affix is a kicker or a subtitle
+_DATE_AFFIX = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")               # "… | DW | 28.04.2023"
+_BYLINE_AFFIX = re.compile(r"^(?:by|von|par|por)\s+\S+(?:\s+\S+){0,3}$", re.I)   # "… | by Cristina Laila"
+
+
+def _meta(tree: lxml.etree._Element, *names: str) -> list[tuple[str, str]]:
+    """(name, content) of <meta name|property|itemprop=...> in document order, for these names."""
+    wanted = {n.lower() for n in names}
+    out = []
+    for el in tree.iterfind(".//meta"):
+        for attr in ("property", "name", "itemprop"):
+            name = (el.get(attr) or "").strip().lower()
+            if name in wanted and _text(el.get("content")):
+                out.append((name, _text(el.get("content"))))
+                break
+    return out
+
+
+def _host_keys(url: str | None) -> set[str]:
+    """The host's distinctive labels ('japantimes' of www.japantimes.co.jp), for affix matching."""
+    host = (urlsplit(url).hostname or "") if url and "://" in url else ""
+    labels = [lab for lab in host.lower().split(".") if lab not in ("www", "m", "amp", "edition", "")]
+    if len(labels) > 1:
+        labels = labels[:-1]   # the TLD
+    keys = {_key(lab) for lab in labels if lab not in ("com", "co", "org", "net", "gov")}
+    if labels:
+        keys.add(_key("".join(labels)))
+    return {k for k in keys if len(k) >= 2}
+
+
+def _is_site(part: str, site_keys: set[str], host_keys: set[str]) -> bool:
+    """Does this title affix name the outlet (its declared name or its host)?"""
+    k = _key(part)
+    if not k or len(part.split()) > MAX_AFFIX_WORDS:
+        return False
+    if any(k == s or (len(s) >= 4 and (s in k or k in s) and min(len(k), len(s)) * 2 >= max(len(k), len(s)))
+           for s in site_keys):
+        return True
+    return any(h == k or (len(h) >= 4 and h in k) or (len(k) >= 4 and k in h) for h in host_keys)
+
+
+def _splits(title: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _SEPARATORS.finditer(title)]
+
+
+def strip_site(title: str, site_keys: set[str], host_keys: set[str], extra: frozenset[str] = frozenset()) -> str:
+    """The title without leading or trailing parts, cut at a separator, that name the outlet, a
+    date or a byline, or (trailing only) that `extra` holds: see _section_suffixes."""
+    def chrome(part: str) -> bool:
+        return (_is_site(part, site_keys, host_keys) or bool(_DATE_AFFIX.match(part))
+                or bool(_BYLINE_AFFIX.match(part)))
+
+    changed = True
+    while changed:
+        changed = False
+        cuts = _splits(title)
+        if not cuts:
+            break
+        start, end = cuts[-1]
+        head, tail = title[:start].strip(), title[end:].strip()
+        if head and tail and (chrome(tail) or _key(tail) in extra):
+            title, changed = head, True
+            continue
+        start, end = cuts[0]
+        head, tail = title[:start].strip(), title[end:].strip()
+        if head and tail and chrome(head):
+            title, changed = tail, True
+    return title
+
+
+_TITLE_ORDER = ("json-ld:headline", "og:title", "h1", "twitter:title", "json-ld:name", "title", "trafilatura")
+_SECTIONED = ("title", "og:title", "twitter:title", "trafilatura")   # where sites append a section
+# One declaration, one vote: twitter:title is most often a copy of og:title made by the same CMS
+# field, and JSON-LD's name of its headline.
+_FAMILY = {"json-ld:name": "json-ld:headline", "twitter:title": "og:title"}
+_NO_VOTE = ("trafilatura",)   # its title is one of the page's own (og:title first): no vote of its own
+
+
+def _title_candidates(tree: lxml.etree._Element, ld: _JsonLd, doc_title: str | None) -> list[tuple[str, str]]:
+    cands: list[tuple[str, str]] = []
+    if ld.article:
+        for key in ("headline", "name"):
+            if t := _text(ld.article.get(key)):
+                cands.append((f"json-ld:{key}", t))
+    for name, content in _meta(tree, "og:title", "twitter:title"):
+        cands.append((name, content))
+    h1s = [t for el in tree.iterfind(".//h1") if (t := _element_text(el)) and len(t) <= 400
+           and not _is_site_heading(el)]
+    cands.extend(("h1", t) for t in h1s[:3])
+    title_el = tree.find(".//title")
+    if title_el is not None and (t := _element_text(title_el)):
+        cands.append(("title", t))
+    if doc_title:
+        cands.append(("trafilatura", clean_line(doc_title)))
+    return [(s, t) for s, t in cands if t and len(t) <= 400]
+
+
+_SITE_HEADING = re.compile(r"site-?(?:title|name|logo|branding)|logo|brand|blog-?(?:title|name)|masthead", re.I)
+
+
+def _is_site_heading(el: lxml.etree._Element) -> bool:
+    """An <h1> that holds the outlet's name, not the headline (blog themes): it links to the
+    home page, or it or its parent is classed as the site title or logo."""
+    for a in el.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href in ("/", "./") or (href.count("/") == 3 and href.endswith("/") and "://" in href) or (
+                "://" in href and href.count("/") == 2):
+            return True
+    parent = el.getparent()
+    return any(_SITE_HEADING.search(f"{e.get('class') or ''} {e.get('id') or ''}")
+               for e in (el, parent) if e is not None)
+
+
+def site_headings(tree: lxml.etree._Element) -> list[str]:
+    """The text of site-name headings (see _is_site_heading): names of the outlet."""
+    return [t for el in tree.iterfind(".//h1") if _is_site_heading(el) and (t := _element_text(el))
+            and len(t) <= 80]
+
+
+def _section_suffixes(titles: list[str]) -> frozenset[str]:
+    """Keys of suffixes a candidate adds to another candidate's whole text ("Headline" and
+    "Headline - National"): a section or outlet label the page appends to its title tags."""
+    norm = {_norm(t) for t in titles}
+    extra: set[str] = set()
+    for t in set(titles):
+        for s, e in _splits(t):
+            head, tail = _norm(t[:s]), t[e:]
+            if head in norm and tail.strip() and len(tail.split()) <= MAX_AFFIX_WORDS:
+                extra.add(_key(tail))
+    return frozenset(k for k in extra if k)
+
+
+def pick_title(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> tuple[str | None, str | None]:
+    """(title, source): the stripped candidate most sources agree with; ties go by _TITLE_ORDER."""
+    site_keys = {_key(s) for s in site_names if _key(s)}
+    host_keys = _host_keys(url)
+    stripped = [(s, strip_site(t, site_keys, host_keys)) for s, t in cands]
+    extra = _section_suffixes([t for _, t in stripped])
+    stripped = [(s, strip_site(t, site_keys, host_keys, extra) if s in _SECTIONED else t) for s, t in stripped]
+    stripped = [(s, t) for s, t in stripped if t and not _is_site(t, site_keys, set())]
+    if not stripped:
+        return None, None
+    support: dict[str, set[str]] = {}
+    for s, t in stripped:
+        if s not in _NO_VOTE:
+            support.setdefault(_norm(t), set()).add(_FAMILY.get(s, s))
+    rank = {s: i for i, s in enumerate(_TITLE_ORDER)}
+
+    def score(item: tuple[str, str]) -> tuple[int, int]:
+        agree = len(support.get(_norm(item[1]), ()))
+        return (-(agree if agree > 1 else 0), rank.get(item[0], len(rank)))
+
+    source, title = min(stripped, key=score)
+    return title, source
+
+
+# --- site name -------------------------------------------------------------------------------
+
+
+def _publisher_name(ld: _JsonLd) -> str:
+    pub = ld.resolve(ld.article.get("publisher")) if ld.article else None
+    if isinstance(pub, list) and pub:
+        pub = ld.resolve(pub[0])
+    if isinstance(pub, dict):
+        return _text(pub.get("name"))
+    return _text(pub)
+
+
+def _site_shaped(name: str, limit: int = 80) -> bool:
+    """A name, not a URL or a sentence."""
+    return 0 < len(name) <= limit and "://" not in name and not name.lower().startswith("www.")
+
+
+def pick_site_name(tree: lxml.etree._Element, ld: _JsonLd, url: str | None = None) -> tuple[str | None, str | None]:
+    """(outlet, source) as the page declares it: og:site_name, JSON-LD publisher or WebSite,
+    application-name, in that order, but a declaration that matches the host wins over one that
+    does not (og:site_name "U.S." on reuters.com, a section); failing all, a title-tag affix or a
+    site-title <h1> that matches the host. None when nothing does: no name made up from the host."""
+    declared = [(n, c) for n, c in _meta(tree, "og:site_name") if _site_shaped(c)]
+    declared += [(s, n) for s, n in (("json-ld:publisher", _publisher_name(ld)), ("json-ld:website", ld.website_name))
+                 if _site_shaped(n)]
+    declared += [(n, c) for n, c in _meta(tree, "application-name", "apple-mobile-web-app-title") if _site_shaped(c, 60)]
+    host_keys = _host_keys(url)
+    for source, name in declared:
+        if _is_site(name, set(), host_keys):
+            return name, source
+    if declared:
+        return declared[0][1], declared[0][0]
+    title_el = tree.find(".//title")
+    title = _element_text(title_el) if title_el is not None else ""
+    cuts = _splits(title)
+    affixes = [title[cuts[-1][1]:].strip(), title[: cuts[0][0]].strip()] if cuts else []
+    for source, name in [("title", a) for a in affixes] + [("h1:site", h) for h in site_headings(tree)]:
+        if _site_shaped(name, 60) and len(name.split()) <= MAX_AFFIX_WORDS and _is_site(name, set(), host_keys):
+            return name, source
+    return None, None
+
+
+# --- authors ---------------------------------------------------------------------------------
+
+# "By", "Von", "Par", "Por", "Di", "Door", "Av", "Af", "Przez", "Autor", "Text", "Written by",
+# "Reporting by", "От"... at the start of a byline; matched case-insensitively, then stripped.
+_BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:written|posted|published|reported|reporting|compiled|edited|words|text|story|"
+    r"photos?|interview|eingestellt|erstellt|gepostet|veröffentlicht|artikel|beitrag|publié|"
+    r"publicado|pubblicato|geplaatst|skrevet|escrito|scritto)\s+(?:by|von|par|por|da|door|av|af)\b|"
+    r"by|von|vom|par|por|di|door|av|af|przez|interview|"
+    r"autor(?:in|es|a|en)?|auteur|author(?:s)?|verfasst von|geschrieben von|"
+    r"text|texte|testo|tekst|texto|redaktion|reporter|redacción|redazione|"
+    r"от|автор|από|od|yazan|kirjoittaja|skrevet af|skrivet av|escrito por|scritto da|"
+    r"ditulis oleh|oleh|bởi|文|記者)\b\s*[:：|-]?\s*",
+    re.I)
+_NAME_SPLIT = re.compile(
+    r"\s*(?:;|,|/|\||&|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b(?!\.)|\ben\b|\bog\b|\boch\b|\bja\b|"
+    r"\bi\b|\bund\b|\bsowie\b|\bwith\b|\bmit\b|\bavec\b|\bcon\b|\bve\b|\bи\b|\bκαι\b|、|・|と)\s*",
+    re.I)
+_DATE_TAIL = re.compile(
+    r"\s*(?:[|,·•–—-]\s*)?(?:\b(?:updated|update|aktualisiert|actualizado|mis à jour|publié|"
+    r"published|posted|veröffentlicht)\b.*|\b(?:stand|am|le|el|on|il|du|vom|de)\s+\d.*|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}.*|"
+    r"\d{1,2}:\d{2}.*|\d{1,2}\.?\s+\w+\s+\d{4}.*|\w+\s+\d{1,2},\s+\d{4}.*|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b.*|(?<=\s)\d.*)$", re.I)
+_ROLE = re.compile(
+    r"\b(?:correspondent|reporter|editor|editora?|writer|columnist|contributor|journalist|"
+    r"journaliste|redakteur(?:in)?|korrespondent(?:in)?|redaktor|redattore|redactor|redactora|"
+    r"corresponsal|envoyée? spéciale?|chief|senior|staff writer|staff reporter|photographer|"
+    r"fotograf|bureau|desk|analyst|professor|director|head of|deputy|managing|political|"
+    r"politics|business|sports?|science|opinion|news|for|in|at|aus|en|à)\b", re.I)
+_JUNK = re.compile(
+    r"^(?:view (?:all|more) (?:posts|articles|stories)|more (?:posts|articles|stories)|"
+    r"about(?: the)? authors?|no authors?|unknown|anonymous|anonym|admin|administrator|"
+    r"staff|editor|editors|editorial|author|authors|autor|autoren|guest|gast|user|webmaster|"
+    r"redaktion|redacción|rédaction|redazione|newsroom|team|contributor|contributors|"
+    r"posted by|written by|by|von|par|por|read more|mehr|plus|follow|folgen|share|teilen|"
+    r"subscribe|abonnieren|profile|profil|home|null|none|undefined|n/?a|name|human|\W*)$", re.I)
+_POSTS_BY = re.compile(r"^(?:view |see |read )?(?:all |more )?(?:posts|articles|stories|beiträge|artikel)"
+                       r" (?:by|from|von|de|di)\s+", re.I)
+_ROLE_SUFFIX = re.compile(r"\s*(?:기자|記者|特派員|編集委員|论说委员|記者)$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:[._][a-z0-9]+)+$")   # a login (edilson.la.rosa), not a display name
+_URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_JUNK_PART = re.compile(r"\b(?:view (?:all|more) posts|all posts by|more from|see all|articles by|"
+                        r"image:|photo:|foto:|bild:|getty|istock|shutterstock|picture.alliance|imago|"
+                        r"publiziert am|please enter|your name|profil|wordpress|powered by|"
+                        r"unterstützt von|bereitgestellt von|gesponsert|sponsored|"
+                        r"posts by|follow on|email|e-mail|twitter|facebook|instagram|linkedin|cookies?)\b|"
+                        r"\[at\]|@|https?:|www\.|\.html|\{|\}|<|>|=", re.I)
+# Wire services name themselves as authors on every outlet that runs their copy; they are not
+# people. (A short generic vocabulary of news agencies, not a list of the outlets measured.)
+_AGENCIES = re.compile(
+    r"^(?:afp|ap|associated press|reuters|dpa|apa|ansa|efe|epd|kna|sda|keystone-sda|ats|anp|"
+    r"belga|ntb|tt|ritzau|pap|čtk|ctk|mti|tass|ria novosti|xinhua|kyodo|jiji|yonhap|pti|ians|"
+    r"aap|upi|bloomberg|lusa|europa press|agencia efe|sid|dts|kyodo news|agence france-presse|"
+    r"thomson reuters|ani|cp|the canadian press|canadian press|press association|pa|aa|"
+    r"anadolu|sputnik|agenzia nova|adnkronos|agi|dapd|ddp|afp/dpa|agencias|agences|agenturen|"
+    r"agencies|wires|wire|agentur|nachrichtenagentur)$", re.I)
+_ORG_WORD = re.compile(
+    r"\b(?:news|press|presse|media|médias|agency|agentur|agence|agencia|agenzia|group|"
+    r"gruppe|zeitung|times|post|journal|tribune|herald|gazette|daily|magazin|magazine|radio|tv|"
+    r"television|newsroom|online|staff|desk|team|redaktion|rédaction|redacción|redazione|"
+    r"services?|network|foundation|institut|institute|university|universität|ministry|"
+    r"office|inc|ltd|gmbh|ag|sa|llc|co)\b|\.(?:com|de|at|ch|fr|it|es|uk|net|org|in|jp)$", re.I)
+MAX_NAME_WORDS = 6
+MAX_NAME_CHARS = 60
+
+
+def _is_agency(name: str) -> bool:
+    return bool(_AGENCIES.match(name.strip(" ./")))
+
+
+def clean_names(text: str) -> list[str]:
+    """The names in a byline: prefix labels, dates and roles stripped, split, junk rejected."""
+    text = clean_line(text).strip(" \u00a0·•|:;,-–—")
+    text = _POSTS_BY.sub("", text)   # "View all posts by Daniel Lemire": the name after the label
+    text = _URL_OR_EMAIL.sub(",", text).strip(" ,")
+    if not text or len(text) > 300:
+        return []
+    for _ in range(2):
+        text = _BYLINE_PREFIX.sub("", text, count=1).strip(" :|-–—")
+    text = _DATE_TAIL.sub("", text).strip(" ,|-–—·")
+    text = re.sub(r"\s*\([^)]{0,40}\)", "", text)   # "Elena Oberholzer (obe)": initials, a place
+    names: list[str] = []
+    for part in _NAME_SPLIT.split(text):
+        part = _ROLE_SUFFIX.sub("", part.strip(" :,;|-–—()[]\"'“”«»")).lstrip(". ")
+        part = _BYLINE_PREFIX.sub("", part, count=1).strip(" :,;|-–—")
+        if part.endswith(".") and len(part.split()[-1]) > 3 and part.split()[-1].rstrip(".").isalpha():
+            part = part.rstrip(".")   # a sentence's period, not an initial's ("Joe S.", "Jr.")
+        if not part or _SLUG.match(part):
+            continue
+        if _is_agency(part):
+            names.append(part)
+            continue
+        if (_JUNK.match(part) or _JUNK_PART.search(part) or len(part) > MAX_NAME_CHARS
+                or len(part.split()) > MAX_NAME_WORDS or sum(c.isdigit() for c in part) > 2):
+            continue
+        if _ROLE.search(part) and not _ORG_WORD.search(part) and (not names or len(part.split()) > 1):
+            continue   # "Senior Political Correspondent", "London bureau": a role or a place, not a name
+        if not any(c.isalpha() for c in part):
+            continue
+        names.append(part)
+    return names
+
+
+def _kind(name: str, declared: str | None, site_keys: set[str], host_keys: set[str]) -> str:
+    """person or organization: as declared by JSON-LD, else an agency, the outlet, or a name
+    shaped like an organisation ('Salzburger Nachrichten', 'ORF.at')."""
+    if _is_agency(name) or _is_site(name, site_keys, host_keys):
+        return "organization"
+    if declared:
+        return declared
+    if _ORG_WORD.search(name) or (name.isupper() and len(name.replace(".", "")) <= 5):
+        return "organization"
+    return "person"
+
+
+def _jsonld_authors(ld: _JsonLd) -> list[tuple[str, str | None]]:
+    """(name, declared kind) of the article node's author (Person/Organization, lists, strings)."""
+    if not ld.article:
+        return []
+    value = ld.article.get("author") or ld.article.get("creator")
+    out: list[tuple[str, str | None]] = []
+    for item in value if isinstance(value, list) else [value]:
+        item = ld.resolve(item)
+        if isinstance(item, str):
+            out.extend((n, None) for n in clean_names(item))
+        elif isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, list):
+                name = ", ".join(x for x in name if isinstance(x, str))
+            if not _text(name) and (item.get("givenName") or item.get("familyName")):
+                name = f"{_text(item.get('givenName'))} {_text(item.get('familyName'))}"
+            declared = "organization" if any(_ORG_TYPE.search(t) for t in _types(item)) else (
+                "person" if "Person" in _types(item) else None)
+            out.extend((n, declared) for n in clean_names(_text(name)))
+    return out
+
+
+_BYLINE_ATTR = re.compile(r"byline|author|autor|auteur|writer|reporter|journalist", re.I)
+_NOT_BYLINE_ATTR = re.compile(r"bio|about|avatar|image|img|photo|pic|box|description|comment|"
+                              r"social|share|follow|more|related|list|widget|footer|nav|menu", re.I)
+
+
+_COMMENTS = re.compile(r"comment|respond|discussion|disqus|reply|related|teaser|recommend", re.I)
+
+
+def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]]:
+    """(source, names) from meta tags, microdata, rel=author links and byline-classed elements,
+    most explicit first."""
+    metas = [c for _, c in _meta(tree, "author", "article:author", "dc.creator", "dcterms.creator",
+                                  "sailthru.author", "parsely-author", "byl")
+             if "://" not in c and not c.startswith("www.")]
+    names = [n for c in metas for n in clean_names(c)]
+    yield "meta:author", names
+    items = []
+    for el in tree.xpath('.//*[@itemprop="author" or @itemprop="creator"]'):
+        inner = el.xpath('.//*[@itemprop="name"]')
+        value = (inner[0].get("content") or _element_text(inner[0])) if inner else (
+            el.get("content") or _element_text(el))
+        if value and len(value) <= 200:
+            items.extend(clean_names(value))
+    yield "itemprop:author", items
+    links = []
+    for el in tree.xpath('.//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'):
+        value = _element_text(el)
+        if value and len(value) <= 100:
+            links.extend(clean_names(value))
+    yield "rel:author", links
+    bylines: list[str] = []
+    for el in tree.xpath(".//body//*[@class or @id]"):
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not _BYLINE_ATTR.search(attrs) or _NOT_BYLINE_ATTR.search(attrs):
+            continue
+        if el.tag in ("script", "style", "img", "meta", "link", "body", "html", "article", "main"):
+            continue
+        if any(_COMMENTS.search(f"{a.get('class') or ''} {a.get('id') or ''}") for a in el.iterancestors()):
+            continue
+        value = _element_text(el)
+        if value and len(value) <= 150 and (bylines := clean_names(value)):
+            break   # the first byline: later ones are teasers, related articles, comments
+    yield "byline:class", bylines
+
+
+_BY_WORD = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\b", re.I)
+_BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\s+(\S.{2,120})$", re.I)
+
+
+def _text_bylines(tree: lxml.etree._Element) -> list[str]:
+    """Names from a short text node that starts with a byline word ("By X and Y"), near the top."""
+    out: list[str] = []
+    for i, el in enumerate(tree.xpath(".//body//*[self::p or self::span or self::div or self::a "
+                                      "or self::address or self::strong or self::em or self::li]")):
+        if i > 3000 or out:
+            break
+        first = el.text if (el.text or "").strip() or not len(el) else el[0].text
+        if not _BY_WORD.match(first or ""):
+            continue   # the byline word opens the element or its first child: a cheap test first
+        text = _element_text(el)
+        if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)):
+            body = m.group(1)
+            if len(body.split()) <= 12 and body[:1].isupper():
+                out.extend(clean_names(body))
+    return out
+
+
+def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None, site_names: list[str],
+                 url: str | None) -> tuple[list[Author], str | None]:
+    """(authors, source): the first source in order of explicitness that yields a name."""
+    site_keys = {_key(s) for s in site_names if _key(s)}
+    host_keys = _host_keys(url)
+    def sources() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+        """Lazily, most explicit first: the page-text searches run only when needed."""
+        yield "json-ld", _jsonld_authors(ld)
+        for source, names in _markup_authors(tree):
+            yield source, [(n, None) for n in names]
+        yield "byline:text", [(n, None) for n in _text_bylines(tree)]
+        if doc_author:
+            yield "trafilatura", [(n, None) for n in clean_names(doc_author.replace(";", ","))]
+
+    first: tuple[list[Author], str | None] = ([], None)
+    for source, found in sources():
+        if source in _PAGE_TEXT:
+            found = [(n, k) for n, k in found if _name_shaped(n)]
+            if any(len(n.split()) > 1 for n, _ in found):
+                # "Ines Zöttl, Washington": a one-word part beside full names is a place
+                found = [(n, k) for n, k in found if len(n.split()) > 1 or _is_agency(n)]
+        authors = _dedupe(Author(n, _kind(n, k, site_keys, host_keys), source) for n, k in found)
+        if not authors:
+            continue
+        if not first[0]:
+            if not _is_outlet_only(authors, site_keys, host_keys):
+                return authors, source
+            first = (authors, source)
+        elif any(a.kind == "person" for a in authors) and (
+                source not in _WEAK_SOURCES or all(a.kind == "person" for a in authors)):
+            # The outlet credited itself (meta author = site name): a later source naming people
+            # wins; from the page's text only if it names no organisation (photo credits: "APA").
+            return authors, source
+    return first
+
+
+_WEAK_SOURCES = ("byline:class", "byline:text", "trafilatura")   # found in the page, not declared
+_PAGE_TEXT = ("byline:class", "byline:text")   # visible text: only name-shaped parts are names
+_PARTICLES = frozenset("von van der den de del della di da du la le el al bin ibn y e zu ter ten dos das".split())
+
+
+def _name_shaped(name: str) -> bool:
+    """A person's or an outlet's name as bylines print it: a few words, each capitalised but for
+    particles ('Ursula von der Leyen'); scripts without case: at most four words."""
+    tokens = name.split()
+    if not tokens or len(tokens) > 5 or (len(tokens) > 1 and all(len(t) <= 2 for t in tokens)):
+        return False   # "DE FR IT": a language switcher
+    cased = [t for t in tokens if any(c.isalpha() and (c.isupper() or c.islower()) for c in t)]
+    if not cased:
+        return len(tokens) <= 4
+    if cased[0] is tokens[0] and tokens[0][0].isalpha() and not tokens[0][0].isupper():
+        return False   # "capital von Jemima Kelly", "den 1. Mai": a sentence, not a byline
+    return all(t[0].isupper() or t.casefold() in _PARTICLES or not t[0].isalpha() for t in cased)
+
+
+def _is_outlet_only(authors: list[Author], site_keys: set[str], host_keys: set[str]) -> bool:
+    return all(_is_site(a.name, site_keys, host_keys) for a in authors)
+
+
+def _dedupe(authors: Iterable[Author]) -> list[Author]:
+    seen: dict[str, Author] = {}
+    for a in authors:
+        k = _key(a.name)
+        if k and not any(k == s or (len(k) > 6 and (k in s or s in k)) for s in seen):
+            seen[k] = a
+    return list(seen.values())
+
+
+# --- all together ----------------------------------------------------------------------------
+
+
+@dataclass
+class Metadata:
+    """What the page says of itself: see the module docstring."""
+
+    title: str | None = None
+    title_tag: str | None = None
+    authors: list[Author] = field(default_factory=list)
+    site_name: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def author(self) -> str | None:
+        """The names joined with AUTHOR_JOIN (the `author` column)."""
+        return AUTHOR_JOIN.join(a.name for a in self.authors) or None
+
+
+def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any = None) -> Metadata:
+    """Title, title tag, authors and outlet of a parsed page; `doc` (trafilatura's Document) is a
+    last-resort candidate for each field."""
+    ld = _read_jsonld(tree)
+    meta = Metadata()
+    title_el = tree.find(".//title")
+    meta.title_tag = (_element_text(title_el) or None) if title_el is not None else None
+    site, site_source = pick_site_name(tree, ld, url)
+    if site:
+        meta.site_name, meta.sources["site_name"] = site, site_source
+    site_names = [n for n in (site, _publisher_name(ld), ld.website_name,
+                              *(c for _, c in _meta(tree, "application-name", "og:site_name")),
+                              *site_headings(tree)) if n]
+    title, source = pick_title(_title_candidates(tree, ld, getattr(doc, "title", None)), site_names, url)
+    if title:
+        meta.title, meta.sources["title"] = title, source
+    authors, source = pick_authors(tree, ld, getattr(doc, "author", None), site_names, url)
+    if authors:
+        meta.authors, meta.sources["authors"] = authors, source
+    return meta
+
+
+def with_listing(meta: Metadata, hints: PageHints | None) -> Metadata:
+    """Fill what the page does not say from what its listing said: the feed entry's title, the
+    outlet's name in sources.toml. The page's own declarations always win (they are the outlet's
+    words about this article; a listing may be an aggregator's)."""
+    if hints is None:
+        return meta
+    if meta.title is None and hints.title and (title := clean_line(hints.title)):
+        meta.title = title
+        meta.sources["title"] = "listing"   # the feed or sitemap entry that led to the page
+    if meta.site_name is None and hints.outlet:
+        meta.site_name = hints.outlet
+        meta.sources["site_name"] = "sources.toml"
+    return meta
