@@ -11,12 +11,16 @@ correct where the gold has a time (within 60 s of the gold instant; a time witho
 compared as wall time), wrong day (a date stored that is not the gold's day) and NULL.
 
 The one tuned choice, the fallback when structured data, listing and URL name no date (none,
-<time> elements of the header, htmldate's quick or extensive search, or both), is chosen per
-leave-one-country-out fold on the other folds by day correct − 5 × wrong day (a guess is worth
-storing only if it is right over 5 times in 6: a wrong date is worse than none, it also decides
-which of two copies came first); the choice under other costs is printed too;
-the table gives that fold-chosen result's mean and worst over the folds (countries of fewer than
-5 pages form one fold together).
+<time> elements of the header, htmldate's quick or extensive search stored alone, or a date
+written near the headline confirmed by the URL's month or by htmldate: published.confirmed_date,
+with its byline window and with or without htmldate's day in the URL's month), is chosen per
+held-out fold on the other folds by day correct − 5 × wrong day (a guess is worth storing only if
+it is right over 5 times in 6: a wrong date is worse than none, it also decides which of two
+copies came first); the choice under other costs is printed too; the table gives that
+fold-chosen result's mean and worst over the folds. Folds: the news pages by country (countries
+of fewer than 5 pages form one fold together); the evaldata pages, which have nearly one site
+each and no country, in 5 folds by a hash of the URL (so a site's pages stay in one fold).
+With --rules, each fallback rule's right and wrong days on the pages it could date.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import sys
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,15 +45,31 @@ import trafilatura  # noqa: E402
 from htmldate import find_date  # noqa: E402
 
 from tasks.documents.extract import extract_html, parse_html  # noqa: E402
-from tasks.documents.published import HTMLDATE_FALLBACK, When, page_dates, parse_when  # noqa: E402
+from tasks.documents.published import (  # noqa: E402
+    HTMLDATE_FALLBACK,
+    When,
+    byline_dates,
+    confirmed_date,
+    htmldate_checks,
+    page_dates,
+    parse_when,
+    title_dates,
+    url_month,
+)
 from tasks.models import Failure  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 # The fallbacks measured when structured data, listing and URL name no date: (use <time>
-# elements, htmldate search). The first is the most cautious; ties go to the more cautious.
-FALLBACKS = {"none": (False, None), "time": (True, None), "quick": (False, "quick"),
-             "time+quick": (True, "quick"), "extensive": (False, "extensive"),
-             "time+extensive": (True, "extensive")}
+# elements, htmldate search stored alone, confirmed_date's (byline window, htmldate day in the
+# URL's month) or None). The first is the most cautious; ties go to the more cautious.
+FALLBACKS: dict[str, tuple[bool, str | None, tuple[int, bool] | None]] = {
+    "none": (False, None, None), "time": (True, None, None), "quick": (False, "quick", None),
+    "time+quick": (True, "quick", None), "extensive": (False, "extensive", None),
+    "time+extensive": (True, "extensive", None),
+    "time+confirmed": (True, None, (800, False)), "time+confirmed-1500": (True, None, (1500, False)),
+    "time+confirmed+url-month": (True, None, (800, True)), "time+confirmed-1500+url-month": (True, None, (1500, True)),
+}
+PIPELINE = "time+confirmed-1500+url-month"   # what extract_html does (published.py's flags)
 WRONG_COST = 5      # a stored wrong day costs 5 right ones: store a source only if right > 5 times in 6
 COSTS = (1, 3, 5, 10)
 MIN_FOLD = 5
@@ -140,14 +162,13 @@ def load_pages(which: str = "all", limit: int = 0) -> list[Page]:
                               when if timed else None, when.replace(tzinfo=None) if timed else None))
     extraction = EVAL / "extraction"
     if which in ("all", "extraction") and (extraction / "evaldata.json").exists():
-        langs = json.loads((extraction / "languages.json").read_text(encoding="utf-8"))
         for url, entry in sorted(json.loads((extraction / "evaldata.json").read_text(encoding="utf-8")).items()):
             path = extraction / "html" / entry["file"]
             gold = parse_when(entry.get("date"))
             if gold is None or not path.exists():
                 continue
-            region = (entry.get("region") or "").strip().upper()
-            group = f"web:{region}" if region and len(region) <= 3 else f"web:lang-{langs.get(url, '?')}"
+            host = re.sub(r"^https?://(www\.)?|/.*$", "", url.lower())
+            group = f"web:{zlib.crc32(host.encode()) % 5}"
             pages.append(Page(entry["file"], group, url, path.read_bytes(), gold.at.date(), None, None, None))
     return pages[:limit] if limit else pages
 
@@ -159,6 +180,32 @@ class Result:
     newsflow: dict[str, When | None]   # by fallback choice
     trafilatura: str | None
     htmldate: str | None
+    rules: dict[str, When | None] = field(default_factory=dict)   # pages left undated by "time" only
+
+
+def _same(a: When | None, b: When | None) -> bool:
+    return a is not None and b is not None and a.at.date() == b.at.date()
+
+
+def rule_dates(tree: object, url: str, quick: str | None, extensive: str | None) -> dict[str, When | None]:
+    """What each candidate fallback rule would store on a page the structured pass leaves undated
+    (each alone: the rules of confirmed_date and the ones it does not use)."""
+    byline, title, month = byline_dates(tree), title_dates(tree), url_month(url)
+    first = byline[0] if byline else None
+    q, e = parse_when(quick), parse_when(extensive)
+    in_month = first is not None and month == (first.at.year, first.at.month)
+    vetoed = first is not None and bool(title) and not any(_same(first, t) for t in title)
+    return {
+        "htmldate quick alone": q, "htmldate extensive alone": e, "quick = extensive": q if _same(q, e) else None,
+        "byline first date alone": first, "byline date = htmldate quick": first if _same(first, q) else None,
+        "byline date = htmldate extensive": first if _same(first, e) else None,
+        "byline date in URL month": first if in_month else None,
+        "byline date confirmed, title veto": first if (in_month or _same(first, q) or _same(first, e)) and not vetoed
+        else None,
+        "title date alone": title[0] if title else None,
+        "title date = htmldate extensive": title[0] if title and _same(title[0], e) else None,
+        "htmldate extensive in URL month": e if e and month == (e.local.year, e.local.month) else None,
+    }
 
 
 def pipeline_dates(page: Page) -> When | None:
@@ -167,8 +214,11 @@ def pipeline_dates(page: Page) -> When | None:
     tree = parse_html(page.data)
     if tree is None:
         return None
-    guess = find_date(tree, extensive_search=False, original_date=True, url=page.url) if HTMLDATE_FALLBACK else None
-    dates = page_dates(tree, page.url, None, guess)
+    def quick() -> str | None:
+        return find_date(tree, extensive_search=False, original_date=True, url=page.url)
+
+    checks = (quick, htmldate_checks(tree, page.url, None)[1])   # the quick search only where needed
+    dates = page_dates(tree, page.url, None, quick() if HTMLDATE_FALLBACK else None, checks=checks)
     return When(dates.published_at, dates.published_offset, dates.published_precision or "day") \
         if dates.published_at is not None else None
 
@@ -182,14 +232,19 @@ def measure(page: Page) -> Result:
     quick = find_date(tree, extensive_search=False, original_date=True, url=page.url) if tree is not None else None
     extensive = find_date(page.data, extensive_search=True, original_date=True, url=page.url)
     variants: dict[str, When | None] = {}
-    for fallback, (time_elements, search) in FALLBACKS.items():
+    for fallback, (time_elements, search, confirm) in FALLBACKS.items():
         guess = {"quick": quick, "extensive": extensive}.get(search or "")
-        dates = page_dates(tree, page.url, None, guess, time_elements) if tree is not None else None
-        variants[fallback] = (When(dates.published_at, dates.published_offset, dates.published_precision or "day")
-                              if dates is not None and dates.published_at is not None else None)
+        dates = page_dates(tree, page.url, None, guess, time_elements, confirm=False) if tree is not None else None
+        when = (When(dates.published_at, dates.published_offset, dates.published_precision or "day")
+                if dates is not None and dates.published_at is not None else None)
+        if when is None and confirm is not None and tree is not None:
+            found = confirmed_date(tree, page.url, (lambda: quick, lambda: extensive), *confirm)
+            when = found.when if found else None
+        variants[fallback] = when
     variants["pipeline"] = stored
     meta = trafilatura.extract_metadata(page.data, default_url=page.url)
-    return Result(variants, meta.date if meta else None, extensive)
+    rules = rule_dates(tree, page.url, quick, extensive) if tree is not None and variants["time"] is None else {}
+    return Result(variants, meta.date if meta else None, extensive, rules)
 
 
 def folds(pages: list[Page]) -> dict[str, list[int]]:
@@ -235,7 +290,7 @@ def evaluate(which: str = "all", limit: int = 0) -> dict[str, object]:
     every = list(range(len(pages)))
     overall = {cost: max(order, key=lambda f: (tally(pages, every, systems[f"newsflow[{f}]"]).score(cost),
                                                -order.index(f))) for cost in COSTS}
-    return {"pages": pages, "seconds": seconds, "folds": fold_idx, "systems": systems, "chosen": chosen,
+    return {"pages": pages, "results": results, "seconds": seconds, "folds": fold_idx, "systems": systems, "chosen": chosen,
             "overall": overall}
 
 
@@ -247,7 +302,7 @@ def report(result: dict[str, object], prefix: str, title: str) -> dict[str, Tall
                 for f, ix in result["folds"].items()}   # type: ignore[attr-defined]
     fold_idx = {f: ix for f, ix in fold_idx.items() if ix}
     every = [i for ix in fold_idx.values() for i in ix]
-    print(f"\n== {title}: {len(every)} pages, {len(fold_idx)} leave-one-country-out folds")
+    print(f"\n== {title}: {len(every)} pages, {len(fold_idx)} folds")
     print(f"{'':26} {'day':>6} {'minute':>6} {'wrong':>5} {'NULL':>5} {'fold mean':>9} {'fold worst':>10} "
           f"{'wrong worst':>11}")
     totals = {}
@@ -273,6 +328,7 @@ def main() -> int:
     parser.add_argument("--set", default="all", choices=("all", "metadata", "extraction"))
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--wrong", action="store_true", help="list the pages newsflow dated wrong")
+    parser.add_argument("--rules", action="store_true", help="each fallback rule's right and wrong days")
     args = parser.parse_args()
     if not (EVAL / "metadata" / "gold.json").exists() and not (EVAL / "extraction" / "evaldata.json").exists():
         print(f"skipped: {EVAL} is absent (put ../shared/eval beside the checkout)")
@@ -284,6 +340,15 @@ def main() -> int:
         totals = report(result, prefix, title)
         if args.wrong:
             print("newsflow wrong:", ", ".join(totals["newsflow"].wrong_pages))
+    if args.rules:
+        pages: list[Page] = result["pages"]   # type: ignore[assignment]
+        results: list[Result] = result["results"]   # type: ignore[assignment]
+        left = [i for i, r in enumerate(results) if r.rules]
+        print(f"\n== fallback rules on the {len(left)} pages the structured pass leaves undated "
+              f"(right, wrong, right − {WRONG_COST} × wrong)")
+        for rule in results[left[0]].rules if left else ():
+            t = tally(pages, left, lambda i, rule=rule: results[i].rules[rule])
+            print(f"{rule:36} {t.day:4} {t.wrong:4} {t.score():5}")
     print("\nfallback chosen per held-out fold:", dict(sorted(result["chosen"].items())))   # type: ignore[call-overload]
     print(f"fallback chosen on all folds, by the cost of a wrong day (pipeline: {WRONG_COST}):", result["overall"])
     return 0

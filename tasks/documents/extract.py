@@ -23,7 +23,7 @@ from trafilatura.utils import repair_faulty_html
 
 from tasks.documents.dropped import audit_page
 from tasks.documents.metadata import extract_metadata, with_listing
-from tasks.documents.published import HTMLDATE_FALLBACK, page_dates
+from tasks.documents.published import HTMLDATE_FALLBACK, htmldate_checks, page_dates
 from tasks.isolation import InputError, stage
 from tasks.models import Failure, Line, PageHints, RawDocument
 from tasks.text import WORD_RUN, clean_line, has_word_run, not_text_reason
@@ -242,7 +242,8 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
     if len(doc.text.split()) >= 3 * WORD_RUN and not has_word_run(doc.text):   # a few words: cleaning judges
         return Failure(source_id, source_uri, "extract", "not text", f"no run of {WORD_RUN} real words in the main text")
     with stage("date", source_uri):   # tasks/documents/published.py; doc.date: htmldate's quick search
-        dates = page_dates(tree, doc.url or url, hints, doc.date if HTMLDATE_FALLBACK else None)
+        dates = page_dates(tree, doc.url or url, hints, doc.date if HTMLDATE_FALLBACK else None,
+                           checks=htmldate_checks(tree, doc.url or url, doc.date))
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
     with stage("metadata", source_uri):
         meta = with_listing(extract_metadata(tree, doc.url or url, doc), hints)

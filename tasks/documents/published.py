@@ -3,10 +3,13 @@
 A wrong date is worse than none (it also decides which of two copies came first), so a date is
 only stored from evidence that names it: structured data the publisher wrote for machines
 (JSON-LD, meta tags, itemprop), a listing's entry (feed pubDate, Google News sitemap), the URL's
-path, then `<time>` elements of the article header. htmldate's guesses are not stored: on the
-pages nothing of that dates, its quick search adds 132 right days for 34 wrong and its extensive
-search 28 more right for 12 more wrong (bench/date_quality.py, leave-one-country-out folds, a wrong day
-costing 5 right ones): NULL there, rather than one wrong day in five (HTMLDATE_FALLBACK).
+path, then `<time>` elements of the article header. htmldate's guesses are not stored alone: on
+the 206 dev pages nothing of that dates, its quick search adds 132 right days for 34 wrong and its
+extensive search 28 more right for 12 more wrong (bench/date_quality.py, a wrong day costing 5 right
+ones; HTMLDATE_FALLBACK). What is stored there needs two independent pieces of evidence naming the
+day (confirmed_date): the first date written near the headline (byline_dates) and htmldate's answer
+or the URL's month, or htmldate's day inside the URL's month: 116 right days for 6 wrong on those
+pages, 2 of the 6 labels with day and month swapped (CONFIRMED_FALLBACK, HTMLDATE_IN_URL_MONTH).
 
 Conventions: `published_at` is naive UTC when the source declared an offset (`published_offset`
 keeps it, minutes east of UTC, so the local day and hour can be rebuilt); a time given without an
@@ -21,12 +24,13 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import lxml.etree
+from htmldate import find_date
 
 from tasks.dates import plausible
 from tasks.models import PageHints
@@ -35,6 +39,12 @@ PRECISIONS = ("year", "month", "day", "minute", "second")
 # Whether htmldate's quick search (what trafilatura runs) may date a page nothing else dates.
 # Measured (bench/date_quality.py, leave-one-country-out): see the module docstring.
 HTMLDATE_FALLBACK = False
+# Whether a date written near the headline is stored when the URL or htmldate names the same day
+# (confirmed_date; measured: see the module docstring).
+CONFIRMED_FALLBACK = True
+# Whether htmldate's day inside the URL's year and month (/2024/04/title) confirms it as well (chosen
+# by 17 of 18 held-out folds: it dates pages with no byline date, 12 right and 0 wrong alone).
+HTMLDATE_IN_URL_MONTH = True
 
 
 @dataclass(frozen=True)
@@ -398,10 +408,226 @@ def resolve(evidence: list[Evidence]) -> PageDates:
 
 
 def page_dates(tree: lxml.etree._Element, url: str | None = None, hints: PageHints | None = None,
-               htmldate: str | None = None, time_elements: bool = True) -> PageDates:
-    """The page's dates from its evidence; `htmldate` (htmldate's quick search, as trafilatura
-    ran it) only when the page, its URL and its listing name no publication date."""
+               htmldate: str | None = None, time_elements: bool = True,
+               checks: Sequence[Callable[[], str | None]] = (), confirm: bool = CONFIRMED_FALLBACK) -> PageDates:
+    """The page's dates from its evidence. When the page, its URL and its listing name no
+    publication date: a byline date confirmed by the URL or by htmldate (`checks`, see
+    confirmed_date; none given, no such date), else `htmldate` (a guess stored alone: the
+    pipeline passes none, HTMLDATE_FALLBACK)."""
     evidence = collect(tree, url, hints, time_elements)
-    if not any(e.kind == "published" for e in evidence) and htmldate and (when := parse_when(htmldate)):
-        evidence.append(Evidence("published", "htmldate", when, 4))
+    if not any(e.kind == "published" for e in evidence):
+        if confirm and (confirmed := confirmed_date(tree, url, checks, htmldate_in_url_month=HTMLDATE_IN_URL_MONTH)):
+            evidence.append(confirmed)
+        elif htmldate and (when := parse_when(htmldate)):
+            evidence.append(Evidence("published", "htmldate", when, 4))
     return resolve(evidence)
+
+
+# --- dates written for readers: the byline area and the title ---------------------------------
+
+# Month names (and their usual abbreviations) of the languages of the dev pages and their
+# neighbours; genitive forms where a language writes the day's month so (pl, cs, ru, fi).
+_MONTH_NAMES = (
+    "jan january januar jänner janvier janv enero ene gennaio gen janeiro januari januári "
+    "stycznia ledna января tammikuuta ocak ιανουαρίου",
+    "feb february februar feber février févr fév febrero febbraio fevereiro fev februari "
+    "lutego února февраля helmikuuta şubat φεβρουαρίου",
+    "mar march märz mär mars marzo março mrt maart marca března марта maaliskuuta mart μαρτίου",
+    "apr april avril abril abr aprile aprilie kwietnia dubna апреля huhtikuuta nisan απριλίου",
+    "may mai mayo maggio maio mei maja května мая toukokuuta mayıs μαΐου",
+    "jun june juni juin junio giugno giu junho czerwca června июня kesäkuuta haziran ιουνίου",
+    "jul july juli juillet juil julio luglio lug julho lipca července июля heinäkuuta temmuz ιουλίου",
+    "aug august août aout agosto ago augustus sierpnia srpna августа elokuuta ağustos αυγούστου",
+    "sep sept september septembre septiembre settembre set setembro wrzesnia września září "
+    "сентября syyskuuta eylül σεπτεμβρίου",
+    "oct october oktober okt octobre octubre ottobre ott outubro out października října октября "
+    "lokakuuta ekim οκτωβρίου",
+    "nov november novembre noviembre novembro listopada listopadu ноября marraskuuta kasım νοεμβρίου",
+    "dec december dezember dez décembre déc diciembre dic dicembre dezembro desember grudnia prosince "
+    "декабря joulukuuta aralık δεκεμβρίου",
+)
+_MONTH = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
+_MONTH_RE = "|".join(sorted(map(re.escape, _MONTH), key=len, reverse=True))
+_YEAR = r"((?:19|20)\d{2})"
+_TEXT_DATES = (   # (pattern, order of the groups: d = day, m = month, y = year; M = a month name)
+    (re.compile(rf"(?<!\d)(\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?\s*(?:de\s+|of\s+)?({_MONTH_RE})\.?,?\s*(?:de\s+)?"
+                rf"{_YEAR}(?!\d)", re.I), "dMy"),
+    (re.compile(rf"(?<![^\W\d_])({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)", re.I), "Mdy"),
+    (re.compile(rf"(?<![\d.])(\d{{1,2}})\.\s?(\d{{1,2}})\.\s?{_YEAR}(?!\d)"), "dmy"),
+    (re.compile(rf"(?<!\d){_YEAR}([-/.])(\d{{1,2}})\2(\d{{1,2}})(?![\d])"), "y-md"),
+    (re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.])"), "dmyy"),
+    (re.compile(rf"(?<!\d){_YEAR}\s*[年년]\s*(\d{{1,2}})\s*[月월]\s*(\d{{1,2}})\s*[日일]?"), "ymd"),
+    (re.compile(rf"(?<![\d/])(\d{{1,2}})/(\d{{1,2}})/{_YEAR}(?![\d/])"), "a/b/y"),
+)
+# A date after one of these words is a modification date; one after © a copyright year.
+_UPDATED_WORDS = re.compile(
+    r"updated|update:|last modified|modified|aktualisiert|geändert|stand:|mis à jour|màj|actualizado|"
+    r"actualización|aggiornat|atualizad|bijgewerkt|gewijzigd|zaktualizowano|päivitetty|обновлено|"
+    r"güncelleme|更新|수정|©|copyright", re.I)
+_SKIP_TAGS = {"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "select",
+              "button", "figcaption", "svg", "iframe", "option"}
+# Characters of visible text before and after the headline searched for the byline date (after:
+# 800 or 1500 measured, 1500 chosen on the other folds by 18 of 18 held-out folds).
+_BYLINE_BEFORE, _BYLINE_AFTER = 200, 1500
+
+
+def text_dates(text: str) -> list[When]:
+    """The day-month-year dates written in `text` for readers, in reading order: month names of
+    many languages, DD.MM.YYYY, YYYY-MM-DD, 2023年3月12日; a/b/YYYY only when one of a, b is over 12
+    (03/04/2023 is March or April depending on the country). The part of `text` after an update
+    or copyright word is ignored: that date is not the publication's."""
+    if m := _UPDATED_WORDS.search(text):
+        text = text[:m.start()]
+    found: list[tuple[int, When]] = []
+    for pattern, order in _TEXT_DATES:
+        for m in pattern.finditer(text):
+            g = m.groups()
+            if order == "dMy":
+                day, month, year = int(g[0]), _MONTH[g[1].lower()], int(g[2])
+            elif order == "Mdy":
+                day, month, year = int(g[1]), _MONTH[g[0].lower()], int(g[2])
+            elif order == "dmy":
+                day, month, year = int(g[0]), int(g[1]), int(g[2])
+            elif order == "y-md":
+                day, month, year = int(g[3]), int(g[2]), int(g[0])
+            elif order == "dmyy":   # 28.01.22: this century's year (the window ends in 2100)
+                day, month, year = int(g[0]), int(g[1]), 2000 + int(g[2])
+            elif order == "ymd":
+                day, month, year = int(g[2]), int(g[1]), int(g[0])
+            else:
+                a, b, year = int(g[0]), int(g[1]), int(g[2])
+                if (a > 12) == (b > 12):
+                    continue
+                day, month = (a, b) if a > 12 else (b, a)
+            if when := _make(year, month, day, None, None, None, None, "day"):
+                found.append((m.start(), when))
+    return [when for _, when in sorted(found, key=lambda item: item[0])]
+
+
+def _visible_chunks(root: lxml.etree._Element, stop_after: int | None = None) -> tuple[list[str], int | None]:
+    """The visible text pieces of the page in reading order (no scripts, menus, asides, footers,
+    captions; lists and tables stay: bylines are often a <ul class="meta">), and the index of
+    the headline's first piece: the first <h1>, else <h2>. The walk stops `stop_after`
+    characters past the <h1> (the rest of a long page is not read)."""
+    chunks: list[str] = []
+    h1_at: int | None = None
+    h2_at: int | None = None
+    skip = after = 0
+
+    def add(text: str) -> None:
+        nonlocal after
+        chunks.append(" ".join(text.split()))
+        if h1_at is not None:
+            after += len(chunks[-1]) + 1
+
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+        if stop_after is not None and after > stop_after:
+            break
+        tag = el.tag if isinstance(el.tag, str) else None
+        if event == "start":
+            if tag is None:
+                continue
+            if tag in _SKIP_TAGS:
+                skip += 1
+                continue
+            if skip == 0:
+                if tag == "h1" and h1_at is None:
+                    h1_at = len(chunks)
+                elif tag == "h2" and h2_at is None:
+                    h2_at = len(chunks)
+                if el.text and el.text.strip():
+                    add(el.text)
+        else:
+            if tag in _SKIP_TAGS:
+                skip -= 1
+            if skip == 0 and el.tail and el.tail.strip():
+                add(el.tail)
+    return chunks, h1_at if h1_at is not None else h2_at
+
+
+def byline_dates(tree: lxml.etree._Element, before_chars: int = _BYLINE_BEFORE,
+                 after_chars: int = _BYLINE_AFTER) -> list[When]:
+    """Dates written near the headline: the visible text just before and after the first <h1>
+    (where bylines say "Publié le 12 mars 2023", "Published: ..."), after-headline ones first."""
+    body = tree.find(".//body")
+    chunks, h1_at = _visible_chunks(body if body is not None else tree, stop_after=after_chars + 1)
+    if h1_at is None:
+        return []
+    after, before, size = [], [], 0
+    for chunk in chunks[h1_at:]:
+        if size > after_chars:
+            break
+        after.append(chunk)
+        size += len(chunk) + 1
+    size = 0
+    for chunk in reversed(chunks[:h1_at]):
+        if size > before_chars:
+            break
+        before.insert(0, chunk)
+        size += len(chunk) + 1
+    return [w for chunk in after for w in text_dates(chunk)] + [w for chunk in before for w in text_dates(chunk)]
+
+
+def title_dates(tree: lxml.etree._Element) -> list[When]:
+    """Dates in the page's <title> (a bulletin's "Sitzung vom 12.03.2023")."""
+    title = tree.find(".//title")
+    return text_dates(title.text_content()) if title is not None else []
+
+
+def url_month(url: str | None) -> tuple[int, int] | None:
+    """The year and month of a URL path that names no day (/2023/09/title)."""
+    if not url:
+        return None
+    path = re.sub(r"^[a-z]+://[^/]+", "", url.split("?", 1)[0].split("#", 1)[0], flags=re.I)
+    if m := re.search(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/", path):
+        return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def confirmed_date(tree: lxml.etree._Element, url: str | None, checks: Sequence[Callable[[], str | None]],
+                   after_chars: int = _BYLINE_AFTER, htmldate_in_url_month: bool = False) -> Evidence | None:
+    """A date for a page nothing machine-readable dates, only where two independent pieces of
+    evidence name it: the first date written near the headline and either the URL's year and
+    month or one of htmldate's answers (`checks`, called in order and only while needed: the
+    quick search is free, trafilatura ran it; the extensive one is not). A date in the <title>
+    that is not that day vetoes it (the headline says which day the page is about). With
+    `htmldate_in_url_month`, htmldate's day inside the URL's month counts too.
+    Each rule's right and wrong days are in bench/RESULTS.md."""
+    answers: list[When | None] = []
+
+    def guesses() -> Iterator[When]:
+        for k, check in enumerate(checks):
+            if k == len(answers):
+                answers.append(parse_when(check()))
+            if answers[k] is not None:
+                yield answers[k]   # type: ignore[misc]
+
+    byline = byline_dates(tree, after_chars=after_chars)
+    first = byline[0] if byline else None
+    title = title_dates(tree)
+    month = url_month(url)
+    if first is not None and not (title and not any(_same_day(first, t) for t in title)):
+        if month == (first.at.year, first.at.month):
+            return Evidence("published", "text:byline+url", first, 4)
+        for guess in guesses():
+            if _same_day(guess, first):
+                return Evidence("published", "text:byline+htmldate", first, 4)
+    if htmldate_in_url_month and month is not None:
+        for guess in guesses():
+            if (guess.local.year, guess.local.month) == month and not (
+                    title and not any(_same_day(guess, t) for t in title)):
+                return Evidence("published", "htmldate+url", When(guess.at, guess.offset, guess.precision), 4)
+    return None
+
+
+def htmldate_checks(tree: lxml.etree._Element, url: str | None,
+                    quick: str | None) -> tuple[Callable[[], str | None], ...]:
+    """The htmldate answers confirmed_date may ask for: the quick search trafilatura already ran
+    (`quick`, free), then the extensive search, run only when a byline date is still unconfirmed
+    (it costs a quarter of an extraction)."""
+    def extensive() -> str | None:
+        try:
+            return find_date(tree, extensive_search=True, original_date=True, url=url)
+        except Exception:   # a fallback that breaks leaves the page undated; it must not fail the page
+            return None
+    return (lambda: quick), extensive

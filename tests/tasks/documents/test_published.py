@@ -9,16 +9,30 @@ import pytest
 
 from tasks.documents.clean import clean_document
 from tasks.documents.extract import extract_html
-from tasks.documents.published import PageDates, page_dates, parse_when, url_date
+from tasks.documents.published import (
+    PageDates,
+    byline_dates,
+    confirmed_date,
+    page_dates,
+    parse_when,
+    text_dates,
+    title_dates,
+    url_date,
+    url_month,
+)
 from tasks.models import PageHints, RawDocument
 
 BODY = "<p>" + " ".join(["Der Gemeinderat hat am Abend über den neuen Haushalt beraten und abgestimmt."] * 4) + "</p>"
 
 
 def _dates(head: str = "", body: str = "", url: str | None = None, hints: PageHints | None = None,
-           htmldate: str | None = None) -> PageDates:
+           htmldate: str | None = None, checks: tuple = ()) -> PageDates:
     tree = lxml.html.fromstring(f"<html><head>{head}</head><body>{body or BODY}</body></html>")
-    return page_dates(tree, url, hints, htmldate)
+    return page_dates(tree, url, hints, htmldate, checks=checks)
+
+
+def _tree(body: str, title: str = "T") -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(f"<html><head><title>{title}</title></head><body>{body}</body></html>")
 
 
 def test_offset_is_kept_and_the_time_stored_in_utc():
@@ -132,3 +146,85 @@ def test_a_published_date_later_than_the_modified_one_is_still_the_published_dat
             ' "dateModified": "2023-10-26T09:02:00+01:00"}</script>')
     dates = _dates(head)
     assert dates.published_at == datetime(2023, 11, 1, 5, 43, 59) and dates.updated_at == datetime(2023, 10, 26, 8, 2)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Publié le 12 mars 2023 à 10h", ["2023-03-12"]),
+    ("Published: March 12, 2023", ["2023-03-12"]),
+    ("Veröffentlicht am 12. März 2023", ["2023-03-12"]),
+    ("12 de marzo de 2023", ["2023-03-12"]),
+    ("12.03.2023, 10:15 Uhr", ["2023-03-12"]),
+    ("28.01.22 / 0 Kommentare", ["2022-01-28"]),
+    ("2023-03-12", ["2023-03-12"]),
+    ("2023年3月12日", ["2023-03-12"]),
+    ("13/03/2023 and 03/14/2023", ["2023-03-13", "2023-03-14"]),
+    ("12/03/2023", []),                                   # March or December: depends on the country
+    ("Aktualisiert am 14.03.2023", []),                   # a modification date
+    ("Published 12 March 2023, updated 14 March 2023", ["2023-03-12"]),
+    ("© 2023-01-01 Example Media", []),                    # copyright, not publication
+    ("version 1.2.3 of 31.02.2023", []),                   # no such day
+])
+def test_text_dates(text, expected):
+    assert [w.at.date().isoformat() for w in text_dates(text)] == expected
+
+
+def test_byline_dates_are_those_near_the_headline_not_in_menus_or_far_below():
+    filler = "<p>" + "Text ohne Datum. " * 120 + "</p>"   # 2,000 characters: past the byline window
+    body = ('<nav>1. Januar 2020</nav><h1>Titel</h1><ul class="meta"><li>12.03.2023</li></ul>'
+            f'{filler}<p>Am 1. April 2021 war es anders.</p><footer>© 2024</footer>')
+    assert [w.at.date().isoformat() for w in byline_dates(_tree(body))] == ["2023-03-12"]
+    assert byline_dates(_tree("<p>12.03.2023</p>")) == []               # no headline, no byline
+    assert [w.at.date().isoformat() for w in title_dates(_tree("", "Sitzung vom 12.03.2023"))] == ["2023-03-12"]
+    assert url_month("https://ex.com/2023/03/title") == (2023, 3) and url_month("https://ex.com/title") is None
+
+
+def test_a_byline_date_is_stored_only_when_htmldate_or_the_url_names_the_same_day():
+    body = f"<h1>Titel</h1><p>Veröffentlicht am 12. März 2023</p>{BODY}"
+    assert _dates(body=body).published_at is None                       # the byline alone: not enough
+    agreeing = _dates(body=body, checks=(lambda: "2023-03-12",))
+    assert (agreeing.published_at, agreeing.published_precision, agreeing.published_source) == (
+        datetime(2023, 3, 12), "day", "text:byline+htmldate")
+    assert _dates(body=body, checks=(lambda: "2023-03-11",)).published_at is None
+    assert _dates(body=body, url="https://ex.com/2023/03/titel").published_source == "text:byline+url"
+    assert _dates(body=body, url="https://ex.com/2023/04/titel").published_at is None
+
+
+def test_htmldates_extensive_search_runs_only_while_the_byline_date_is_unconfirmed():
+    calls = []
+
+    def extensive() -> str:
+        calls.append(1)
+        return "2023-03-12"
+
+    body = f"<h1>Titel</h1><p>12.03.2023</p>{BODY}"
+    assert _dates(body=body, checks=(lambda: "2023-03-12", extensive)).published_at == datetime(2023, 3, 12)
+    assert calls == []
+    assert _dates(body=body, checks=(lambda: None, extensive)).published_at == datetime(2023, 3, 12)
+    assert _dates(body=BODY, checks=(lambda: None, extensive)).published_at is None and len(calls) == 1
+    # structured evidence first: no fallback, no search
+    assert _dates('<meta name="pubdate" content="2021-01-01">', body, checks=(extensive,)).published_at == datetime(
+        2021, 1, 1) and len(calls) == 1
+
+
+def test_a_title_date_of_another_day_vetoes_the_byline_date():
+    body = f"<h1>Titel</h1><p>24.04.2023</p>{BODY}"
+    assert confirmed_date(_tree(body, "Lage am 28.04.2023"), None, (lambda: "2023-04-24",)) is None
+    assert confirmed_date(_tree(body, "Lage am 24.04.2023"), None, (lambda: "2023-04-24",)) is not None
+
+
+def test_htmldate_in_the_urls_month_only_when_asked():
+    tree = _tree(BODY)
+    url = "https://ex.com/2024/04/theater"
+    assert confirmed_date(tree, url, (lambda: "2024-04-25",)) is None
+    found = confirmed_date(tree, url, (lambda: "2024-04-25",), htmldate_in_url_month=True)
+    assert found is not None and found.when.at == datetime(2024, 4, 25) and found.source == "htmldate+url"
+    assert confirmed_date(tree, url, (lambda: "2024-05-25",), htmldate_in_url_month=True) is None
+
+
+def test_extract_html_dates_a_page_by_its_byline_when_htmldate_agrees():
+    page = (b"<html><head><title>Gemeinderat</title></head><body><article><h1>Der Haushalt steht</h1>"
+            b"<p class='byline'>Ver\xc3\xb6ffentlicht am 12.03.2023</p>" + BODY.encode() + b"</article></body></html>")
+    raw = extract_html(page, "test", "https://ex.com/haushalt", "", url="https://ex.com/haushalt")
+    assert isinstance(raw, RawDocument)
+    assert (raw.published_at, raw.published_precision) == (datetime(2023, 3, 12), "day")
+    assert raw.metadata_sources["published_at"] == "text:byline+htmldate"
