@@ -9,9 +9,14 @@ value they agree on:
 - title: the candidates (JSON-LD headline, og:title, <h1>, twitter:title, <title>) lose a prefix
   or suffix, cut at a separator, that names the outlet (its declared name, its host, a site-title
   <h1>), a date or a byline, and title tags lose a section suffix that another candidate lacks
-  ("Headline - National"); the text most sources agree on wins, else the first in _TITLE_ORDER.
+  ("Headline - National") or one glued on without spaces ("Headline-정치"); a headline cut short
+  ("…", or a JSON-LD headline of 100+ characters) counts as the longer candidate it starts; the
+  text most sources agree on wins, else the first in _TITLE_ORDER (an <h1> inside the article
+  before one outside it). Measured (bench/RESULTS.md): no fixed preference order beats the vote
+  on held-out countries; the page's declarations disagree by publisher, not by kind.
 - authors: names from the first source, in order of explicitness, that yields any (JSON-LD,
-  meta tags, microdata, rel=author, byline-classed elements, "By X" lines, trafilatura), split
+  meta tags, microdata, rel=author, byline-classed elements, "By X" lines, a label in its own
+  element then the name ("<strong>Autor</strong> Name"), a bold name paragraph, trafilatura), split
   ("X, Y and Z", "X und Y"), cleaned of labels, roles and dates, junk rejected; an outlet or a wire
   service named as author is kept with kind "organization". When a source credits only the
   outlet itself, a later source that names people wins.
@@ -331,26 +336,40 @@ def _untruncate(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def pick_title(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> tuple[str | None, str | None]:
-    """(title, source): the stripped candidate most sources agree with; ties go by _TITLE_ORDER."""
+def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> list[tuple[str, str]]:
+    """(source, text) of the candidates without outlet, date, byline and section affixes, glued
+    suffixes dropped and cut-short headlines completed: what pick_title votes on."""
     site_keys = {_key(s) for s in site_names if _key(s)}
     host_keys = _host_keys(url)
     stripped = [(s, strip_site(t, site_keys, host_keys)) for s, t in cands]
     extra = _section_suffixes([t for _, t in stripped])
     stripped = [(s, strip_site(t, site_keys, host_keys, extra) if s in _SECTIONED else t) for s, t in stripped]
     stripped = [(s, t) for s, t in stripped if t and not _is_site(t, site_keys, set())]
+    return _untruncate(_drop_glued_suffix(stripped))
+
+
+def pick_title(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> tuple[str | None, str | None]:
+    """(title, source): the stripped candidate most sources agree with; ties go by _TITLE_ORDER."""
+    return choose_title(stripped_titles(cands, site_names, url))
+
+
+def choose_title(stripped: list[tuple[str, str]], order: tuple[str, ...] = _TITLE_ORDER,
+                 min_votes: int = 2) -> tuple[str | None, str | None]:
+    """The text at least `min_votes` declarations share (most votes first), else the first
+    candidate in `order`; bench/metadata_quality.py --title-rules compares orders and thresholds."""
     if not stripped:
         return None, None
-    stripped = _untruncate(_drop_glued_suffix(stripped))
     support: dict[str, set[str]] = {}
     for s, t in stripped:
         if s not in _NO_VOTE:
             support.setdefault(_norm(t), set()).add(_FAMILY.get(s, s))
-    rank = {s: i for i, s in enumerate(_TITLE_ORDER)}
+    rank = {s: i for i, s in enumerate(order)}
 
-    def score(item: tuple[str, str]) -> tuple[int, int]:
+    def score(item: tuple[str, str]) -> tuple[int, float]:
         agree = len(support.get(_norm(item[1]), ()))
-        return (-(agree if agree > 1 else 0), rank.get(item[0], len(rank)))
+        fam = _FAMILY.get(item[0], item[0])   # a kind not in `order` right after its family's
+        r = rank[item[0]] if item[0] in rank else rank.get(fam, len(rank)) + 0.5
+        return (-(agree if agree >= min_votes else 0), r)
 
     source, title = min(stripped, key=score)
     return title, source
@@ -737,6 +756,7 @@ class Metadata:
     authors: list[Author] = field(default_factory=list)
     site_name: str | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    title_candidates: list[tuple[str, str]] = field(default_factory=list)   # (source, stripped text)
 
     @property
     def author(self) -> str | None:
@@ -758,7 +778,8 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
                               *(c for _, c in _meta(tree, "application-name", "og:site_name")),
                               *(_PAREN.sub("", c).strip() for _, c in _meta(tree, "publisher")),
                               *site_headings(tree)) if n]
-    title, source = pick_title(_title_candidates(tree, ld, getattr(doc, "title", None)), site_names, url)
+    meta.title_candidates = stripped_titles(_title_candidates(tree, ld, getattr(doc, "title", None)), site_names, url)
+    title, source = choose_title(meta.title_candidates)
     if title:
         meta.title, meta.sources["title"] = title, source
     authors, source = pick_authors(tree, ld, getattr(doc, "author", None), site_names, url)
