@@ -664,6 +664,8 @@ def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
     for p in own[:2] + own[-1:]:   # the first may be a standfirst above the byline
         if len(p) != 1 or p[0].tag not in ("strong", "b") or (p.text or "").strip() or (p[0].tail or "").strip():
             continue
+        if p is own[-1] and any(_element_text(s) for s in p.itersiblings()):
+            continue   # a bold line the article goes on after ("Weitere Informationen" over a list)
         text = _element_text(p)
         names = clean_names(text)
         if names and len(text) <= 80 and all(2 <= len(n.split()) <= 4 and _name_shaped(n) for n in names):

@@ -201,3 +201,13 @@ def test_the_h1_inside_the_article_ranks_before_one_outside_it():
     m = _meta("", "<div class='top'><h1>Weather warning for the north</h1></div>"
                   "<article><h1>Council approves budget</h1></article>")
     assert (m.title, m.sources["title"]) == ("Council approves budget", "h1")
+
+
+def test_bold_last_line_the_article_goes_on_after_is_not_a_name():
+    page = (f"<html><head>{_ld_outlet('Example News')}</head><body><div>{BODY}{BODY}"
+            "<p><strong>Weitere Informationen</strong></p><ul><li>Link one</li></ul></div></body></html>")
+    m = extract_metadata(parse_text(page), "https://www.example-news.com/2024/05/story")
+    assert [a.name for a in m.authors] == ["Example News"]
+    page = page.replace("<ul><li>Link one</li></ul>", "")
+    m = extract_metadata(parse_text(page), "https://www.example-news.com/2024/05/story")
+    assert [a.name for a in m.authors] == ["Weitere Informationen"]   # name-shaped: only position tells
