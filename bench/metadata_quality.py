@@ -286,12 +286,81 @@ def report(result: dict[str, object], baseline: str = "trafilatura", ours: str =
         print(f"{name} pages/s: {result['pages'] / s:.1f}")
 
 
+TITLE_KINDS = ("json-ld:headline", "og:title", "h1", "title")
+
+
+def title_rules(pages: list[Page]) -> None:
+    """How often each kind of declared headline is the gold when the page's candidates disagree,
+    and which choice rule (preference order of TITLE_KINDS x votes needed: 2, 3, or none) wins
+    when chosen on the other folds and scored on the held-out one: metadata countries, then
+    metadata countries and evaldata in 5 folds (by file-name hash) together."""
+    import itertools
+    import zlib
+
+    from tasks.documents.extract import parse_html
+    from tasks.documents.metadata import _FAMILY, choose_title, extract_metadata
+
+    rows = []   # (fold, corpus, gold, stripped candidates)
+    for p in pages:
+        tree = parse_html(p.data) if p.title else None
+        cands = extract_metadata(tree, p.url).title_candidates if tree is not None else []
+        if cands:
+            fold = p.group if p.group != "evaldata" else f"ev{zlib.crc32(p.name.encode()) % 5}"
+            rows.append((fold, "evaldata" if p.group == "evaldata" else "metadata", p.title, cands))
+    for corpus in ("metadata", "evaldata"):
+        seen, right, disagree = Counter(), Counter(), 0
+        for _, c, gold, cands in rows:
+            if c != corpus or len({norm(t) for _, t in cands}) < 2:
+                continue
+            disagree += 1
+            first: dict[str, str] = {}
+            for s, t in cands:
+                first.setdefault(s, t)
+            for s, t in first.items():
+                seen[s] += 1
+                right[s] += norm(t) == norm(gold)
+        print(f"{corpus}: {disagree} pages whose candidates disagree; share equal to the gold per kind:")
+        for s in sorted(seen, key=lambda s: -right[s] / seen[s]):
+            print(f"  {s:18} {right[s]:4}/{seen[s]:<4} {right[s] / seen[s]:.2f}")
+    rules = [(o, v) for o in itertools.permutations(TITLE_KINDS) for v in (2, 3, 99)]
+    default = (("json-ld:headline", "og:title", "h1", "title"), 2)
+    ok = {r: [norm(choose_title(c, tuple(x for k in r[0] for x in (k, *[f for f, g in _FAMILY.items() if g == k])),
+                                r[1])[0]) == norm(g) for _, _, g, c in rows] for r in rules}
+
+    def acc(r: tuple, idx: list[int]) -> float:
+        return sum(ok[r][i] for i in idx) / len(idx) if idx else 0.0
+
+    for joint in (False, True):
+        use = [i for i, row in enumerate(rows) if joint or row[1] == "metadata"]
+        by: dict[str, list[int]] = {}
+        for i in use:
+            by.setdefault(rows[i][0], []).append(i)
+        small = [f for f, idx in by.items() if len(idx) < MIN_FOLD]
+        if small:
+            by["other"] = [i for f in small for i in by.pop(f)]
+        chosen, held, base = Counter(), {}, {}
+        for f, idx in by.items():
+            train = [i for g, jdx in by.items() if g != f for i in jdx]
+            r = max(rules, key=lambda r: (acc(r, train), r == default))
+            chosen[r] += 1
+            held[f], base[f] = acc(r, idx), acc(default, idx)
+        print(f"choice on the other folds ({'metadata + evaldata' if joint else 'metadata'}):", dict(chosen))
+        for name, sc in (("chosen", held), ("default vote", base)):
+            for corpus, pre in (("metadata", False), ("evaldata", True)):
+                fs = {f: v for f, v in sc.items() if f.startswith("ev") == pre}
+                if fs:
+                    pooled = sum(v * len(by[f]) for f, v in fs.items()) / sum(len(by[f]) for f in fs)
+                    print(f"  {name:12} {corpus}: pooled {pooled:.3f} fold mean {sum(fs.values()) / len(fs):.3f}"
+                          f" worst {min(fs.values()):.3f} ({min(fs, key=fs.get)})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=0, help="first N pages only")
     parser.add_argument("--every", type=int, default=1, help="every K-th page only")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--sets", default="metadata,evaldata", help="which corpora (comma-separated)")
+    parser.add_argument("--title-rules", action="store_true", help="compare title choice rules by held-out fold")
     args = parser.parse_args()
     if not (METADATA / "gold.json").exists():
         print(f"skipped: {METADATA} is absent (put ../shared/eval beside the checkout)")
@@ -301,6 +370,9 @@ def main() -> int:
                        EXTRACTION if "evaldata" in sets else None)[:: args.every]
     if args.limit:
         pages = pages[: args.limit]
+    if args.title_rules:
+        title_rules(pages)
+        return 0
     systems: dict[str, Callable[[Page], Output]] = {}
     if not args.no_baseline:
         systems["trafilatura"] = trafilatura_output

@@ -133,3 +133,81 @@ def test_outlet_credited_in_json_ld_gives_way_to_the_named_reporter():
           '<meta property="og:site_name" content="Example News"><meta name="author" content="Sam Reed">')
     m = _meta(ld)
     assert m.authors == [Author("Sam Reed", "person", "meta:author")]
+
+
+def _ld_outlet(name: str) -> str:
+    return ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Dam levels fall again",'
+            f' "author": {{"@type": "Organization", "name": "{name}"}}}}</script>'
+            f'<meta property="og:site_name" content="{name}">')
+
+
+def test_label_in_its_own_element_then_the_name():
+    m = _meta('<meta name="author" content="Deutsche Welle"><meta name="publisher" content="Deutsche Welle (www.dw.com)">'
+              '<meta property="og:site_name" content="DW.COM">',
+              "<ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>", url="https://www.dw.com/de/x/a-1")
+    assert [(a.name, a.kind) for a in m.authors] == [("Roman Goncharenko", "person")]
+    assert m.sources["authors"] == "byline:label"
+    m = _meta(_ld_outlet("Example News"), "<dl><dt>Author:</dt><dd>Jane Doe</dd></dl>")
+    assert [a.name for a in m.authors] == ["Jane Doe"]
+
+
+def test_a_label_alone_or_followed_by_a_sentence_is_no_byline():
+    m = _meta(_ld_outlet("Example News"), "<p><b>Author</b></p><p><b>Von</b> den Bergen kommt das Wasser.</p>")
+    assert [(a.name, a.kind) for a in m.authors] == [("Example News", "organization")]
+
+
+def test_bold_name_paragraph_beats_an_outlet_only_credit():
+    m = _meta(_ld_outlet("Lesotho Times"), "<p><strong>Mohloai Mpesi</strong></p>",
+              url="https://lestimes.co.ls/dam-levels/")
+    assert [(a.name, a.kind, a.source) for a in m.authors] == [("Mohloai Mpesi", "person", "byline:bold")]
+
+
+def test_bold_subheading_is_not_a_name():
+    m = _meta(_ld_outlet("Example News"), "<p><strong>What happens next</strong></p>")
+    assert [a.name for a in m.authors] == ["Example News"]
+    m = _meta(_ld_outlet("Example News"), "<p><strong>Background</strong></p>")
+    assert [a.name for a in m.authors] == ["Example News"]
+
+
+def test_author_list_items_are_bylines():
+    m = _meta("", '<ul class="metaInfoAuthorList"><li class="metaInfoAuthorList-item">'
+                  '<a href="/author/nf/">Nathaniel Flakin</a></li></ul>')
+    assert [a.name for a in m.authors] == ["Nathaniel Flakin"]
+
+
+def test_section_label_glued_to_the_title_without_spaces_is_dropped():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "민주당 선호투표제 도입 불발"}</script>'
+    glued = "민주당 선호투표제 도입 불발-정치"
+    m = _meta(ld + f'<meta property="og:title" content="{glued}"><meta name="twitter:title" content="{glued}">'
+              f"<title>{glued}</title>")
+    assert m.title == "민주당 선호투표제 도입 불발"
+
+
+def test_truncated_headline_counts_as_the_longer_candidate_it_starts():
+    full = "Council approves the new budget for the coming year after a long night of debate"
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+          '"Council approves the new budget for the coming…"}</script>')
+    m = _meta(ld, f"<h1>{full}</h1>")   # one vote each: the JSON-LD headline would win the tie
+    assert m.title == full
+
+
+def test_a_shorter_headline_without_an_ellipsis_is_not_taken_as_truncated():
+    m = _meta('<meta property="og:title" content="Chelsea send clear message of intent">'
+              "<title>Chelsea send clear message of intent in battling win - Example News</title>")
+    assert m.title == "Chelsea send clear message of intent"
+
+
+def test_the_h1_inside_the_article_ranks_before_one_outside_it():
+    m = _meta("", "<div class='top'><h1>Weather warning for the north</h1></div>"
+                  "<article><h1>Council approves budget</h1></article>")
+    assert (m.title, m.sources["title"]) == ("Council approves budget", "h1")
+
+
+def test_bold_last_line_the_article_goes_on_after_is_not_a_name():
+    page = (f"<html><head>{_ld_outlet('Example News')}</head><body><div>{BODY}{BODY}"
+            "<p><strong>Weitere Informationen</strong></p><ul><li>Link one</li></ul></div></body></html>")
+    m = extract_metadata(parse_text(page), "https://www.example-news.com/2024/05/story")
+    assert [a.name for a in m.authors] == ["Example News"]
+    page = page.replace("<ul><li>Link one</li></ul>", "")
+    m = extract_metadata(parse_text(page), "https://www.example-news.com/2024/05/story")
+    assert [a.name for a in m.authors] == ["Weitere Informationen"]   # name-shaped: only position tells
