@@ -313,12 +313,8 @@ def _print_stories(con, console, limit: int) -> None:
     if not stories:
         console.print("No stories yet.", markup=False)
         return
-    for story_id, title, n, outlets, first, last in stories:
-        span = (f"{published_label(first)} → {published_label(last)}" if first is not None else "undated")
-        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, {span})", "dim"))
-        table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
-                      title=caption, title_justify="left")
-        for row in con.execute("""
+    for story_id, title, n, outlets, _first, _last in stories:
+        rows = con.execute("""
             SELECT a.article_id, coalesce(a.site_name, regexp_extract(a.source_uri, '[^/]+$')),
                    a.published_at, a.published_precision,
                    coalesce(a.title, left(a.body, 70) || '…'),
@@ -326,8 +322,15 @@ def _print_stories(con, console, limit: int) -> None:
                     FROM duplicates d WHERE d.article_id = a.article_id)
             FROM story_articles sa JOIN articles a USING (article_id)
             WHERE sa.story_id = ?
-            ORDER BY a.published_at NULLS LAST, a.source_uri""", [story_id]).fetchall():
-            article_id, outlet, when, precision, *rest = row
+            ORDER BY a.published_at NULLS LAST, a.source_uri""", [story_id]).fetchall()
+        dated = [(when, precision) for _, _, when, precision, *_ in rows if when is not None]
+        # The span as precisely as its first and last articles are dated (a month shown as a day would be a wrong fact).
+        span = (f"{published_label(*min(dated, key=lambda d: d[0]))} → {published_label(*max(dated, key=lambda d: d[0]))}"
+                if dated else "undated")
+        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, {span})", "dim"))
+        table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
+                      title=caption, title_justify="left")
+        for article_id, outlet, when, precision, *rest in rows:
             table.add_row(*_cells(article_id, outlet, published_label(when, precision), *rest))
         console.print(table)
 

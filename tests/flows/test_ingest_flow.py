@@ -101,6 +101,9 @@ def test_cli_ingest_sql_and_stories(tmp_path):
     assert result.returncode == 0
     assert "Vladimir Poutine accueille Kim Jong-Un au cosmodrome Vostochny" in result.stdout
     assert "near 0.46" in result.stdout
+    # Dated to the month only (date 2023-09), two undated: shown as known, never as a day or the ingest date
+    assert "2023-09 → 2023-09" in result.stdout and "2023-09-01" not in result.stdout
+    assert result.stdout.count("undated") == 2
     result = run_cli("sql", "SELECT * FROM no_such_table", "--db", db)
     assert result.returncode == 1 and "no_such_table" in result.stderr
     result = run_cli("sql", "SELECT 1", "--db", str(tmp_path / "absent.duckdb"))
