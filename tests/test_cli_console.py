@@ -15,7 +15,9 @@ HOSTILE_TITLES = [
     "Budget a | b voté",
     "La ligne [red]rouge[/red] franchie :red_heart:",
 ]
-# One distinct topic per article, so that each becomes a story of its own with its hostile title.
+# One distinct topic per article, so that each becomes a story of its own with its hostile title
+# (no shared content word: two titles share "rouge", which with one shared body word is evidence
+# enough for the story join model, tasks/stories/evidence.py).
 BODIES = [
     "Les pompiers du Var ont lutté toute la nuit contre un incendie de forêt près de Fréjus. "
     "Plus de trois cents hectares de pinède ont brûlé et deux campings ont été évacués par précaution.",
@@ -23,7 +25,7 @@ BODIES = [
     "Les lecteurs découvrent une médiathèque agrandie, des salles d'étude et un fonds ancien numérisé.",
     "Le conseil régional a adopté son budget primitif après une séance de douze heures. "
     "L'opposition dénonce la hausse des dépenses de fonctionnement et la baisse des investissements ferroviaires.",
-    "Les viticulteurs bordelais arrachent des milliers d'hectares de vignes faute de débouchés. "
+    "Les viticulteurs bordelais arrachent des milliers de rangs de vignes faute de débouchés. "
     "La filière réclame une aide exceptionnelle à l'État pour financer la reconversion des parcelles.",
 ]
 HOSTILE_EMPTY_FILE = "vide [red]x[bold] | y.txt"   # an empty file: a failure row (its URI is percent-encoded)
