@@ -73,6 +73,7 @@ def main() -> None:
           f"{'last 5':>7} {'stories stage s, first 5':>24} {'last 5':>7}")
     base = None
     clock = StageClock()
+    configured = stories_stage.USE_JOIN_MODEL
     for name, use_model in (("single threshold", False), ("join model", True)):
         stories_stage.USE_JOIN_MODEL = use_model
         with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +93,7 @@ def main() -> None:
         print(f"{name:<20} {f:>6.3f} {p:>6.3f} {r:>6.3f} {len(set(predicted.values())):>7} {sum(took):>7.0f} "
               f"{statistics.fmean(took[:5]):>17.2f} {statistics.fmean(took[-5:]):>7.2f} "
               f"{statistics.fmean(staged[:5]):>24.2f} {statistics.fmean(staged[-5:]):>7.2f}   F1/threshold {f / base:.3f}")
-    stories_stage.USE_JOIN_MODEL = True
+    stories_stage.USE_JOIN_MODEL = configured
 
 
 if __name__ == "__main__":
