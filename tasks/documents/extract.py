@@ -234,6 +234,12 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
     with stage("extract", source_uri):   # trafilatura raises many types on broken markup
         doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
                                           include_tables=True, date_extraction_params=set_date_params(extensive=False))
+        if doc is None:
+            # trafilatura discards the whole page when its metadata step raises a ValueError (a
+            # meta date with an offset of +99:99 did): keep the text, metadata.py and published.py
+            # read the page's metadata themselves.
+            doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
+                                              include_tables=True)
     if doc is None or not (doc.text or "").strip():
         if data.count(b"<") > MAX_DEPTH and max_depth(tree) > MAX_DEPTH:
             return Failure(source_id, source_uri, "extract", "nesting too deep",

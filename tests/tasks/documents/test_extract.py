@@ -85,3 +85,14 @@ def test_a_50_mb_page_is_bounded(size_mb):
 
 def _extract(page: bytes):
     return extract_html(page, "s", "u", "sha")
+
+
+def test_a_malformed_date_costs_the_date_not_the_article():
+    """trafilatura returns nothing for a page whose meta date it cannot parse (+99:99): the article
+    still loads, undated, with its body."""
+    body = "<p>" + "Le conseil municipal a voté le budget de la ville après un long débat public. " * 5 + "</p>"
+    page = (f'<html><head><meta property="article:published_time" content="2023-05-01T10:00+99:99"></head>'
+            f"<body><article><h1>Budget voté</h1>{body}</article></body></html>").encode()
+    raw = extract_html(page, "files:test", "file:///t/a.html", "sha")
+    assert not isinstance(raw, Failure), raw
+    assert raw.published_at is None and any("conseil municipal" in line.text for line in raw.lines)
