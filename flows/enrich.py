@@ -7,7 +7,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
-from flows.locking import ensure_write_limit, warehouse_writer
+from flows.locking import ensure_write_limit, publish_snapshot, warehouse_writer
 from warehouse.db import DEFAULT_DB, is_lake
 from warehouse.enrich import EnrichReport, enrich_pending
 from warehouse.runs import new_run_id
@@ -36,6 +36,7 @@ def enrich(db: str = str(DEFAULT_DB), batch_size: int = 500) -> EnrichReport:
     report = extract(db, new_run_id(), batch_size)
     if report.articles:
         rebuild_search(db)   # search() sees the new articles; the full rebuild stays out of ingest
+        publish_snapshot(db)
     get_run_logger().info("enriched %d articles: %d quotes (%d linked to an earlier report), %d mentions, "
                           "%d new entities, %d failed", report.articles, report.quotes, report.linked,
                           report.mentions, report.new_entities, report.failed)

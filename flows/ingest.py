@@ -14,13 +14,14 @@ import ctypes.util
 import sys
 from collections import deque
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NONE
 from rich.progress import Progress
 
-from flows.locking import ensure_write_limit, warehouse_writer
+from flows.locking import ensure_write_limit, publish_snapshot, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots, make_task_runner
@@ -39,11 +40,12 @@ from tasks.web.crawl import (
     load_sources_file,
 )
 from tasks.web.exchange import FetchConfig
-from warehouse.db import DEFAULT_DB
+from warehouse.db import DEFAULT_DB, WarehouseError
 from warehouse.load import load_batch
 from warehouse.load import web as web_state
 from warehouse.load.report import BatchReport, RunSummary
 from warehouse.runs import finish_run, new_run_id, start_run
+from warehouse.snapshot import Publisher
 
 DEFAULT_BATCH_SIZE = 200
 
@@ -173,6 +175,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
     ensure_write_limit()
     with warehouse_writer(db) as con:
         start_run(con, run_id, str(runtime.flow_run.id or "") or None, [str(p) for p in inputs])
+    publisher = Publisher(db)
     try:
         pending: list[Failure] = []   # discovery failures, written with the first batch
         items: list[InputFile] = []
@@ -202,7 +205,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             bar_task = bar.add_task("ingesting", total=summary.files_seen)
             batch_no = 0
             for batch, (articles, failures) in _extracted_ahead(file_batches, sandbox or SandboxConfig()):
-                _load(summary, db, batch_no, articles, pending + failures, None, logger)
+                _load(summary, db, batch_no, articles, pending + failures, None, logger, publisher)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
                 progress_artifact.advance(len(batch))
@@ -217,18 +220,24 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 summary.pages_fetched += len(fetched.pages)
                 summary.not_modified += sum(r.outcome == "not modified" for r in fetched.records)
                 summary.requests += fetched.requests
-                _load(summary, db, batch_no, articles, pending + fetched.failures + failures, state, logger)
+                _load(summary, db, batch_no, articles, pending + fetched.failures + failures, state, logger, publisher)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
                 progress_artifact.advance(len(batch))
             if batch_no == 0 or pending or web_state.pages:
-                _load(summary, db, batch_no, [], pending, web_state if web else None, logger)
+                _load(summary, db, batch_no, [], pending, web_state if web else None, logger, publisher)
     except BaseException as exc:
         with warehouse_writer(db) as con:
             finish_run(con, run_id, "failed", summary.counts(), f"{type(exc).__name__}: {exc}")
+            with suppress(WarehouseError):   # the batches committed before the failure stay readable
+                publisher.publish(con)
         raise
     with warehouse_writer(db) as con:
         finish_run(con, run_id, "completed", summary.counts())
+        publisher.publish(con)
+    if publisher.published:
+        logger.info("read snapshot published %d times (%.2f s in all)", publisher.published,
+                    publisher.seconds)
     for failure in summary.failures:
         logger.warning("not loaded: %s (%s%s)", failure.source_uri, failure.reason,
                        f": {failure.detail}" if failure.detail else "")
@@ -280,9 +289,12 @@ def _extract_pages(pages: list[WebPage], sandbox: SandboxConfig) -> tuple[list[A
 
 
 def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], failures: list[Failure],
-          web: WebBatch | None, logger) -> None:
+          web: WebBatch | None, logger, publisher: Publisher) -> None:
+    """Load one batch, then publish the read snapshot if it is due (warehouse/snapshot.py)."""
     report = load(db, summary.run_id, batch_no, articles, failures, web)
     summary.add(report)
+    if publisher.due():
+        publish_snapshot(db, publisher)
     _return_freed_memory()
     logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies%s%s",
                 batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links),

@@ -33,6 +33,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
 
 from warehouse.db import connect
+from warehouse.snapshot import Published, Publisher
 
 WRITE_LIMIT = "newsflow-warehouse-writer"
 WAIT_SECONDS = 600.0
@@ -73,3 +74,10 @@ def warehouse_writer(db: str) -> Iterator[duckdb.DuckDBPyConnection]:
             yield con
         finally:
             con.close()
+
+
+def publish_snapshot(db: str, publisher: Publisher | None = None) -> Published | None:
+    """Publish the read snapshot of `db` now (warehouse/snapshot.py), under the writer slot."""
+    publisher = publisher or Publisher(db)
+    with warehouse_writer(db) as con:
+        return publisher.publish(con)

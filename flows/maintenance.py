@@ -6,7 +6,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from flows.locking import ensure_write_limit, warehouse_writer
+from flows.locking import ensure_write_limit, publish_snapshot, warehouse_writer
 from warehouse import maintenance as m
 from warehouse.db import DEFAULT_DB, is_lake
 from warehouse.search import rebuild_search_index as rebuild_search_index_in
@@ -51,6 +51,7 @@ def maintenance(db: str = str(DEFAULT_DB), raw_retention_days: int = DEFAULT_RAW
         "search_index": rebuild_search_index(db),
     }
     done = checkpoint(db)
+    publish_snapshot(db)
     logger.info("maintenance of %s: %s", db, result)
     create_markdown_artifact(
         key="maintenance-summary", description=f"newsflow maintenance of {db}",

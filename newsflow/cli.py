@@ -7,6 +7,15 @@ import os
 import sys
 
 from warehouse.db import DEFAULT_DB, WarehouseError, connect, is_lake
+from warehouse.snapshot import connect_reader, publish
+
+
+def _reader_db_arg(parser: argparse.ArgumentParser) -> None:
+    """--db for commands that only read: they read its read snapshot unless --live."""
+    _db_arg(parser)
+    parser.add_argument("--live", action="store_true",
+                        help="read the warehouse file itself, not the read snapshot its writers publish "
+                             "(NAME.read.duckdb beside it): fresher, but a run then waits until this command ends")
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="run a SQL query on the warehouse (read-only) and print the result",
                          description="Run a SQL query on the warehouse, opened read-only.")
     sql.add_argument("query", help='e.g. "SELECT title, site_name FROM articles"')
-    _db_arg(sql)
+    _reader_db_arg(sql)
     sql.add_argument("--max-rows", type=int, default=100, help="rows to print (default: 100)")
     sql.add_argument("--safe", action="store_true",
                      help="for untrusted queries: read-only on every backend (only SELECT/WITH/DESCRIBE/SHOW/"
@@ -74,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="full-text search (French and English stemming), ranked, with stories",
                             description="Search titles and bodies; the index is rebuilt by enrichment runs and nightly.")
     search.add_argument("query", help='e.g. "cosmodrome Poutine"')
-    _db_arg(search)
+    _reader_db_arg(search)
     search.add_argument("--limit", type=int, default=20, help="results to show (default: 20)")
 
     export = sub.add_parser("export", help="export the tables as Parquet (articles partitioned by day) or CSV",
@@ -82,11 +91,25 @@ def build_parser() -> argparse.ArgumentParser:
     target = export.add_mutually_exclusive_group(required=True)
     target.add_argument("--parquet", metavar="DIR", help="Parquet files; articles partitioned by publication day")
     target.add_argument("--csv", metavar="DIR", help="one CSV file per table")
-    _db_arg(export)
+    _reader_db_arg(export)
+
+    shell = sub.add_parser("shell", help="the DuckDB shell on the warehouse's read snapshot, search() included",
+                           description="Open the DuckDB command-line shell, read-only, on what analysts should "
+                                       "query: the read snapshot the writers publish (a run never waits for this "
+                                       "shell, and the shell never waits for a run; reopen it to see newer data), "
+                                       "with the fts extension loaded so that search('…') works.")
+    _reader_db_arg(shell)
+    shell.add_argument("-c", "--sql", metavar="SQL", help="run this SQL and exit instead of opening the shell")
+
+    publish_cmd = sub.add_parser("publish", help="publish the read snapshot now",
+                                 description="Write the read snapshot (NAME.read.duckdb beside the warehouse) "
+                                             "from the warehouse's current state. Every writing command does this "
+                                             "itself; use it for a warehouse written by other means.")
+    _db_arg(publish_cmd)
 
     stories = sub.add_parser("stories", help="list stories with their articles, outlets and copies",
                              description="List stories, largest first, with their articles and copies.")
-    _db_arg(stories)
+    _reader_db_arg(stories)
     stories.add_argument("--limit", type=int, default=20, help="stories to show (default: 20)")
     return parser
 
@@ -106,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_search(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "shell":
+            return cmd_shell(args)
+        if args.command == "publish":
+            return cmd_publish(args)
         return cmd_stories(args)
     except WarehouseError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
@@ -178,7 +205,7 @@ def print_summary(summary) -> None:
         for f in summary.failures:
             table.add_row(*_cells(f.source_uri, f.stage, f.reason + (f": {f.detail}" if f.detail else "")))
         console.print(table)
-    with connect(summary.db, read_only=True) as con:
+    with connect_reader(summary.db) as con:
         _print_stories(con, console, limit=10)
 
 
@@ -194,6 +221,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     with connect(args.db) as con:
         report = reextract(con)
+        publish(con, args.db)
     print(f"{report.checked} stored inputs re-extracted ({report.checked - report.files} web pages, {report.files} files): "
           f"{report.updated} articles updated, "
           f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
@@ -209,6 +237,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         report = enrich_pending(con, new_run_id())
         if report.articles and not is_lake(con):
             rebuild_search_index(con)
+        publish(con, args.db)
     print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
           f"report), {report.mentions} mentions of {report.new_entities} new entities, {report.failed} failed")
     return 0
@@ -217,7 +246,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from warehouse.search import has_search_index, load_fts, require_search
 
-    with connect(args.db, read_only=True) as con:
+    with connect_reader(args.db, args.live) as con:
         require_search(con)
         if not has_search_index(con):
             print("newsflow: no search index yet: `newsflow enrich` (or the enrich and maintenance flows) builds it",
@@ -233,7 +262,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from warehouse.export import ExportError, export
 
     try:
-        with connect(args.db, read_only=True) as con:
+        with connect_reader(args.db, args.live) as con:
             counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
     except ExportError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
@@ -258,7 +287,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if safe and (why := refusal(args.query)):
         print(f"newsflow: query refused: {why}", file=sys.stderr)
         return 1
-    con = connect(args.db, read_only=True, private=safe)   # --safe's locked settings stay with this query
+    con = connect_reader(args.db, args.live, private=safe)   # --safe's locked settings stay with this query
     try:
         if safe:
             lock_down(con, memory_limit or "1GB", is_lake(con))
@@ -287,6 +316,30 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from warehouse.snapshot import publish_now
+
+    done = publish_now(args.db)
+    if done is None:
+        print("newsflow: a DuckLake needs no read snapshot: readers attach its catalog read-only", file=sys.stderr)
+        return 2
+    print(f"read snapshot {done.path} published at {done.published_at:%Y-%m-%d %H:%M:%S} UTC "
+          f"({done.size_bytes / 1e6:.1f} MB in {done.seconds:.2f} s)")
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """exec the DuckDB CLI (package duckdb-cli, same version as the library) on the read snapshot."""
+    from warehouse.shell import shell_command
+
+    argv = shell_command(args.db, args.live, args.sql)
+    if args.sql is None:
+        print(argv.banner, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv.program, argv.args)
+
+
 def _console():
     from rich.console import Console
 
@@ -295,7 +348,7 @@ def _console():
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    with connect(args.db, read_only=True) as con:
+    with connect_reader(args.db, args.live) as con:
         _print_stories(con, _console(), args.limit)
     return 0
 

@@ -155,22 +155,31 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
                             "AND type = 'ducklake'").fetchone()[0])
 
 
-def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """LOAD a DuckDB extension: installed already, else from its offline package
-    (duckdb-extension-<name>), else INSTALL from the network."""
-    with suppress(duckdb.Error):
-        con.execute(f"LOAD {name}")
-        return
+def packaged_extension(name: str) -> Path | None:
+    """The extension file shipped by the offline package duckdb-extension-<name>, if installed."""
     try:
         import importlib
 
         package = importlib.import_module(f"duckdb_extension_{name}")
-        found = sorted(Path(package.__file__).parent.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
     except ImportError:
-        found = []
-    try:
-        con.execute(f"INSTALL '{found[0]}'" if found else f"INSTALL {name}")
+        return None
+    found = sorted(Path(package.__file__).parent.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
+    return found[0] if found else None
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """LOAD a DuckDB extension: installed already, else from its offline package's file
+    (duckdb-extension-<name>), else INSTALL from the network."""
+    with suppress(duckdb.Error):
         con.execute(f"LOAD {name}")
+        return
+    packaged = packaged_extension(name)
+    try:
+        if packaged:   # loaded from the package's file: INSTALL would copy it to ~/.duckdb, outside the project
+            con.execute(f"LOAD '{packaged}'")
+        else:
+            con.execute(f"INSTALL {name}")
+            con.execute(f"LOAD {name}")
     except duckdb.Error as exc:
         raise WarehouseError(f"the DuckDB {name} extension is not available: pip install "
                              f"duckdb-extension-{name.replace('_', '-')}, or INSTALL {name} online ({exc})") from exc

@@ -3,7 +3,7 @@ stemming: French articles are indexed with the French stemmer, the others with t
 and the `search(query)` table macro ranks both with each article's story.
 
 The extension comes from the `duckdb-extension-fts` package (offline); a user online can also
-`INSTALL fts`. After `load_fts` has run once, any DuckDB session on this machine can `LOAD fts`.
+`INSTALL fts`. `load_fts` loads it from the package's file (installing nothing under ~/.duckdb).
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     packaged = _packaged_extension()
     if packaged is None:
         raise WarehouseError("the DuckDB fts extension is not available: pip install duckdb-extension-fts, or INSTALL fts online")
-    con.execute(f"INSTALL '{packaged}'")
-    con.execute("LOAD fts")
+    con.execute(f"LOAD '{packaged}'")   # not INSTALL: that copies it to ~/.duckdb, outside the project
 
 
 def require_search(con: duckdb.DuckDBPyConnection) -> None:

@@ -36,9 +36,12 @@ def test_flow_loads_seeds_records_bad_files_and_publishes_artifacts(inputs, tmp_
         "SELECT regexp_extract(source_uri, '[^/]+$'), reason FROM failures").fetchall())
     assert reasons == {"empty.txt": "empty file", "image.html": "not html",
                        "latin.txt": "undecodable bytes", "missing": "missing path"}
-    run = con.execute("SELECT status, flow_run_id, articles_loaded, failures, near_copies FROM runs").fetchone()
-    assert run[0] == "completed" and run[1] and run[2:] == (5, 4, 1)
+    run = con.execute("SELECT status, flow_run_id, articles_loaded, failures, near_copies, run_id FROM runs").fetchone()
+    assert run[0] == "completed" and run[1] and run[2:5] == (5, 4, 1)
     con.close()
+    with duckdb.connect(str(tmp_path / "news.read.duckdb"), read_only=True) as snapshot:   # published at the end
+        assert snapshot.execute("SELECT last_run_id, articles FROM snapshot_info").fetchone() == (run[5], 5)
+        assert snapshot.execute("SELECT count(*) FROM failures").fetchone() == (4,)
 
     by_key = {a.key: a for a in asyncio.run(artifacts_of(run[1]))}
     assert set(by_key) == {"ingest-summary", "ingest-sources"}
