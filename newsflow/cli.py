@@ -7,7 +7,7 @@ import os
 import sys
 
 from warehouse.db import DEFAULT_DB, WarehouseError, connect, is_lake
-from warehouse.snapshot import connect_reader, publish
+from warehouse.snapshot import Publisher, connect_reader
 
 
 def _reader_db_arg(parser: argparse.ArgumentParser) -> None:
@@ -221,7 +221,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     with connect(args.db) as con:
         report = reextract(con)
-        publish(con, args.db)
+        Publisher(args.db).publish(con)
     print(f"{report.checked} stored inputs re-extracted ({report.checked - report.files} web pages, {report.files} files): "
           f"{report.updated} articles updated, "
           f"{report.failed} gave no article now (kept as they were), {report.links} copy links recomputed.")
@@ -237,7 +237,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         report = enrich_pending(con, new_run_id())
         if report.articles and not is_lake(con):
             rebuild_search_index(con)
-        publish(con, args.db)
+        Publisher(args.db).publish(con)
     print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
           f"report), {report.mentions} mentions of {report.new_entities} new entities, {report.failed} failed")
     return 0

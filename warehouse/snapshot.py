@@ -31,6 +31,7 @@ import duckdb
 from warehouse.db import WarehouseError, connect, parse_lake, utcnow
 
 SNAPSHOT_SUFFIX = ".read.duckdb"
+SWITCH_ENV = "NEWSFLOW_READ_SNAPSHOT"   # "off": writers publish nothing (nobody reads while they write)
 BUDGET = 0.05   # the share of a run's time that publishing between batches may take
 INFO_TABLE = "snapshot_info"
 
@@ -95,15 +96,19 @@ class Publisher:
     published: int = 0
     seconds: float = 0.0
 
+    @property
+    def enabled(self) -> bool:
+        return snapshot_path(self.db) is not None and os.environ.get(SWITCH_ENV, "on") != "off"
+
     def due(self) -> bool:
         """Has enough time passed since the last publish (or the start) to afford another?"""
-        if snapshot_path(self.db) is None:
+        if not self.enabled:
             return False
         cost = self.last.seconds if self.last else 0.0
         return time.monotonic() - self._last_end >= cost / self.budget
 
     def publish(self, con: duckdb.DuckDBPyConnection) -> Published | None:
-        done = publish(con, self.db)
+        done = publish(con, self.db) if self.enabled else None
         if done is not None:
             self.last, self.published, self.seconds = done, self.published + 1, self.seconds + done.seconds
         self._last_end = time.monotonic()
