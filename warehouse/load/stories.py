@@ -155,16 +155,38 @@ def _first_sentence(body: str, limit: int = 120) -> str:
 
 def story_aggregates(where: str = "true") -> str:
     """SQL: per story (story_id), its article count n, headline, outlets, first_seen and last_seen,
-    computed from its articles (stories matching `where`, an expression on sa.story_id)."""
+    computed from its articles (stories matching `where`, an expression on sa.story_id).
+
+    The headline is the story's most central one, not its first: the headline whose words (of 4
+    letters or more) the story's other headlines share most (sum of the sharing counts over the
+    square root of its word count), so that a story is named by what its articles say together,
+    not by whichever article came first (a wire teaser, a side angle). Ties, and stories of one or
+    two headlines, take the earliest published."""
     return f"""
-        SELECT sa.story_id, count(*) AS n,
-               first(a.title ORDER BY a.published_at NULLS LAST, a.ingested_at, a.source_uri)
-                   FILTER (WHERE a.title IS NOT NULL) AS headline,
-               count(DISTINCT coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), ''))) AS outlets,
-               min(a.published_at) AS first_seen,   -- NULL: no article of the story is dated
-               max(a.published_at) AS last_seen
-        FROM story_articles sa JOIN articles a USING (article_id)
-        WHERE {where} GROUP BY sa.story_id"""
+        WITH members AS (
+            SELECT sa.story_id, a.article_id, a.title, a.published_at, a.ingested_at, a.source_uri,
+                   coalesce(a.site_name, nullif(split_part(split_part(a.url, '://', 2), '/', 1), '')) AS outlet
+            FROM story_articles sa JOIN articles a USING (article_id) WHERE {where}),
+        words AS (
+            SELECT DISTINCT story_id, article_id, word FROM (
+                SELECT story_id, article_id, unnest(regexp_split_to_array(lower(title), '[^\\p{{L}}\\p{{N}}]+')) AS word
+                FROM members WHERE title IS NOT NULL)
+            WHERE length(word) >= 4),
+        central AS (
+            SELECT story_id, article_id, sum(shared - 1) / sqrt(count(*)) AS centrality
+            FROM (SELECT *, count(*) OVER (PARTITION BY story_id, word) AS shared FROM words)
+            GROUP BY story_id, article_id),
+        headlines AS (
+            SELECT m.story_id, first(m.title ORDER BY coalesce(c.centrality, 0) DESC, m.published_at NULLS LAST,
+                                                  m.ingested_at, m.source_uri) AS headline
+            FROM members m LEFT JOIN central c USING (story_id, article_id)
+            WHERE m.title IS NOT NULL GROUP BY m.story_id)
+        SELECT m.story_id, count(*) AS n, any_value(h.headline) AS headline,
+               count(DISTINCT m.outlet) AS outlets,
+               min(m.published_at) AS first_seen,   -- NULL: no article of the story is dated
+               max(m.published_at) AS last_seen
+        FROM members m LEFT JOIN headlines h USING (story_id)
+        GROUP BY m.story_id"""
 
 
 def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
