@@ -35,6 +35,7 @@ class PostgresServer:
     bin_dir: Path
     port: int
     host: str = "127.0.0.1"
+    folder: Path | None = None   # the temporary folder of its cluster, socket and log
 
     def conninfo(self, dbname: str = "postgres") -> str:
         """The libpq connection string of one database (what `ducklake:postgres:` takes)."""
@@ -83,15 +84,19 @@ def running_server(bin_dir: Path, startup_seconds: float = 60.0) -> Iterator[Pos
         subprocess.run(as_unprivileged([str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
                                         "-E", "UTF8", "--locale=C", "--no-sync"]),
                        check=True, capture_output=True, text=True, env=env, timeout=120)
-        port = free_port()
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                as_unprivileged([str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port),
-                                 "-k", str(sockets), "-c", "fsync=off", "-c", "full_page_writes=off",
-                                 "-c", "synchronous_commit=off", "-c", "max_connections=100"]),
-                stdout=out, stderr=subprocess.STDOUT, env=env)
-        server = PostgresServer(bin_dir, port)
-        _wait_until_ready(server, process, log, startup_seconds)
+        for attempt in range(3):   # the free port may be taken before postgres binds it: another one
+            server = PostgresServer(bin_dir, free_port(), folder=root)
+            with open(log, "wb") as out:
+                process = subprocess.Popen(
+                    as_unprivileged([str(bin_dir / "postgres"), "-D", str(data), "-h", server.host,
+                                     "-p", str(server.port), "-k", str(sockets), "-c", "fsync=off",
+                                     "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]),
+                    stdout=out, stderr=subprocess.STDOUT, env=env)
+            if _wait_until_ready(server, process, log, startup_seconds):
+                break
+            if attempt == 2 or "could not bind" not in log.read_text(errors="replace"):
+                raise RuntimeError(f"postgres did not start (exit {process.poll()}): "
+                                   f"{log.read_text(errors='replace')[-2000:]}")
         yield server
     finally:
         if process is not None:
@@ -99,13 +104,18 @@ def running_server(bin_dir: Path, startup_seconds: float = 60.0) -> Iterator[Pos
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _wait_until_ready(server: PostgresServer, process: subprocess.Popen, log: Path, seconds: float) -> None:
+def _wait_until_ready(server: PostgresServer, process: subprocess.Popen, log: Path, seconds: float) -> bool:
+    """True once the server accepts connections; False if it exited first. Raises after `seconds`."""
     ready = [str(server.bin_dir / "pg_isready"), "-q", "-h", server.host, "-p", str(server.port), "-U", USER]
     deadline = time.monotonic() + seconds
     while subprocess.run(ready, capture_output=True, timeout=30).returncode != 0:
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"postgres did not start (exit {process.poll()}): {log.read_text(errors='replace')[-2000:]}")
+        if process.poll() is not None:
+            return False
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"postgres did not accept connections in {seconds:.0f} s: "
+                               f"{log.read_text(errors='replace')[-2000:]}")
         time.sleep(0.1)
+    return True
 
 
 def _stop(process: subprocess.Popen) -> None:
