@@ -22,8 +22,24 @@ run: $(STAMP)
 	$(BIN)/newsflow ingest seeds --db $(DB)
 
 ## The whole test suite (what CI runs).
-test: $(STAMP)
+test: $(STAMP) postgres-server
 	$(BIN)/python -m pytest
+
+## The PostgreSQL server binaries the DuckLake Postgres-catalog tests start on loopback
+## (tests/postgres_server.py): installed from Debian packages when missing and we are root with
+## apt-get; otherwise those tests skip, saying how to get them.
+PG_PACKAGE := postgresql-15=15.18-0+deb12u1
+.PHONY: postgres-server
+postgres-server:
+	@if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing $(PG_PACKAGE) for the DuckLake Postgres-catalog tests"; \
+	  install="apt-get install -y -qq --no-install-recommends $(PG_PACKAGE)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$install >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && $$install >/dev/null; } \
+	    || echo "could not install $(PG_PACKAGE): the DuckLake Postgres-catalog tests will skip"; \
+	else echo "no PostgreSQL server (/usr/lib/postgresql/*/bin/postgres) and no root apt-get to install" \
+	  "$(PG_PACKAGE): the DuckLake Postgres-catalog tests will skip"; fi
 
 ## A local Prefect server (http://127.0.0.1:4200) with the work pool, every deployment and a worker.
 ui: $(STAMP)
