@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("sql", "search", "stories", "export", "shell"):
+        _warn_if_stale(args)
     try:
         if args.command == "ingest":
             return cmd_ingest(args)
@@ -314,6 +316,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
     finally:
         con.close()
     return 0
+
+
+def _warn_if_stale(args: argparse.Namespace) -> None:
+    from warehouse.snapshot import staleness
+
+    if not getattr(args, "live", False) and (warning := staleness(args.db)):
+        print(f"newsflow: warning: {warning}", file=sys.stderr)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:

@@ -108,7 +108,12 @@ class Publisher:
         return time.monotonic() - self._last_end >= cost / self.budget
 
     def publish(self, con: duckdb.DuckDBPyConnection) -> Published | None:
-        done = publish(con, self.db) if self.enabled else None
+        if not self.enabled:   # an old snapshot would be read as if current: readers read the file instead
+            if (path := snapshot_path(self.db)) is not None:
+                path.unlink(missing_ok=True)
+            self._last_end = time.monotonic()
+            return None
+        done = publish(con, self.db)
         if done is not None:
             self.last, self.published, self.seconds = done, self.published + 1, self.seconds + done.seconds
         self._last_end = time.monotonic()
@@ -121,6 +126,22 @@ def reader_target(db: str | Path, live: bool = False) -> str:
     published yet) the warehouse itself."""
     snapshot = None if live else snapshot_path(db)
     return str(snapshot) if snapshot is not None and snapshot.exists() else str(db)
+
+
+STALE_AFTER_SECONDS = 600   # writers publish far more often than this while they write (see Publisher)
+
+
+def staleness(db: str | Path) -> str | None:
+    """A warning when the warehouse changed well after its snapshot was published: something wrote
+    it without publishing (a script's own connection), so readers of the snapshot miss that."""
+    snapshot = snapshot_path(db)
+    if snapshot is None or not snapshot.exists() or not Path(db).exists():
+        return None
+    behind = Path(db).stat().st_mtime - snapshot.stat().st_mtime
+    if behind < STALE_AFTER_SECONDS:
+        return None
+    return (f"the read snapshot {snapshot} is {behind / 60:.0f} minutes older than the last change of {db}, "
+            "which was written without publishing: `newsflow publish` refreshes it (or read the file itself with --live)")
 
 
 def connect_reader(db: str | Path, live: bool = False, private: bool = False) -> duckdb.DuckDBPyConnection:

@@ -122,3 +122,21 @@ def test_shell_reads_the_snapshot_with_search(db_path):
     hits = int(out.split("│")[-2].strip()) if "│" in out else int(out.split()[-1])
     with duckdb.connect(str(snapshot_path(db_path)), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles WHERE body ILIKE '%Poutine%'").fetchone()[0] >= hits > 0
+
+
+def test_a_warehouse_written_without_publishing_is_flagged_and_an_off_switch_removes_the_snapshot(db_path, monkeypatch):
+    import os
+
+    from warehouse.snapshot import STALE_AFTER_SECONDS, SWITCH_ENV, staleness
+
+    _seeded(db_path, limit=1)
+    with connect(db_path) as con:
+        publish(con, db_path)
+    assert staleness(db_path) is None
+    later = snapshot_path(db_path).stat().st_mtime + STALE_AFTER_SECONDS + 60
+    os.utime(db_path, (later, later))   # as if a script wrote the file 11 minutes after the last publish
+    assert "newsflow publish" in staleness(db_path)
+    monkeypatch.setenv(SWITCH_ENV, "off")
+    with connect(db_path) as con:
+        assert Publisher(db_path).publish(con) is None
+    assert not snapshot_path(db_path).exists() and reader_target(db_path) == str(db_path)
