@@ -4,7 +4,8 @@ DuckDB lets one process open a file for writing, and a reader's lock blocks that
 analyst's session left open stopped every scheduled run, and a run made every read fail with
 "Could not set lock on file". So the writer publishes a consistent copy beside the file
 (`news.duckdb` → `news.read.duckdb`): CHECKPOINT (the file then holds every commit), copy to a
-temporary name while holding the write lock, stamp it, and rename it over the old copy. The rename
+temporary name while holding the write lock, and rename it over the old copy (the row of
+`snapshot_info`, rewritten just before, says when). The rename
 is atomic: a reader opens either the old copy or the new one, and one that has the old copy open
 keeps reading it (Linux keeps a replaced file alive until its last reader closes it); it sees the
 new state when it reopens. Readers never touch the writer's file, so neither waits for the other.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import WarehouseError, connect, parse_lake, utcnow
+from warehouse.db import WarehouseError, connect, parse_lake, transaction, utcnow
 
 SNAPSHOT_SUFFIX = ".read.duckdb"
 SWITCH_ENV = "NEWSFLOW_READ_SNAPSHOT"   # "off": writers publish nothing (nobody reads while they write)
@@ -62,24 +63,20 @@ def publish(con: duckdb.DuckDBPyConnection, db: str | Path) -> Published | None:
     if target is None:
         return None
     started = time.perf_counter()
-    con.execute("CHECKPOINT")   # every commit is now in the main file, the write-ahead log is empty
     published_at = utcnow()
-    last_run = con.execute("""
-        SELECT run_id, finished_at FROM runs WHERE status = 'completed'
-        ORDER BY finished_at DESC NULLS LAST LIMIT 1""").fetchone() or (None, None)
+    with transaction(con):   # the copy says how fresh it is (a row rewritten in the file, not in the copy:
+        con.execute(f"DELETE FROM {INFO_TABLE}")   # opening a 1 GB copy to stamp it took seconds)
+        con.execute(f"""
+            INSERT INTO {INFO_TABLE}
+            SELECT ?, r.run_id, r.finished_at, (SELECT count(*) FROM articles)
+            FROM (SELECT NULL) LEFT JOIN (SELECT run_id, finished_at FROM runs WHERE status = 'completed'
+                                          ORDER BY finished_at DESC NULLS LAST LIMIT 1) r ON true""", [published_at])
+    con.execute("CHECKPOINT")   # every commit is now in the main file, the write-ahead log is empty
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(db, temporary)
-        with duckdb.connect(str(temporary)) as copy:
-            copy.execute(f"""
-                CREATE OR REPLACE TABLE {INFO_TABLE} AS
-                SELECT ?::TIMESTAMP AS published_at, ?::VARCHAR AS last_run_id, ?::TIMESTAMP AS last_run_finished_at,
-                       (SELECT count(*) FROM articles) AS articles""", [published_at, *last_run])
-            copy.execute(f"COMMENT ON TABLE {INFO_TABLE} IS 'This file is the read snapshot of the warehouse, "
-                         f"published (UTC) after the commit of the run or batch it holds; a newer one replaces it. "
-                         f"Reopen to see the latest.'")
         os.replace(temporary, target)
-    except (OSError, duckdb.Error) as exc:
+    except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise WarehouseError(f"could not publish the read snapshot {target}: {exc}") from exc
     return Published(target, published_at, time.perf_counter() - started, target.stat().st_size)
