@@ -35,6 +35,7 @@ SNAPSHOT_SUFFIX = ".read.duckdb"
 SWITCH_ENV = "NEWSFLOW_READ_SNAPSHOT"   # "off": writers publish nothing (nobody reads while they write)
 BUDGET = 0.05   # the share of a run's time that publishing between batches may take
 INFO_TABLE = "snapshot_info"
+COPY_BYTES_PER_SECOND = 250e6   # a publish's speed on this project's 2-core VM under load (bench/RESULTS.md)
 
 
 def snapshot_path(db: str | Path) -> Path | None:
@@ -101,8 +102,17 @@ class Publisher:
         """Has enough time passed since the last publish (or the start) to afford another?"""
         if not self.enabled:
             return False
-        cost = self.last.seconds if self.last else 0.0
-        return time.monotonic() - self._last_end >= cost / self.budget
+        return time.monotonic() - self._last_end >= self.expected_cost() / self.budget
+
+    def expected_cost(self) -> float:
+        """The last publish's duration; before the first, the file's size at COPY_BYTES_PER_SECOND
+        (publishing right after a run's first batch cost a 100,000-article run several seconds)."""
+        if self.last is not None:
+            return self.last.seconds
+        try:
+            return Path(self.db).stat().st_size / COPY_BYTES_PER_SECOND
+        except OSError:
+            return 0.0
 
     def publish(self, con: duckdb.DuckDBPyConnection) -> Published | None:
         if not self.enabled:   # an old snapshot would be read as if current: readers read the file instead

@@ -101,7 +101,12 @@ def test_an_open_reader_neither_blocks_the_writer_nor_sees_a_torn_state(db_path)
 
 def test_publisher_spends_at_most_its_budget_between_batches(db_path):
     publisher = Publisher(db_path, budget=0.05)
-    assert publisher.due()   # nothing published yet: the first batch is published at once
+    assert publisher.due()   # no file yet: nothing to wait for
+    db_path.write_bytes(b"\0" * 10_000_000)   # 10 MB: an expected 0.04 s copy, due 0.8 s after the start
+    publisher._last_end = time.monotonic()
+    assert not publisher.due()
+    publisher._last_end -= 1
+    assert publisher.due()
     publisher.last = Published(snapshot_path(db_path), None, seconds=30.0, size_bytes=0)
     publisher._last_end = time.monotonic()
     assert not publisher.due()   # a 30 s copy is only due 600 s later
