@@ -24,7 +24,7 @@ from flows.locking import ensure_write_limit, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots, make_task_runner
-from tasks.documents.article import article_from_file, article_from_page
+from tasks.documents.article import article_from_archived_page, article_from_file, article_from_page
 from tasks.documents.read import InputFile, discover_files
 from tasks.models import Article, Failure, RobotsEntry, WebBatch, WebPage
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
@@ -102,10 +102,11 @@ def fetch(targets: list[Target], config: FetchConfig, validators: Validators,
 
 
 @task(name="extract-and-clean", cache_policy=NONE)
-def extract_and_clean(pages: list[WebPage], sandbox: SandboxConfig | None = None
+def extract_and_clean(pages: list[WebPage], sandbox: SandboxConfig | None = None, archived: bool = False
                       ) -> tuple[list[Article], list[Failure], dict[str, str]]:
-    """Extract and clean fetched pages in worker processes; also which page URL gave which article."""
-    results = run_isolated(article_from_page, pages, sandbox)
+    """Extract and clean fetched pages in worker processes; also which page URL gave which article.
+    `archived`: WARC pages, whose raw bytes the workers compress and the articles carry."""
+    results = run_isolated(article_from_archived_page if archived else article_from_page, pages, sandbox)
     articles, failures = _sandboxed(results, pages, lambda p: p.source_id, lambda p: p.url)
     article_of = {p.url: r.article_id for p, r in zip(pages, results, strict=True) if isinstance(r, Article)}
     return articles, failures, article_of
@@ -227,7 +228,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 summary.warc_records += warc_batch.records
                 summary.warc_skipped.update(warc_batch.skipped)
                 _load(summary, db, batch_no, articles, pending + warc_batch.failures + failures,
-                      WebBatch(records, [p.raw for p in warc_batch.pages]), logger)
+                      WebBatch(records), logger)   # raw bytes: with the new articles (article.raw)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(records))
             for batch in web_batches:
@@ -310,7 +311,8 @@ def _pages_extracted_ahead(batches: Iterator[WarcBatch], sandbox: SandboxConfig
 
     for batch in batches:
         pages = [p.page for p in batch.pages]
-        pending.append((batch, [extract_and_clean.submit(chunk, chunk_sandbox) for chunk in _chunks(pages, slots)]))
+        pending.append((batch, [extract_and_clean.submit(chunk, chunk_sandbox, archived=True)
+                                for chunk in _chunks(pages, slots)]))
         if len(pending) > EXTRACT_AHEAD:
             yield gather(*pending.popleft())
     while pending:

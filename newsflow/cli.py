@@ -133,7 +133,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from tasks.web.urls import is_web_url
 
     urls = [i for i in args.inputs if is_web_url(i)]
-    paths = [i for i in args.inputs if not is_web_url(i)]
+    paths = [i for i in args.inputs if not is_web_url(i)] + [w for w in args.warc if not is_web_url(w)]   # a local --warc
+    args.warc = [w for w in args.warc if is_web_url(w)]
     if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources or args.warc):
         print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls, --sources or --warc",
               file=sys.stderr)

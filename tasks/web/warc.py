@@ -28,7 +28,7 @@ from anyio.from_thread import start_blocking_portal
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from tasks.documents.read import WARC_SUFFIXES
-from tasks.models import Failure, PageRecord, RawPage, WebPage
+from tasks.models import Failure, PageRecord, WebPage
 from tasks.web.exchange import HTML_TYPES, FetchConfig, FetchError, FetchFailed, parse_content_type
 from tasks.web.fetch import Fetcher
 from tasks.web.urls import canonical_url
@@ -292,11 +292,11 @@ def _resync_plain(src: _Chunks) -> bool:
 
 @dataclass
 class WarcPage:
-    """A record that goes to extraction: the page, its pages-table row and its raw bytes."""
+    """A record that goes to extraction: the page (its raw bytes are compressed by the extraction
+    worker, tasks/documents/article.article_from_archived_page) and its pages-table row."""
 
     page: WebPage
     record: PageRecord
-    raw: RawPage
 
 
 @dataclass
@@ -353,10 +353,9 @@ def record_outcome(frame: Frame, source_id: str, uri: str, keep: WarcFilter) -> 
     sha = hashlib.sha256(body).hexdigest()
     charset = charset or (record.http_charset or None)
     return WarcPage(
-        WebPage(source_id, url, url, body, charset, sha),
+        WebPage(source_id, url, url, body, charset, sha, content_type=media or "text/html"),
         PageRecord(url, "warc", source_id, fetched_at, final_url=url, status=200, content_type=media,
                    etag=headers.get("ETag"), last_modified=headers.get("Last-Modified"), raw_sha256=sha),
-        RawPage(sha, zlib.compress(body, 6), len(body), media, charset, url),
     )
 
 

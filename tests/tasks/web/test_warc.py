@@ -3,6 +3,7 @@ with the faults a real archive has (a record cut short, a corrupt gzip member)."
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import pytest
@@ -57,7 +58,8 @@ def test_html_responses_become_pages_and_the_other_records_are_counted_by_reason
     assert page.record.fetched_at == datetime(2024, 3, 1, 12, 0)
     assert (page.record.kind, page.record.status, page.record.content_type) == ("warc", 200, "text/html")
     assert page.page.body == PAGE and page.page.charset == "utf-8"
-    assert page.raw.sha256 == page.page.sha256 == page.record.raw_sha256
+    assert hashlib.sha256(PAGE).hexdigest() == page.page.sha256 == page.record.raw_sha256
+    assert page.page.content_type == "text/html"
 
 
 @pytest.mark.parametrize("gzipped", [True, False], ids=["gzip-per-record", "plain"])
