@@ -163,3 +163,26 @@ def test_a_warc_list_resolves_common_crawl_paths_against_the_host_and_others_aga
         "https://data.example.org/crawl-data/CC-NEWS/2024/03/other.warc.gz",
         "https://x.example/y.warc",
     ]
+
+
+def test_a_streamed_warc_loads_and_one_over_the_size_cap_is_a_failure():
+    from tasks.web.exchange import FetchConfig
+    from tasks.web.warc import WarcSource, archive_batches
+    from tests.loopback_server import LoopbackServer, Page, Site
+
+    data = warc_bytes([Rec("https://a.example/1.html", PAGE), Rec("https://a.example/2.html", PAGE)])
+    with LoopbackServer(Site(articles={"/a.warc.gz": Page(data, "application/warc")})) as server:
+        source = WarcSource("warc:" + server.url("/a.warc.gz"), server.url("/a.warc.gz"))
+        config = FetchConfig(allow_hosts=frozenset({"127.0.0.1"}))
+        batches = list(archive_batches([source], KEEP_ALL, 100, config))
+        assert [p.page.url for b in batches for p in b.pages] == ["https://a.example/1.html", "https://a.example/2.html"]
+        assert [f for b in batches for f in b.failures] == []
+        capped = list(archive_batches([source], KEEP_ALL, 100, FetchConfig(allow_hosts=config.allow_hosts,
+                                                                               archive_max_bytes=len(data) // 4)))
+        assert [p for b in capped for p in b.pages] == []   # the cap is below the first record's end
+        # The download's own failure comes last (a partial first chunk would add "truncated record" first).
+        assert [(f.reason, f.source_uri) for b in capped for f in b.failures][-1] == ("too large", server.url("/a.warc.gz"))
+        # Without the allow-list the guard refuses the loopback address: nothing is sent.
+        refused = list(archive_batches([source], KEEP_ALL, 100, FetchConfig(allow_hosts=frozenset())))
+        assert [f.reason for b in refused for f in b.failures] == ["blocked address"]
+        assert [p for p, _ in server.log] == ["/a.warc.gz", "/a.warc.gz"]
