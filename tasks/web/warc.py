@@ -341,9 +341,11 @@ def record_outcome(frame: Frame, source_id: str, uri: str, keep: WarcFilter) -> 
     if (keep.since and fetched_at < keep.since) or (keep.until and fetched_at >= keep.until):
         return SKIP_DATE
     try:
-        body = record.reader.read()
+        body = record.reader.read(MAX_RECORD_BYTES + 1)   # bounded: a Content-Encoding bomb stops here
     except OSError as exc:
         return Failure(source_id, where, "read", "corrupt record", f"payload: {exc}")
+    if len(body) > MAX_RECORD_BYTES:
+        return SKIP_TOO_LARGE
     if keep.language:
         lang = declared_language(headers.get("Content-Language"), body)
         if lang is None:

@@ -186,3 +186,16 @@ def test_a_streamed_warc_loads_and_one_over_the_size_cap_is_a_failure():
         refused = list(archive_batches([source], KEEP_ALL, 100, FetchConfig(allow_hosts=frozenset())))
         assert [f.reason for b in refused for f in b.failures] == ["blocked address"]
         assert [p for p, _ in server.log] == ["/a.warc.gz", "/a.warc.gz"]
+
+
+def test_a_gzip_encoded_payload_is_decoded_and_a_bomb_stops_at_the_cap(monkeypatch):
+    import gzip
+
+    encoded = Rec("https://a.example/1.html", gzip.compress(PAGE), http_headers=(("Content-Encoding", "gzip"),))
+    pages, failures, _, _ = read(warc_bytes([encoded]))
+    assert failures == [] and pages[0].page.body == PAGE
+    monkeypatch.setattr(warc, "MAX_RECORD_BYTES", 100_000)
+    bomb = Rec("https://a.example/bomb.html", gzip.compress(b"<html>" + b" " * 5_000_000),
+               http_headers=(("Content-Encoding", "gzip"),))
+    pages, failures, skipped, _ = read(warc_bytes([bomb, Rec("https://a.example/2.html", PAGE)]))
+    assert [p.page.url for p in pages] == ["https://a.example/2.html"] and skipped == {warc.SKIP_TOO_LARGE: 1}
