@@ -34,6 +34,7 @@ from tasks.web.fetch import Fetcher
 from tasks.web.urls import canonical_url
 
 MAX_RECORD_BYTES = 20 * 1024 * 1024   # a bigger record (video, archive) is skipped, never held in memory
+FEED_BYTES = 16 * 1024                # compressed bytes given to zlib at a time
 LANG_PEEK_BYTES = 4096                # <html lang> is looked for in the first bytes of the body
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_START = re.compile(rb"WARC/1\.[01]\r?\n")   # a record's first line (sought anywhere when resyncing)
@@ -160,13 +161,16 @@ def _gzip_frames(src: _Chunks) -> Iterator[Frame | BadFrame | TooLarge]:
         while not z.eof:
             if pos >= len(src.buf) and not src.more():
                 break
+            # Fed in slices (zlib copies what follows a member's end into unused_data).
+            fed = memoryview(src.buf)[pos : pos + FEED_BYTES]
             try:
-                piece = z.decompress(src.buf[pos:], 1 << 20)
+                piece = z.decompress(fed, 1 << 20)
             except zlib.error as exc:
                 error = str(exc)
                 break
             # What was not consumed is in unconsumed_tail (output limit) or unused_data (member end).
-            pos = len(src.buf) - len(z.unconsumed_tail) - len(z.unused_data)
+            pos += len(fed) - len(z.unconsumed_tail) - len(z.unused_data)
+            fed.release()
             size += len(piece)
             if size <= MAX_RECORD_BYTES:
                 out.append(piece)
@@ -387,7 +391,7 @@ def warc_batches(chunks: Iterable[bytes], source_id: str, uri: str, keep: WarcFi
         yield batch
 
 
-def file_chunks(path: str, size: int = 256 * 1024) -> Iterator[bytes]:
+def file_chunks(path: str, size: int = 64 * 1024) -> Iterator[bytes]:
     """A file's bytes, chunk by chunk (a WARC is never read whole)."""
     with open(path, "rb") as fh:
         while chunk := fh.read(size):
