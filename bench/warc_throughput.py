@@ -45,7 +45,10 @@ def build_archive(pages: list[Path], path: Path, copies: int) -> int:
         for copy in range(copies):
             for page in pages:
                 uri = f"https://site{copy}-{page.stem[:2]}.example/news/{page.stem}.html"
-                recs = [Rec(uri, kind="request"), Rec(uri, page.read_bytes()), Rec(uri, kind="metadata")]
+                # No charset in the Content-Type: the corpus files come without HTTP headers, and the
+                # HTML-files baseline decodes them from their bytes and <meta> alone.
+                recs = [Rec(uri, kind="request"), Rec(uri, page.read_bytes(), content_type="text/html"),
+                        Rec(uri, kind="metadata")]
                 out.write(warc_bytes(recs))
                 records += len(recs)
     return records
