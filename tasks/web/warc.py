@@ -28,6 +28,7 @@ from anyio.from_thread import start_blocking_portal
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from tasks.documents.read import WARC_SUFFIXES
+from tasks.isolation import InputError, stage
 from tasks.models import Failure, PageRecord, WebPage
 from tasks.web.exchange import HTML_TYPES, FetchConfig, FetchError, FetchFailed, parse_content_type
 from tasks.web.fetch import Fetcher
@@ -377,7 +378,12 @@ def warc_batches(chunks: Iterable[bytes], source_id: str, uri: str, keep: WarcFi
         if isinstance(frame, TooLarge):
             outcome: WarcPage | Failure | str = SKIP_TOO_LARGE
         else:
-            outcome = record_outcome(frame, source_id, uri, keep)
+            where = f"{uri}#offset={frame.offset}"
+            try:
+                with stage("read", where):   # one record's fault (a parser bug included), not the file's
+                    outcome = record_outcome(frame, source_id, uri, keep)
+            except InputError as err:
+                outcome = err.failure(source_id, where)
         if isinstance(outcome, str):
             batch.skipped[outcome] = batch.skipped.get(outcome, 0) + 1
         elif isinstance(outcome, Failure):

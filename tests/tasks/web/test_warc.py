@@ -199,3 +199,17 @@ def test_a_gzip_encoded_payload_is_decoded_and_a_bomb_stops_at_the_cap(monkeypat
                http_headers=(("Content-Encoding", "gzip"),))
     pages, failures, skipped, _ = read(warc_bytes([bomb, Rec("https://a.example/2.html", PAGE)]))
     assert [p.page.url for p in pages] == ["https://a.example/2.html"] and skipped == {warc.SKIP_TOO_LARGE: 1}
+
+
+def test_a_record_the_parser_raises_on_is_that_records_failure(monkeypatch):
+    real = warc.record_outcome
+
+    def flaky(frame, source_id, uri, keep):
+        if b"/2.html" in frame.data:
+            raise RuntimeError("parser bug")
+        return real(frame, source_id, uri, keep)
+
+    monkeypatch.setattr(warc, "record_outcome", flaky)
+    pages, failures, _, _ = read(warc_bytes([Rec(f"https://a.example/{i}.html", PAGE) for i in (1, 2, 3)]))
+    assert [p.page.url for p in pages] == ["https://a.example/1.html", "https://a.example/3.html"]
+    assert [(f.stage, f.error_type) for f in failures] == [("read", "RuntimeError")]
