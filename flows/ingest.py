@@ -25,7 +25,7 @@ from flows.locking import ensure_write_limit, publish_snapshot, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots, make_task_runner
-from tasks.documents.article import article_from_file, article_from_page
+from tasks.documents.article import article_from_archived_page, article_from_file, article_from_page
 from tasks.documents.read import InputFile, discover_files
 from tasks.models import Article, Failure, RobotsEntry, WebBatch, WebPage
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
@@ -40,6 +40,7 @@ from tasks.web.crawl import (
     load_sources_file,
 )
 from tasks.web.exchange import FetchConfig
+from tasks.web.warc import WarcBatch, WarcFilter, archive_batches, is_warc_name, warc_filter, warc_sources
 from warehouse.db import DEFAULT_DB, WarehouseError
 from warehouse.load import load_batch
 from warehouse.load import web as web_state
@@ -103,10 +104,11 @@ def fetch(targets: list[Target], config: FetchConfig, validators: Validators,
 
 
 @task(name="extract-and-clean", cache_policy=NONE)
-def extract_and_clean(pages: list[WebPage], sandbox: SandboxConfig | None = None
+def extract_and_clean(pages: list[WebPage], sandbox: SandboxConfig | None = None, archived: bool = False
                       ) -> tuple[list[Article], list[Failure], dict[str, str]]:
-    """Extract and clean fetched pages in worker processes; also which page URL gave which article."""
-    results = run_isolated(article_from_page, pages, sandbox)
+    """Extract and clean fetched pages in worker processes; also which page URL gave which article.
+    `archived`: WARC pages, whose raw bytes the workers compress and the articles carry."""
+    results = run_isolated(article_from_archived_page if archived else article_from_page, pages, sandbox)
     articles, failures = _sandboxed(results, pages, lambda p: p.source_id, lambda p: p.url)
     article_of = {p.url: r.article_id for p, r in zip(pages, results, strict=True) if isinstance(r, Article)}
     return articles, failures, article_of
@@ -147,9 +149,13 @@ def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds:
            sources_file: str | None = None, db: str = str(DEFAULT_DB), batch_size: int = DEFAULT_BATCH_SIZE,
            allow_hosts: list[str] | None = None, user_agent: str | None = None, progress: bool = False,
            fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None,
-           workers: int | None = None) -> RunSummary:
+           workers: int | None = None, warcs: list[str] | None = None, sites: list[str] | None = None,
+           language: str | None = None, since: str | None = None, until: str | None = None) -> RunSummary:
     """Ingest files and web sources (article URLs, RSS/Atom feeds, sitemaps, URL-list files, and the
-    outlets of a sources file) into the DuckDB warehouse at `db`, with `workers` extraction processes."""
+    outlets of a sources file) into the DuckDB warehouse at `db`, with `workers` extraction processes.
+    WARC archives come as files (in `paths`) or URLs (`warcs`, also lists such as warc.paths.gz);
+    their records are kept by `sites`, declared `language` and capture date (`since`, `until`:
+    YYYY-MM-DD or ISO time, `until` inclusive) before extraction."""
     web = WebSources(list(urls or []), list(feeds or []), list(sitemaps or []), list(url_lists or []))
     if sources_file:
         web.extend(load_sources_file(sources_file))
@@ -159,19 +165,22 @@ def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds:
     if user_agent:
         config = replace(config, user_agent=user_agent)
     return run_ingest(paths=list(paths or []), web=web, db=db, batch_size=batch_size, progress=progress,
-                      fetch_config=config, sandbox=_sandbox(sandbox, workers))
+                      fetch_config=config, sandbox=_sandbox(sandbox, workers), warc_urls=list(warcs or []),
+                      keep=warc_filter(sites or [], language, since, until))
 
 
 def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: WebSources | None = None,
                fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None,
-               input_root: str | None = None) -> RunSummary:
+               input_root: str | None = None, warc_urls: list[str] | None = None,
+               keep: WarcFilter | None = None) -> RunSummary:
     """The body of both flows (call inside a flow: it runs tasks and logs to the flow run)."""
     logger = get_run_logger()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
     web = web or WebSources()
     config = fetch_config or FetchConfig()
-    inputs = [*paths, *web.urls, *web.feeds, *web.sitemaps, *web.url_lists]
+    warc_urls = list(warc_urls or [])
+    inputs = [*paths, *web.urls, *web.feeds, *web.sitemaps, *web.url_lists, *warc_urls]
     ensure_write_limit()
     with warehouse_writer(db) as con:
         start_run(con, run_id, str(runtime.flow_run.id or "") or None, [str(p) for p in inputs])
@@ -182,6 +191,9 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
         if paths:
             items, discover_failures = discover(paths, input_root)
             pending += discover_failures
+        # warc:PATH, not files:PATH: its articles are web pages (reextract reads them as pages).
+        warc_files = [("warc:" + i.source_id.removeprefix("files:"), i.uri, i.path) for i in items if is_warc_name(i.path)]
+        items = [i for i in items if not is_warc_name(i.path)]
         targets: list[Target] = []
         web_state = WebBatch()
         robots: list[RobotsEntry] = []
@@ -209,6 +221,19 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
                 progress_artifact.advance(len(batch))
+            warcs = archive_batches(warc_sources(warc_files, warc_urls, config), keep or WarcFilter(),
+                                    batch_size, config)
+            for warc_batch, (articles, failures, article_of) in _pages_extracted_ahead(warcs, sandbox or SandboxConfig()):
+                records = [p.record for p in warc_batch.pages]
+                for record in records:
+                    record.article_id = article_of.get(record.url)
+                summary.files_seen += len(records)
+                summary.warc_records += warc_batch.records
+                summary.warc_skipped.update(warc_batch.skipped)
+                _load(summary, db, batch_no, articles, pending + warc_batch.failures + failures,
+                      WebBatch(records), logger, publisher)   # raw bytes: with the new articles (article.raw)
+                pending, batch_no = [], batch_no + 1
+                bar.advance(bar_task, len(records))
             for batch in web_batches:
                 fetched = fetch(batch, config, read_page_validators(db, [t.url for t in batch]), robots)
                 robots += fetched.robots
@@ -271,6 +296,32 @@ def _extracted_ahead(batches: list[list[InputFile]], sandbox: SandboxConfig
 
     for batch in batches:
         pending.append((batch, [read_and_clean.submit(chunk, chunk_sandbox) for chunk in _chunks(batch, slots)]))
+        if len(pending) > EXTRACT_AHEAD:
+            yield gather(*pending.popleft())
+    while pending:
+        yield gather(*pending.popleft())
+
+
+def _pages_extracted_ahead(batches: Iterator[WarcBatch], sandbox: SandboxConfig
+                           ) -> Iterator[tuple[WarcBatch, tuple[list[Article], list[Failure], dict[str, str]]]]:
+    """Like _extracted_ahead, for the pages of WARC batches as the archive is read: the next
+    EXTRACT_AHEAD batches are read and extracted while one is loaded (memory stays bounded)."""
+    slots, chunk_sandbox = extraction_slots(sandbox)
+    pending: deque = deque()
+
+    def gather(batch, futures):
+        articles, failures, article_of = [], [], {}
+        for future in futures:
+            a, f, of = future.result()
+            articles += a
+            failures += f
+            article_of |= of
+        return batch, (articles, failures, article_of)
+
+    for batch in batches:
+        pages = [p.page for p in batch.pages]
+        pending.append((batch, [extract_and_clean.submit(chunk, chunk_sandbox, archived=True)
+                                for chunk in _chunks(pages, slots)]))
         if len(pending) > EXTRACT_AHEAD:
             yield gather(*pending.popleft())
     while pending:

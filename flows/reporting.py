@@ -108,6 +108,8 @@ def summary_markdown(summary: RunSummary) -> str:
     if c["requests"]:
         lines += ["", f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
                       f"{c['not_modified']} not modified (304)."]
+    if warc := summary.warc_line():
+        lines += ["", md_text(warc)]
     if summary.stories:
         top = sorted(summary.stories.values(), key=lambda s: (-s.articles_after, -s.outlets_after, s.story_id))
         lines += ["", "## Stories created or grown", "",

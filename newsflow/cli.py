@@ -31,9 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="ingest files, folders and web sources (runs the Prefect flow)",
-                            description="Ingest .txt, .md, .html, .htm and .html.gz files (folders are "
-                                        "walked recursively), article URLs, RSS/Atom feeds, sitemaps and URL "
-                                        "lists. One bad input is recorded in the failures table, not fatal.")
+                            description="Ingest .txt, .md, .html, .htm and .html.gz files and .warc / .warc.gz "
+                                        "archives (folders are walked recursively), article URLs, RSS/Atom feeds, "
+                                        "sitemaps, URL lists and WARC URLs. One bad input is recorded in the "
+                                        "failures table, not fatal.")
     ingest.add_argument("inputs", nargs="*", metavar="PATH_OR_URL", help="file, folder or http(s) article URL")
     ingest.add_argument("--feed", action="append", default=[], metavar="URL", help="RSS or Atom feed (repeatable)")
     ingest.add_argument("--sitemap", action="append", default=[], metavar="URL",
@@ -41,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--urls", action="append", default=[], metavar="FILE",
                         help="file listing article URLs, one per line (repeatable)")
     ingest.add_argument("--sources", metavar="FILE", help="outlets file listing feeds and sitemaps (see sources.toml)")
+    ingest.add_argument("--warc", action="append", default=[], metavar="URL",
+                        help="WARC archive (.warc, .warc.gz) to download and read as it streams, or a list of them "
+                             "such as CC-NEWS's warc.paths.gz (repeatable); local WARC files are given as paths")
+    ingest.add_argument("--site", action="append", default=[], metavar="HOST",
+                        help="WARC records: keep only this site's pages (its subdomains too; repeatable)")
+    ingest.add_argument("--language", metavar="CODE",
+                        help="WARC records: keep only pages that declare this language (Content-Language, else "
+                             "<html lang>), e.g. fr; pages that declare none are skipped")
+    ingest.add_argument("--since", metavar="DATE", help="WARC records: captured on or after DATE (YYYY-MM-DD or ISO time, UTC)")
+    ingest.add_argument("--until", metavar="DATE", help="WARC records: captured on or before DATE (a day is included whole)")
     ingest.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                         help="host or IP that may be fetched although it is not public (e.g. 127.0.0.1 for a "
                              "local test server); also NEWSFLOW_ALLOW_HOSTS=a,b")
@@ -151,9 +162,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from tasks.web.urls import is_web_url
 
     urls = [i for i in args.inputs if is_web_url(i)]
-    paths = [i for i in args.inputs if not is_web_url(i)]
-    if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
-        print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
+    paths = [i for i in args.inputs if not is_web_url(i)] + [w for w in args.warc if not is_web_url(w)]   # a local --warc
+    args.warc = [w for w in args.warc if is_web_url(w)]
+    if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources or args.warc):
+        print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls, --sources or --warc",
+              file=sys.stderr)
+        return 2
+    try:
+        from tasks.web.warc import warc_filter
+
+        warc_filter(args.site, args.language, args.since, args.until)
+    except ValueError as exc:
+        print(f"newsflow: --since/--until: {exc} (expected YYYY-MM-DD or an ISO time)", file=sys.stderr)
         return 2
     if args.workers is not None and args.workers < 1:
         print("newsflow: --workers must be at least 1", file=sys.stderr)
@@ -170,7 +190,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
                 sources_file=args.sources, db=args.db, batch_size=args.batch_size,
                 allow_hosts=args.allow_host, user_agent=args.user_agent, progress=sys.stderr.isatty(),
-                workers=args.workers)
+                workers=args.workers, warcs=args.warc, sites=args.site, language=args.language,
+                since=args.since, until=args.until)
     except WarehouseError:
         raise
     except Exception as exc:  # the run failed: the flow has recorded it in the runs table
@@ -202,6 +223,8 @@ def print_summary(summary) -> None:
     if c["requests"]:
         console.print(f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
                       f"{c['not_modified']} not modified.")
+    if warc := summary.warc_line():
+        console.print(warc, markup=False, emoji=False)
     if summary.failures:
         table = Table("input", "stage", "reason", title="Not loaded")
         for f in summary.failures:

@@ -157,6 +157,7 @@ class WebPage:
     charset: str | None
     sha256: str
     hints: PageHints | None = None   # what the feed or sitemap entry said (title, date)
+    content_type: str | None = None  # the media type, for a page whose raw bytes the worker keeps (WARC records)
 
 
 @dataclass

@@ -17,6 +17,8 @@ from tests.conftest import EXTRACTION, ROOT, require
     ("parallel_extraction.py", ["--limit", "12"], ["12 pages", "ratio 2 workers / 1 worker (extraction):"]),
     ("scale.py", ["--base", "200", "--new", "100", "--folder-size", "100", "--texts", "rpm2", "--repeat", "1"],
      ["200 base articles: 200 loaded", "peak RSS while ingesting them", "ratio incremental/empty (medians):"]),
+    ("warc_throughput.py", ["--limit", "20", "--copies", "1", "--skip-ingest"],
+     ["read+filter archive: 60 records", "fastwarc's speed"]),
     ("cleaning_quality.py", ["--html-pages", "3"],
      ["RPM2: 200 texts", "shipped (both)", "body paragraphs (4+ words) inside a dropped block: 0"]),
 ])

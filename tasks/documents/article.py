@@ -73,6 +73,16 @@ def article_from_page(page: WebPage) -> Article | Failure:
     return failure_or(_article_from_page, page.source_id, page.url, page, default_stage="page")
 
 
+def article_from_archived_page(page: WebPage) -> Article | Failure:
+    """A page read from a WARC: extracted like a fetched page, its raw bytes compressed here, in
+    the worker (the reader would otherwise spend most of its time in zlib), for raw_pages."""
+    article = article_from_page(page)
+    if isinstance(article, Article):
+        article.raw = RawPage(page.sha256, zlib.compress(page.body, 6), len(page.body), page.content_type,
+                              page.charset, page.final_url)
+    return article
+
+
 def _article_from_page(page: WebPage) -> Article | Failure:
     raw = extract_html(page.body, page.source_id, page.url, page.sha256, url=page.final_url, charset=page.charset,
                        hints=page.hints)

@@ -56,9 +56,12 @@ def source_id_for_path(path: str | Path) -> str:
     return "files:" + str(Path(path).resolve())
 
 
+WARC_SUFFIXES = (".warc", ".warc.gz")   # read as archives of pages (tasks/web/warc.py), not as documents
+
+
 def is_supported(path: Path) -> bool:
     name = path.name.lower()
-    return name.endswith(TEXT_SUFFIXES + HTML_SUFFIXES)
+    return name.endswith(TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES)
 
 
 def discover_files(paths: list[str], root: str | Path | None = None) -> tuple[list[InputFile], list[Failure]]:
@@ -102,7 +105,7 @@ def discover_files(paths: list[str], root: str | Path | None = None) -> tuple[li
         elif not is_supported(path):
             failures.append(
                 Failure(source_id, path.resolve().as_uri(), "discover", "unsupported file type",
-                        f"expected one of {', '.join(TEXT_SUFFIXES + HTML_SUFFIXES)}")
+                        f"expected one of {', '.join(TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES)}")
             )
         else:
             resolved = str(path.resolve())

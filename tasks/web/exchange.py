@@ -46,6 +46,8 @@ class FetchConfig:
     robots_ttl: timedelta = timedelta(hours=24)   # a robots.txt that could not be fetched is not cached
     robots_max_bytes: int = 500_000
     allow_hosts: frozenset[str] = field(default_factory=allow_hosts_from_env)
+    archive_max_bytes: int = 8_000_000_000   # a streamed WARC download (CC-NEWS files are about 1 GB)
+    archive_deadline: float = 3600.0         # seconds for a whole streamed download
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 import anyio
@@ -158,6 +158,59 @@ class Fetcher:
         agent = self.config.user_agent.split("/", 1)[0]
         delay = parser.crawl_delay(agent) or 0.0
         return parser.can_fetch(url, agent), float(delay)
+
+    async def stream(self, url: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        """GET a large file (a WARC archive) and yield its bytes as they come, never whole: the
+        address guard, redirects, the status check, archive_max_bytes (decompressed) and the
+        archive_deadline as for pages. An archive is a data set named by the user, not a page of a
+        site being crawled: robots.txt is not consulted. Raises FetchFailed (no retries: a part
+        already handed on cannot be taken back)."""
+        c = self.config
+        assert self._client is not None, "use Fetcher as an async context manager"
+        current = strip_userinfo(url)
+        seen = [current]
+        ends = time.monotonic() + c.archive_deadline
+        for _hop in range(c.max_redirects + 1):
+            if current.split(":", 1)[0].lower() not in WEB_SCHEMES or not urlsplit(current).hostname:
+                raise FetchFailed(FetchError(url, "bad url", f"not an http(s) URL with a host: {current}"))
+            try:
+                self.requests += 1
+                async with self._client.stream("GET", current, headers={"Accept": "*/*"}) as resp:
+                    status = resp.status_code
+                    if status in REDIRECTS:
+                        location = resp.headers.get("location")
+                        if not location:
+                            raise FetchFailed(FetchError(url, "status", f"{status} without Location", status))
+                        nxt = strip_userinfo(resolve(current, location))
+                        if nxt in seen:
+                            raise FetchFailed(FetchError(url, "redirect loop", " → ".join([*seen, nxt])))
+                        seen.append(nxt)
+                        current = nxt
+                        continue
+                    if status != 200:
+                        raise FetchFailed(FetchError(url, "status", f"HTTP {status} from {current}", status))
+                    decoder = BoundedDecoder(resp.headers.get("content-encoding"), c.archive_max_bytes)
+                    async for raw in resp.aiter_raw(chunk_size):
+                        if time.monotonic() > ends:
+                            raise FetchFailed(FetchError(url, "timeout", f"download of {current} not finished "
+                                                         f"within {c.archive_deadline:g} s"))
+                        if data := decoder.feed(raw):
+                            yield data
+                    return
+            except BlockedAddress as exc:
+                raise FetchFailed(FetchError(url, "blocked address", str(exc))) from None
+            except FetchFailed as fail:
+                raise FetchFailed(_with_url(fail.error, url)) from None
+            except httpx.TimeoutException as exc:
+                raise FetchFailed(FetchError(url, "timeout", f"{type(exc).__name__} reading {current}")) from None
+            except (httpx.TransportError, httpcore.ConnectError) as exc:
+                cause = exc.__cause__ or exc.__context__
+                if isinstance(cause, BlockedAddress):
+                    raise FetchFailed(FetchError(url, "blocked address", str(cause))) from None
+                raise FetchFailed(FetchError(url, "connection error", f"{type(exc).__name__}: {exc}")) from None
+            except httpx.InvalidURL as exc:
+                raise FetchFailed(FetchError(url, "bad url", str(exc))) from None
+        raise FetchFailed(FetchError(url, "too many redirects", f"more than {c.max_redirects}: " + " → ".join(seen)))
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -26,3 +26,11 @@ def test_summary_lists_top_stories():
     assert "| s_a | Kim \\| Poutine | 5 | 1 | new |" in text   # an escaped pipe: the row keeps its columns
     assert "| s_b | Autre | 3 | 2 | +1 articles |" in text
     assert text.index("s_a") < text.index("s_b")
+
+
+def test_summary_counts_warc_records_skipped_by_reason():
+    summary = RunSummary(run_id="r", db="x.duckdb", warc_records=10)
+    assert "WARC" not in summary_markdown(RunSummary(run_id="r", db="x.duckdb"))
+    summary.warc_skipped.update({"request": 3, "metadata": 3, "status not 200": 1})
+    assert summary.warc_line() == "WARC: 10 records read, 7 skipped (metadata 3, request 3, status not 200 1)."
+    assert summary.warc_line() in summary_markdown(summary)

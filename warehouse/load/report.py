@@ -128,6 +128,8 @@ class RunSummary:
     not_modified: int = 0
     requests: int = 0
     conflict_retries: int = 0   # DuckLake: batches recomputed because a concurrent writer committed first
+    warc_records: int = 0       # WARC records read (not a runs column: shown in the CLI summary and the artifact)
+    warc_skipped: Counter[str] = field(default_factory=Counter)   # WARC records not extracted, by reason
     per_source: dict[str, SourceReport] = field(default_factory=dict)
     stories: dict[str, StoryChange] = field(default_factory=dict)   # before this run → after it
 
@@ -154,3 +156,12 @@ class RunSummary:
     def counts(self) -> dict[str, int]:
         """The run's counters by name (RUN_COUNTERS: the columns of the runs table)."""
         return {name: len(self.failures) if name == "failures" else getattr(self, name) for name in RUN_COUNTERS}
+
+    def warc_line(self) -> str | None:
+        """The WARC records read and why the others were skipped, or None when no WARC was read."""
+        if not self.warc_records:
+            return None
+        skipped = sum(self.warc_skipped.values())
+        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(self.warc_skipped.items(), key=lambda r: (-r[1], r[0])))
+        return (f"WARC: {self.warc_records} records read, {skipped} skipped"
+                + (f" ({reasons})" if reasons else "") + ".")
