@@ -60,7 +60,8 @@ def shell_command(db: str | Path, live: bool = False, sql: str | None = None) ->
             raise WarehouseError(f"no warehouse at {db}: run `newsflow ingest` first")
         setup.append(_load("fts"))
         banner = snapshot_banner(db, Path(target))
-    args = [duckdb_cli(), "-readonly", "-cmd", " ".join(setup), target]
+    # An in-memory database cannot be opened read-only: the lake is attached READ_ONLY instead.
+    args = [duckdb_cli(), *([] if lake is not None else ["-readonly"]), "-cmd", " ".join(setup), target]
     if sql is not None:
         args += ["-c", sql]
     return ShellCommand(args[0], args, banner)

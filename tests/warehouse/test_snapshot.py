@@ -145,3 +145,14 @@ def test_a_warehouse_written_without_publishing_is_flagged_and_an_off_switch_rem
     with connect(db_path) as con:
         assert Publisher(db_path).publish(con) is None
     assert not snapshot_path(db_path).exists() and reader_target(db_path) == str(db_path)
+
+
+def test_shell_attaches_a_ducklake_read_only(tmp_path):
+    lake = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}"
+    articles, _ = articles_from(sorted(SEEDS.glob("*.txt"))[:2])
+    with connect(lake) as con:
+        load_batch(con, "run-1", 0, articles, [])
+    command = shell_command(lake, sql="SELECT count(*) FROM articles; INSERT INTO runs (run_id) VALUES ('x');")
+    done = subprocess.run(command.args, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split("├")[1].split("│")[1].strip() == "2"
+    assert "read-only" in (done.stdout + done.stderr).lower()   # the shell cannot write the lake
