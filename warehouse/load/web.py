@@ -3,7 +3,7 @@ validators (ETag, Last-Modified) for conditional requests, raw pages, robots.txt
 
 from __future__ import annotations
 
-from tasks.models import PageRecord, RawPage, RobotsEntry, WebBatch
+from tasks.models import ArticleCheck, PageRecord, RawPage, RobotsEntry, WebBatch
 from warehouse.db import utcnow
 from warehouse.load.report import BatchReport
 from warehouse.sql import insert_rows, keys
@@ -16,7 +16,8 @@ RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "s
 
 
 def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
-    """Page states (validators for the next run), raw pages of loaded/changed articles, robots."""
+    """Page states (validators for the next run), raw pages of loaded and updated articles, robots,
+    and the re-check flow's checks of the batch (article_checks)."""
     failed_uri = {f.source_uri: f.reason for f in report.failures}
     rows: dict[str, PageRecord] = {}
     for page in web.pages:
@@ -53,13 +54,22 @@ def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
             FROM _pages n WHERE pages.url = n.url""")
         con.execute("INSERT INTO pages SELECT * FROM _pages n WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE p.url = n.url)")
         con.execute("DROP TABLE _pages")
-    keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "failed: changed since loaded")}
+    keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "updated")}
     write_raw(con, [r for r in web.raw if r.sha256 in keep])
+    write_checks(con, run_id, web.checks, rows)
     robots = list({r.origin: r for r in web.robots}.values())
     if robots:
         con.execute(f"DELETE FROM internals.robots WHERE origin IN {keys(con, [r.origin for r in robots])}")
         insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
                     [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
+
+
+def write_checks(con, run_id: str, checks: list[ArticleCheck], pages: dict[str, PageRecord]) -> None:
+    """The batch's re-checks with what each fetch gave (its page's outcome: not modified,
+    unchanged, updated, failed: ...)."""
+    insert_rows(con, "article_checks", ["article_id", "checked_at", "checkpoint_hours", "outcome", "run_id"],
+                [(c.article_id, c.checked_at, c.checkpoint_hours,
+                  pages[c.url].outcome if c.url in pages else "failed: not fetched", run_id) for c in checks])
 
 
 def write_raw(con, raw: list[RawPage]) -> None:
@@ -79,7 +89,7 @@ def write_raw(con, raw: list[RawPage]) -> None:
 
 
 _VALIDATORS = ("SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
-               "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed') AND {where}")
+               "AND outcome IN ('loaded', 'updated', 'unchanged', 'not modified', 'listed') AND {where}")
 
 
 def listing_validators(con) -> dict[str, tuple[str | None, str | None]]:
