@@ -3,13 +3,26 @@ validators (ETag, Last-Modified) for conditional requests, raw pages, robots.txt
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from tasks.models import ArticleCheck, PageRecord, RawPage, RobotsEntry, WebBatch
+from tasks.versions import due_checkpoint
 from warehouse.db import utcnow
 from warehouse.load.report import BatchReport
 from warehouse.sql import insert_rows, keys
 
 PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type", "etag", "last_modified",
                 "raw_sha256", "article_id", "outcome", "first_fetched", "last_fetched", "fetches", "run_id"]
+
+
+class DueRecheck(NamedTuple):
+    """A stored web article the re-check flow fetches again, and the checkpoint it is due at."""
+
+    article_id: str
+    source_id: str
+    url: str
+    checkpoint_hours: float
 
 
 RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "stored_at"]
@@ -68,8 +81,28 @@ def write_checks(con, run_id: str, checks: list[ArticleCheck], pages: dict[str, 
     """The batch's re-checks with what each fetch gave (its page's outcome: not modified,
     unchanged, updated, failed: ...)."""
     insert_rows(con, "article_checks", ["article_id", "checked_at", "checkpoint_hours", "outcome", "run_id"],
-                [(c.article_id, c.checked_at, c.checkpoint_hours,
+                [(c.article_id, pages[c.url].fetched_at if c.url in pages else c.checked_at, c.checkpoint_hours,
                   pages[c.url].outcome if c.url in pages else "failed: not fetched", run_id) for c in checks])
+
+
+def due_rechecks(con, checkpoints_hours: list[float], now: datetime, horizon_hours: float) -> list[DueRecheck]:
+    """The web articles first seen less than `horizon_hours` ago whose age crossed a checkpoint no
+    check has covered yet (tasks/versions.due_checkpoint), oldest first, with the URL their page was
+    last fetched from (its validators make the re-check a conditional request)."""
+    rows = con.execute("""
+        SELECT a.article_id, a.source_id, coalesce(p.url, a.source_uri), a.ingested_at,
+               (SELECT max(c.checked_at) FROM article_checks c WHERE c.article_id = a.article_id)
+        FROM articles a
+        LEFT JOIN pages p ON p.article_id = a.article_id AND p.kind = 'article'
+        WHERE a.source_id NOT LIKE 'files:%' AND a.ingested_at >= ?::TIMESTAMP - to_microseconds(?::BIGINT)
+        QUALIFY row_number() OVER (PARTITION BY a.article_id ORDER BY p.last_fetched DESC NULLS LAST, p.url) = 1
+        ORDER BY a.ingested_at, a.article_id""", [now, int(horizon_hours * 3_600_000_000)]).fetchall()
+    due = []
+    for article_id, source_id, url, first_seen, last_checked in rows:
+        checkpoint = due_checkpoint(first_seen, last_checked, now, checkpoints_hours)
+        if checkpoint is not None:
+            due.append(DueRecheck(article_id, source_id, url, checkpoint))
+    return due
 
 
 def write_raw(con, raw: list[RawPage]) -> None:
