@@ -45,12 +45,8 @@ def version_row(article: Article, version: int, fetched_at: datetime, run_id: st
 def write_first_versions(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, new: list[Article],
                          fingerprints: list[Fingerprint]) -> None:
     """Version 1 of each new article (fingerprints in `new` order, for the word counts)."""
-    _insert(con, [version_row(a, 1, now, run_id, fp.word_count, None)
-                  for a, fp in zip(new, fingerprints, strict=True)])
-
-
-def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    insert_rows(con, "article_versions", VERSION_COLUMNS, rows)
+    insert_rows(con, "article_versions", VERSION_COLUMNS, [version_row(a, 1, now, run_id, fp.word_count, None)
+                                                           for a, fp in zip(new, fingerprints, strict=True)])
 
 
 def revise(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, revised: list[Article],
@@ -99,7 +95,7 @@ def revise(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, revised: 
     for article, row in zip(written, rows, strict=True):
         con.execute("UPDATE articles SET raw_sha256 = ?, version = ? WHERE article_id = ?",
                     [article.raw_sha256, row[1], article.article_id])
-    _insert(con, rows)
+    insert_rows(con, "article_versions", VERSION_COLUMNS, rows)
     written_ids = keys(con, [a.article_id for a in written], "_rewritten")
     for table in ("quotes", "mentions", "internals.enriched"):   # enriched again from the new paragraphs
         con.execute(f"DELETE FROM {table} WHERE article_id IN {written_ids}")
