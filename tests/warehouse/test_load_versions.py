@@ -3,6 +3,7 @@ paragraph diff, the same text again is unchanged, copies follow the latest text 
 kept, and migration 015 makes every stored article its version 1."""
 
 import shutil
+from datetime import timedelta
 
 from tasks.documents.article import article_from_file
 from tasks.documents.read import discover_files
@@ -11,6 +12,7 @@ from tests.conftest import SEEDS, seed
 from tests.helpers import articles_from
 from warehouse.db import connect, migrate
 from warehouse.load import load_batch
+from warehouse.load.web import DueRecheck, due_rechecks
 
 TITLE = "Vladimir Poutine accueille Kim Jong-Un au cosmodrome Vostochny"
 OLD = "Le dirigeant coréen a déclaré que les relations avec la Russie étaient désormais"
@@ -144,3 +146,17 @@ def test_migration_015_makes_every_stored_article_its_version_1(db_path):
                           """).fetchone()[0] == 5
     assert con.execute("SELECT DISTINCT version FROM articles").fetchall() == [(1,)]
     assert con.execute("SELECT count(*) FROM article_changes").fetchone()[0] == 0
+
+
+def test_rechecks_are_due_for_recent_web_articles_only(db_path):
+    con = connect(db_path)
+    articles, failures = articles_from([SEEDS])
+    load_batch(con, "run1", 0, articles, failures)
+    now = con.execute("SELECT max(ingested_at) FROM articles").fetchone()[0] + timedelta(hours=2)
+    assert due_rechecks(con, [1, 6], now, 30) == []   # file inputs are read again by ingest, not fetched
+    web_ids = sorted(a.article_id for a in articles)[:2]
+    con.execute("UPDATE articles SET source_id = 'url:http://127.0.0.1/a', source_uri = 'http://127.0.0.1/' || article_id "
+                "WHERE article_id IN (?, ?)", web_ids)
+    con.execute("UPDATE articles SET ingested_at = ingested_at - INTERVAL 100 HOUR WHERE article_id = ?", [web_ids[1]])
+    assert due_rechecks(con, [1, 6], now, 30) == [
+        DueRecheck(web_ids[0], "url:http://127.0.0.1/a", f"http://127.0.0.1/{web_ids[0]}", 1.0)]
