@@ -11,6 +11,7 @@ from tasks.models import Article
 from tests.conftest import SEEDS, seed
 from tests.helpers import articles_from
 from warehouse.db import connect, migrate
+from warehouse.enrich import enrich_pending
 from warehouse.load import load_batch
 from warehouse.load.web import DueRecheck, due_rechecks
 
@@ -160,3 +161,22 @@ def test_rechecks_are_due_for_recent_web_articles_only(db_path):
     con.execute("UPDATE articles SET ingested_at = ingested_at - INTERVAL 100 HOUR WHERE article_id = ?", [web_ids[1]])
     assert due_rechecks(con, [1, 6], now, 30) == [
         DueRecheck(web_ids[0], "url:http://127.0.0.1/a", f"http://127.0.0.1/{web_ids[0]}", 1.0)]
+
+
+def test_a_new_version_is_enriched_again_from_its_new_paragraphs(db_path, tmp_path):
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    con = connect(db_path)
+    load(con, "run1", folder)
+    enrich_pending(con, "enrich1")
+    (path,) = folder.glob("001_*.txt")
+    article_id = con.execute("SELECT article_id FROM articles WHERE source_uri LIKE '%/001_%'").fetchone()[0]
+    assert con.execute("SELECT count(*) FROM mentions WHERE article_id = ?", [article_id]).fetchone()[0] > 0
+    path.write_text(edited(path.read_text(encoding="utf-8")), encoding="utf-8")
+    load(con, "run2", folder)
+    # Quotes and mentions pointed at the old paragraphs: gone, and the article is pending again.
+    for table in ("quotes", "mentions", "internals.enriched"):
+        assert con.execute(f"SELECT count(*) FROM {table} WHERE article_id = ?", [article_id]).fetchone()[0] == 0
+    assert enrich_pending(con, "enrich2").articles == 1
+    assert con.execute("""SELECT count(*) FROM mentions m JOIN paragraphs p USING (article_id, position)
+                          WHERE m.article_id = ? AND p.text = ?""", [article_id, NEW_PARAGRAPH]).fetchone()[0] > 0
