@@ -27,7 +27,7 @@ from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots, make_task_runner
 from tasks.documents.article import article_from_archived_page, article_from_file, article_from_page
 from tasks.documents.read import InputFile, discover_files
-from tasks.models import Article, Failure, RobotsEntry, WebBatch, WebPage
+from tasks.models import Article, ArticleCheck, Failure, RobotsEntry, WebBatch, WebPage
 from tasks.sandbox import SandboxConfig, SandboxError, run_isolated
 from tasks.web.crawl import (
     Discovery,
@@ -172,15 +172,18 @@ def ingest(paths: list[str] | None = None, urls: list[str] | None = None, feeds:
 def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: WebSources | None = None,
                fetch_config: FetchConfig | None = None, sandbox: SandboxConfig | None = None,
                input_root: str | None = None, warc_urls: list[str] | None = None,
-               keep: WarcFilter | None = None) -> RunSummary:
-    """The body of both flows (call inside a flow: it runs tasks and logs to the flow run)."""
+               keep: WarcFilter | None = None, checks: list[tuple[Target, ArticleCheck]] | None = None) -> RunSummary:
+    """The body of the flows (call inside a flow: it runs tasks and logs to the flow run). `checks`:
+    stored articles' pages to fetch again (flows/recheck.py), each written with its batch."""
     logger = get_run_logger()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, db=db)
     web = web or WebSources()
     config = fetch_config or FetchConfig()
     warc_urls = list(warc_urls or [])
-    inputs = [*paths, *web.urls, *web.feeds, *web.sitemaps, *web.url_lists, *warc_urls]
+    checks = list(checks or [])
+    check_of = {target.url: check for target, check in checks}
+    inputs = [*paths, *web.urls, *web.feeds, *web.sitemaps, *web.url_lists, *warc_urls, *check_of]
     ensure_write_limit()
     with warehouse_writer(db) as con:
         start_run(con, run_id, str(runtime.flow_run.id or "") or None, [str(p) for p in inputs])
@@ -194,14 +197,15 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
         # warc:PATH, not files:PATH: its articles are web pages (reextract reads them as pages).
         warc_files = [("warc:" + i.source_id.removeprefix("files:"), i.uri, i.path) for i in items if is_warc_name(i.path)]
         items = [i for i in items if not is_warc_name(i.path)]
-        targets: list[Target] = []
+        targets: list[Target] = [target for target, _ in checks]
         web_state = WebBatch()
         robots: list[RobotsEntry] = []
-        if web:
+        if web or checks:
             listing_validators, robots = read_fetch_state(db)
+        if web:
             found, new_robots = discover_web(web, config, listing_validators, robots)
             robots += new_robots
-            targets = found.targets
+            targets += found.targets
             pending += found.failures
             web_state = WebBatch(pages=found.pages, robots=new_robots)
             summary.requests += found.requests
@@ -240,7 +244,8 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 articles, failures, article_of = _extract_pages(fetched.pages, sandbox or SandboxConfig())
                 for record in fetched.records:
                     record.article_id = article_of.get(record.url)
-                state = WebBatch(web_state.pages + fetched.records, fetched.raw, web_state.robots + fetched.robots)
+                state = WebBatch(web_state.pages + fetched.records, fetched.raw, web_state.robots + fetched.robots,
+                                 [check_of[t.url] for t in batch if t.url in check_of])
                 web_state = WebBatch()
                 summary.pages_fetched += len(fetched.pages)
                 summary.not_modified += sum(r.outcome == "not modified" for r in fetched.records)
@@ -250,7 +255,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 bar.advance(bar_task, len(batch))
                 progress_artifact.advance(len(batch))
             if batch_no == 0 or pending or web_state.pages:
-                _load(summary, db, batch_no, [], pending, web_state if web else None, logger, publisher)
+                _load(summary, db, batch_no, [], pending, web_state if web or checks else None, logger, publisher)
     except BaseException as exc:
         with warehouse_writer(db) as con:
             finish_run(con, run_id, "failed", summary.counts(), f"{type(exc).__name__}: {exc}")
@@ -347,8 +352,9 @@ def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], 
     if publisher.due():
         publish_snapshot(db, publisher)
     _return_freed_memory()
-    logger.info("batch %d: %d loaded, %d unchanged, %d failed, %d copies%s%s",
-                batch_no, len(report.loaded), report.unchanged, len(report.failures), len(report.links),
+    logger.info("batch %d: %d loaded, %d updated (new versions), %d unchanged, %d failed, %d copies%s%s",
+                batch_no, len(report.loaded), len(report.updated), report.unchanged, len(report.failures),
+                len(report.links),
                 f"; {report.lines_removed_retroactively} lines of newly learned site boilerplate removed from "
                 f"{len(report.articles_recleaned)} stored articles" if report.lines_removed_retroactively else "",
                 f" (recomputed {report.retries}× after conflicts with a concurrent writer)" if report.retries else "")

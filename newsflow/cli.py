@@ -212,6 +212,7 @@ def print_summary(summary) -> None:
     console.print(Text.assemble((f"Run {summary.run_id}", "bold"), f" → {summary.db}"))
     console.print(
         f"{c['files_seen']} inputs: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
+        f"{getattr(summary, 'articles_updated', 0)} updated (new versions), "
         f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
         f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
         f"{c['stories_created']} new stories, {c['stories_grown']} grown.", markup=False, emoji=False)

@@ -163,7 +163,7 @@ class WebPage:
 @dataclass
 class PageRecord:
     """One fetched URL, for the pages table. `outcome` is set by fetch for 304s and fetch
-    failures; for pages that reached extraction the load decides (loaded, unchanged, failed)."""
+    failures; for pages that reached extraction the load decides (loaded, updated, unchanged, failed)."""
 
     url: str
     kind: str
@@ -224,12 +224,25 @@ _UNREACHABLE = re.compile(re.escape(UNREACHABLE) + r" \(([^)]+)\)")
 
 
 @dataclass
+class ArticleCheck:
+    """A re-check of a stored article's page (flows/recheck.py): written with its batch, so that
+    the checkpoint it was due at is not checked again."""
+
+    article_id: str
+    url: str
+    checked_at: datetime
+    checkpoint_hours: float
+
+
+@dataclass
 class WebBatch:
-    """What a web batch writes besides articles: page states, raw pages, robots.txt entries."""
+    """What a web batch writes besides articles: page states, raw pages, robots.txt entries, and
+    the re-checks it made."""
 
     pages: list[PageRecord] = field(default_factory=list)
     raw: list[RawPage] = field(default_factory=list)
     robots: list[RobotsEntry] = field(default_factory=list)
+    checks: list[ArticleCheck] = field(default_factory=list)
 
 
 @dataclass

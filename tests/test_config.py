@@ -28,4 +28,4 @@ def test_deployment_entrypoints_and_parameters_match_the_flows():
         for schedule in deployment.get("schedules", []):
             assert schedule["timezone"] and schedule["cron"]
     assert {d["name"] for d in spec["deployments"]} == {"ingest-folder", "ingest-folder-dask", "poll-sources", "maintenance",
-                                                       "story-alert", "enrich"}
+                                                       "story-alert", "enrich", "recheck-recent"}

@@ -4,6 +4,8 @@ output, so the documentation cannot rot. Regenerate the outputs after a delibera
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -21,10 +23,28 @@ DOC = ROOT / "docs" / "queries.md"
 BLOCK = re.compile(r"```sql\n(?P<sql>.*?)```\n+```text\n(?P<out>.*?)```", re.S)
 
 
+CORRECTED_TITLE = "Poutine accueille Kim Jong-Un à Vostochny et promet une coopération spatiale"
+CORRECTION = ("Mise à jour : à l'issue de la rencontre, le Kremlin a indiqué que Vladimir Poutine avait accepté "
+              "l'invitation de Kim Jong-Un à se rendre en Corée du Nord, sans préciser de date.")
+
+
+def corrected(article):
+    """Seed 001 as its outlet updates it after publication: a new headline, its first paragraph
+    reworded, a paragraph added at the end (version 2 of the article)."""
+    a = copy.deepcopy(article)
+    a.title = CORRECTED_TITLE
+    a.paragraphs = [a.paragraphs[0].replace("est arrivé", "est arrivé mercredi"), *a.paragraphs[1:], CORRECTION]
+    a.line_numbers = [*a.line_numbers, a.line_numbers[-1] + 2]
+    a.raw_sha256 = hashlib.sha256("\n\n".join([a.title, *a.paragraphs]).encode()).hexdigest()
+    return a
+
+
 def seeds_warehouse(path: Path):
     con = connect(path)
     articles, failures = articles_from([ROOT / "seeds"])
     load_batch(con, "seeds", 0, articles, failures)
+    (first,) = [a for a in articles if "/001_" in a.source_uri]
+    load_batch(con, "seeds-update", 0, [corrected(first)], [])
     enrich_pending(con, "enrich")
     rebuild_search_index(con)
     load_fts(con)

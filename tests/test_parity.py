@@ -61,6 +61,9 @@ VERSIONED = ("duckdb", "trafilatura", "htmldate", "lxml")
 # undated articles is "seen" when they were ingested) and is hashed as "<run time>".
 VARYING = {
     "articles": {"ingested_at"},
+    "article_versions": {"fetched_at"},
+    "article_changes": {"previous_fetched_at", "detected_at"},
+    "article_checks": {"checked_at"},
     "batches": {"committed_at"},
     "failures": {"failed_at"},
     "raw_pages": {"stored_at"},

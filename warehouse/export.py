@@ -19,7 +19,7 @@ import duckdb
 
 from warehouse.db import utcnow
 
-TABLES = ("articles", "article_authors", "metadata_sources", "paragraphs", "removed_lines", "duplicates",
+TABLES = ("articles", "article_versions", "article_authors", "metadata_sources", "paragraphs", "removed_lines", "duplicates",
           "copied_paragraphs", "stories", "story_articles", "failures", "runs", "sources", "pages")
 MARKER = "newsflow_export.json"
 

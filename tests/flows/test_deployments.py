@@ -102,11 +102,13 @@ def wait_for(api: httpx.Client, flow_run_ids: list[str], timeout: float = 240) -
 def test_deployments_from_prefect_yaml_with_schedules_and_trigger(prefect):
     deployments = {d["name"]: d for d in call(prefect, "POST", "/deployments/filter", json={})}
     assert set(deployments) == {"ingest-folder", "ingest-folder-dask", "poll-sources", "maintenance", "story-alert",
-                                "enrich"}
+                                "enrich", "recheck-recent"}
     schedules = {name: [(s["schedule"]["cron"], s["schedule"]["timezone"], s["active"]) for s in d["schedules"]]
                  for name, d in deployments.items()}
     assert schedules["maintenance"] == [("30 3 * * *", "Europe/Paris", True)]
     assert schedules["poll-sources"] == [("*/15 * * * *", "Europe/Paris", False)]
+    assert schedules["recheck-recent"] == [("*/30 * * * *", "Europe/Paris", False)]
+    assert deployments["recheck-recent"]["parameters"]["checkpoints_hours"] == [1, 6, 24, 72]
     assert all(d["work_pool_name"] == "newsflow-process" for d in deployments.values())
     automations = call(prefect, "POST", "/automations/filter", json={})
     (alert,) = [a for a in automations if "story-alert" in a["name"]]

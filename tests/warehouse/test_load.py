@@ -9,7 +9,7 @@ from warehouse.load import load_batch
 
 TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates", "copied_paragraphs",
           "stories", "story_articles", "failures", "schema_migrations", "pages", "raw_pages", "quotes", "entities",
-          "mentions", "article_authors", "metadata_sources"}
+          "mentions", "article_authors", "metadata_sources", "article_versions", "article_checks"}
 
 
 def count(con, table: str) -> int:
@@ -29,7 +29,8 @@ def test_migrations_create_documented_tables(db_path):
     assert undocumented == []
     views = dict(con.execute(
         "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal").fetchall())
-    assert set(views) == {"passage_reuse", "story_overview", "outlet_originality", "articles_per_day", "quotes_per_speaker"}
+    assert set(views) == {"passage_reuse", "story_overview", "outlet_originality", "articles_per_day", "quotes_per_speaker",
+                          "article_changes"}
     assert all(views.values())
     assert [v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()] == [
         v for v, _, _ in migrations()]
@@ -118,7 +119,7 @@ def test_constraint_violation_rolls_back(db_path):
     assert count(con, "articles") == 2
 
 
-def test_changed_input_is_recorded_not_duplicated(db_path, tmp_path):
+def test_changed_input_becomes_version_2_not_a_duplicate(db_path, tmp_path):
     path = tmp_path / "article.txt"
     path.write_text(seed("004").read_text(encoding="utf-8"), encoding="utf-8")
     con = connect(db_path)
@@ -127,9 +128,11 @@ def test_changed_input_is_recorded_not_duplicated(db_path, tmp_path):
     path.write_text(seed("003").read_text(encoding="utf-8"), encoding="utf-8")
     second, _ = articles_from([path])
     report = load_batch(con, "run2", 0, second, [])
-    assert [f.reason for f in report.failures] == ["changed since loaded"]
-    assert count(con, "articles") == 1
-    assert con.execute("SELECT reason FROM failures").fetchall() == [("changed since loaded",)]
+    assert report.failures == [] and report.updated == [first[0].article_id] and report.loaded == []
+    assert count(con, "articles") == 1 and count(con, "failures") == 0
+    assert con.execute("SELECT version, body FROM articles").fetchone() == (2, second[0].body)
+    assert con.execute("SELECT version, run_id FROM article_versions ORDER BY version").fetchall() == [
+        (1, "run1"), (2, "run2")]
 
 
 def test_failures_are_stored_with_source(db_path):

@@ -14,7 +14,7 @@ from tasks.isolation import InputError
 from tasks.models import Article, Failure, WebBatch
 from warehouse.db import WarehouseError, is_lake, retry_conflicts, utcnow
 from warehouse.load import articles as articles_rows
-from warehouse.load import clean, copies, known, outlets, retro, stories
+from warehouse.load import clean, copies, known, outlets, retro, stories, versions
 from warehouse.load import web as web_rows
 from warehouse.load.report import BatchReport, per_source
 
@@ -64,24 +64,28 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
 
 def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
           articles: list[Article], failures: list[Failure]) -> BatchReport:
-    """The batch sequence: known articles aside, site names, the sites' learned boilerplate (and the
-    newly learned lines out of the sites' stored articles), copies, stories, then every row of the
-    batch and its marker."""
+    """The batch sequence: known articles aside (the changed ones become new versions), site names,
+    the sites' learned boilerplate (and the newly learned lines out of the sites' stored articles),
+    the new versions written over the stored ones, copies, stories, then every row of the batch and
+    its marker."""
     now = utcnow()
     report = BatchReport(batch_no)
     failures = list(failures)
-    new = known.drop_known(con, articles, failures, report)
-    outlets.name_sites(con, new)
+    new, revised = known.drop_known(con, articles, failures, report)
+    outlets.name_sites(con, [*new, *revised])
     new, site_lines, learned = clean.remove_learned_boilerplate(con, new, failures)
     # Before this batch's copies are found: they are found against the stored articles' new text.
     recleaned = retro.remove_retroactively(con, learned, failures)
+    updated = versions.revise(con, run_id, now, revised, learned, failures, report)
     fingerprints = copies.fingerprints_of(new)
     stored: dict[str, list[str]] = {}   # paragraphs of the older candidates, read once for dedup and edits
     links = copies.find_links(con, new, fingerprints, stored)
     assignments, changed, batch_df = stories.assign(con, new, links)
 
     articles_rows.write_articles(con, run_id, now, new, fingerprints, failures)
-    web_rows.write_raw(con, [a.raw for a in new if a.raw is not None])   # file inputs' bytes, for reextract
+    versions.write_first_versions(con, run_id, now, new, fingerprints)
+    # File inputs' bytes, for reextract (a new version's too: it is the article's text now).
+    web_rows.write_raw(con, [a.raw for a in [*new, *updated] if a.raw is not None])
     copies.write_fingerprints(con, fingerprints)
     copies.write_copies(con, run_id, new, links, stored)
     report.story_changes = stories.write_stories(con, run_id, assignments, changed, batch_df)

@@ -14,6 +14,7 @@ ARTICLE_COLUMNS = [
     "article_id", "source_id", "source_uri", "url", "title", "site_name", "author", "published_at",
     "published_precision", "language", "image_url", "section", "body", "word_count",
     "content_hash", "raw_sha256", "ingested_at", "run_id", "title_tag", "published_offset", "updated_at",
+    "version",
 ]
 
 
@@ -43,6 +44,7 @@ def write_articles(con, run_id: str, now: datetime, new: list[Article], fingerpr
         "title_tag": [a.title_tag for a in new],
         "published_offset": [a.published_offset for a in new],
         "updated_at": [a.updated_at for a in new],
+        "version": [1] * len(new),
     })
     write_metadata(con, new)
     para = [(a.article_id, i, text, line) for a in new

@@ -1,4 +1,4 @@
-"""Articles the warehouse holds already: skipped when unchanged, a failure when their text changed."""
+"""Articles the warehouse holds already: skipped when unchanged, a new version when their text or headline changed."""
 
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ def stored_paragraphs(con, ids: list[str]) -> dict[str, list[str]]:
 
 
 def drop_known(con, articles: list[Article], failures: list[Failure],
-                report: BatchReport) -> list[Article]:
-    """Skip articles already loaded: unchanged ones (same raw bytes, or same text once the site's
-    boilerplate is set aside) silently, changed ones as a failure; the first version is kept."""
+               report: BatchReport) -> tuple[list[Article], list[Article]]:
+    """Set aside the articles already loaded: unchanged ones (same raw bytes, or same text and
+    headline once the site's boilerplate is set aside) silently; the others are revised, a new
+    version of the stored article (warehouse/load/versions.py). Returns (new, revised)."""
     ids = [a.article_id for a in articles]
     known = dict(con.execute(
         f"SELECT article_id, raw_sha256 FROM articles WHERE article_id IN {keys(con, ids)}"
@@ -43,17 +44,36 @@ def drop_known(con, articles: list[Article], failures: list[Failure],
             count_unchanged(report, article)
         else:
             differ.append(article)
-    same = same_text(con, differ)
+    same = same_text(con, differ) - retitled(con, differ)
+    revised = []
     for article in differ:
         if article.article_id in same:
             count_unchanged(report, article)
         else:
-            report.outcomes[article.article_id] = "failed: changed since loaded"
-            failures.append(Failure(
-                article.source_id, article.source_uri, "load", "changed since loaded",
-                "this input was loaded before with other text; the first version is kept",
-            ))
-    return new
+            revised.append(article)
+    return new, revised
+
+
+# Title evidence from outside the page (a feed or sitemap entry, a listing): a re-fetch of the page
+# alone cannot give it again, so its absence or difference is no headline change.
+_OUTSIDE_TITLE = ("feed", "sitemap", "listing", "site", "sources.toml")
+
+
+def retitled(con, articles: list[Article]) -> set[str]:
+    """Ids whose headline differs from the stored one, both read from the page itself (a title
+    that came from the feed or sitemap is not compared: the page may not repeat it)."""
+    if not articles:
+        return set()
+    ids = [a.article_id for a in articles]
+    stored = dict(con.execute(
+        f"SELECT article_id, title FROM articles WHERE article_id IN {keys(con, ids, '_titled')}").fetchall())
+    outside = {article_id for article_id, source in con.execute(
+        f"SELECT article_id, source FROM metadata_sources WHERE field = 'title' AND article_id IN {keys(con, ids, '_titled')}"
+    ).fetchall() if source.split(":", 1)[0] in _OUTSIDE_TITLE}
+    return {a.article_id for a in articles
+            if a.title is not None and stored.get(a.article_id) is not None and a.article_id not in outside
+            and a.metadata_sources.get("title", "").split(":", 1)[0] not in _OUTSIDE_TITLE
+            and fold_for_match(a.title) != fold_for_match(stored[a.article_id])}
 
 
 def same_text(con, articles: list[Article]) -> set[str]:

@@ -53,6 +53,7 @@ class StoryChange:
 class BatchReport:
     batch_no: int
     loaded: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)   # stored articles this batch gave a new version
     unchanged: int = 0
     failures: list[Failure] = field(default_factory=list)
     links: list[CopyLink] = field(default_factory=list)
@@ -63,7 +64,7 @@ class BatchReport:
     lines_removed_retroactively: int = 0   # newly learned site boilerplate taken out of stored articles
     articles_recleaned: list[str] = field(default_factory=list)   # the stored articles that lost those lines
     per_source: dict[str, SourceReport] = field(default_factory=dict)
-    outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / unchanged / failed: …
+    outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / updated / unchanged / failed: …
     retries: int = 0   # DuckLake: times the batch lost to a concurrent writer and was recomputed
 
 
@@ -114,6 +115,7 @@ class RunSummary:
     db: str
     files_seen: int = 0
     articles_loaded: int = 0
+    articles_updated: int = 0   # not a runs column: new versions of stored articles (article_versions.run_id)
     unchanged: int = 0
     failures: list[Failure] = field(default_factory=list)
     exact_copies: int = 0
@@ -141,6 +143,7 @@ class RunSummary:
             self.stories[change.story_id] = replace(change, articles_before=first.articles_before,
                                                     outlets_before=first.outlets_before)
         self.articles_loaded += len(report.loaded)
+        self.articles_updated += len(report.updated)
         self.unchanged += report.unchanged
         self.failures.extend(report.failures)
         self.exact_copies += sum(link.kind == "exact" for link in report.links)

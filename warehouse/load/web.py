@@ -3,7 +3,11 @@ validators (ETag, Last-Modified) for conditional requests, raw pages, robots.txt
 
 from __future__ import annotations
 
-from tasks.models import PageRecord, RawPage, RobotsEntry, WebBatch
+from datetime import datetime
+from typing import NamedTuple
+
+from tasks.models import ArticleCheck, PageRecord, RawPage, RobotsEntry, WebBatch
+from tasks.versions import due_checkpoint
 from warehouse.db import utcnow
 from warehouse.load.report import BatchReport
 from warehouse.sql import insert_rows, keys
@@ -12,11 +16,21 @@ PAGE_COLUMNS = ["url", "kind", "source_id", "final_url", "status", "content_type
                 "raw_sha256", "article_id", "outcome", "first_fetched", "last_fetched", "fetches", "run_id"]
 
 
+class DueRecheck(NamedTuple):
+    """A stored web article the re-check flow fetches again, and the checkpoint it is due at."""
+
+    article_id: str
+    source_id: str
+    url: str
+    checkpoint_hours: float
+
+
 RAW_COLUMNS = ["sha256", "content", "size", "content_type", "charset", "url", "stored_at"]
 
 
 def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
-    """Page states (validators for the next run), raw pages of loaded/changed articles, robots."""
+    """Page states (validators for the next run), raw pages of loaded and updated articles, robots,
+    and the re-check flow's checks of the batch (article_checks)."""
     failed_uri = {f.source_uri: f.reason for f in report.failures}
     rows: dict[str, PageRecord] = {}
     for page in web.pages:
@@ -53,13 +67,42 @@ def write_web(con, run_id: str, report: BatchReport, web: WebBatch) -> None:
             FROM _pages n WHERE pages.url = n.url""")
         con.execute("INSERT INTO pages SELECT * FROM _pages n WHERE NOT EXISTS (SELECT 1 FROM pages p WHERE p.url = n.url)")
         con.execute("DROP TABLE _pages")
-    keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "failed: changed since loaded")}
+    keep = {p.raw_sha256 for p in pages if p.outcome in ("loaded", "updated")}
     write_raw(con, [r for r in web.raw if r.sha256 in keep])
+    write_checks(con, run_id, web.checks, rows)
     robots = list({r.origin: r for r in web.robots}.values())
     if robots:
         con.execute(f"DELETE FROM internals.robots WHERE origin IN {keys(con, [r.origin for r in robots])}")
         insert_rows(con, "internals.robots", ["origin", "fetched_at", "status", "body", "rule", "detail"],
                     [(r.origin, r.fetched_at, r.status, r.body, r.rule, r.detail or None) for r in robots])
+
+
+def write_checks(con, run_id: str, checks: list[ArticleCheck], pages: dict[str, PageRecord]) -> None:
+    """The batch's re-checks with what each fetch gave (its page's outcome: not modified,
+    unchanged, updated, failed: ...)."""
+    insert_rows(con, "article_checks", ["article_id", "checked_at", "checkpoint_hours", "outcome", "run_id"],
+                [(c.article_id, pages[c.url].fetched_at if c.url in pages else c.checked_at, c.checkpoint_hours,
+                  pages[c.url].outcome if c.url in pages else "failed: not fetched", run_id) for c in checks])
+
+
+def due_rechecks(con, checkpoints_hours: list[float], now: datetime, horizon_hours: float) -> list[DueRecheck]:
+    """The web articles first seen less than `horizon_hours` ago whose age crossed a checkpoint no
+    check has covered yet (tasks/versions.due_checkpoint), oldest first, with the URL their page was
+    last fetched from (its validators make the re-check a conditional request)."""
+    rows = con.execute("""
+        SELECT a.article_id, a.source_id, coalesce(p.url, a.source_uri), a.ingested_at,
+               (SELECT max(c.checked_at) FROM article_checks c WHERE c.article_id = a.article_id)
+        FROM articles a
+        LEFT JOIN pages p ON p.article_id = a.article_id AND p.kind = 'article'
+        WHERE a.source_id NOT LIKE 'files:%' AND a.ingested_at >= ?::TIMESTAMP - to_microseconds(?::BIGINT)
+        QUALIFY row_number() OVER (PARTITION BY a.article_id ORDER BY p.last_fetched DESC NULLS LAST, p.url) = 1
+        ORDER BY a.ingested_at, a.article_id""", [now, int(horizon_hours * 3_600_000_000)]).fetchall()
+    due = []
+    for article_id, source_id, url, first_seen, last_checked in rows:
+        checkpoint = due_checkpoint(first_seen, last_checked, now, checkpoints_hours)
+        if checkpoint is not None:
+            due.append(DueRecheck(article_id, source_id, url, checkpoint))
+    return due
 
 
 def write_raw(con, raw: list[RawPage]) -> None:
@@ -79,7 +122,7 @@ def write_raw(con, raw: list[RawPage]) -> None:
 
 
 _VALIDATORS = ("SELECT url, etag, last_modified FROM pages WHERE (etag IS NOT NULL OR last_modified IS NOT NULL) "
-               "AND outcome IN ('loaded', 'unchanged', 'not modified', 'listed') AND {where}")
+               "AND outcome IN ('loaded', 'updated', 'unchanged', 'not modified', 'listed') AND {where}")
 
 
 def listing_validators(con) -> dict[str, tuple[str | None, str | None]]:
