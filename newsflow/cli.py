@@ -9,6 +9,28 @@ import sys
 from warehouse.db import DEFAULT_DB, WarehouseError, connect, is_lake
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2, before any server starts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: give at least 1")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse type: a number of seconds, 0 or more (0: no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not allowed: give 0 (no limit) or more seconds")
+    return value
+
+
 def _db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=str(DEFAULT_DB),
                         help=f"DuckDB warehouse file (default: {DEFAULT_DB}), or a DuckLake several workers can write "
@@ -37,8 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "local test server); also NEWSFLOW_ALLOW_HOSTS=a,b")
     ingest.add_argument("--user-agent", help="User-Agent sent with every request (and matched against robots.txt)")
     _db_arg(ingest)
-    ingest.add_argument("--batch-size", type=int, default=200, help="articles per transaction (default: 200)")
-    ingest.add_argument("--workers", type=int, metavar="N",
+    ingest.add_argument("--batch-size", type=positive_int, default=200, help="articles per transaction (default: 200)")
+    ingest.add_argument("--workers", type=positive_int, metavar="N",
                         help="extraction processes (default: the cores, at most 4; with --dask: local Dask workers)")
     ingest.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                         help="extract on Dask: a scheduler address (tcp://host:8786), or a local cluster if none "
@@ -54,13 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run a SQL query on the warehouse, opened read-only.")
     sql.add_argument("query", help='e.g. "SELECT title, site_name FROM articles"')
     _db_arg(sql)
-    sql.add_argument("--max-rows", type=int, default=100, help="rows to print (default: 100)")
+    sql.add_argument("--max-rows", type=positive_int, default=100, help="rows to print (default: 100)")
     sql.add_argument("--safe", action="store_true",
                      help="for untrusted queries: read-only on every backend (only SELECT/WITH/DESCRIBE/SHOW/"
                           "EXPLAIN; no COPY, ATTACH, SET...), the warehouse's tables only (no read_text, "
                           "read_parquet, files or network, even the lake's own files), settings locked, and "
                           "bounded in time and memory; also NEWSFLOW_SQL_SAFE=1")
-    sql.add_argument("--timeout", type=float, metavar="S",
+    sql.add_argument("--timeout", type=non_negative_float, metavar="S",
                      help="stop the query after S seconds (default with --safe: 30; 0: no limit; "
                           "env NEWSFLOW_SQL_TIMEOUT)")
     sql.add_argument("--memory-limit", metavar="SIZE",
@@ -75,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Search titles and bodies; the index is rebuilt by enrichment runs and nightly.")
     search.add_argument("query", help='e.g. "cosmodrome Poutine"')
     _db_arg(search)
-    search.add_argument("--limit", type=int, default=20, help="results to show (default: 20)")
+    search.add_argument("--limit", type=positive_int, default=20, help="results to show (default: 20)")
 
     export = sub.add_parser("export", help="export the tables as Parquet (articles partitioned by day) or CSV",
                             description="Write every table to a folder, for other tools.")
@@ -87,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     stories = sub.add_parser("stories", help="list stories with their articles, outlets and copies",
                              description="List stories, largest first, with their articles and copies.")
     _db_arg(stories)
-    stories.add_argument("--limit", type=int, default=20, help="stories to show (default: 20)")
+    stories.add_argument("--limit", type=positive_int, default=20, help="stories to show (default: 20)")
     return parser
 
 
@@ -113,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
+        print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
+        return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
     from newsflow.server import own_home
@@ -123,12 +148,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     urls = [i for i in args.inputs if is_web_url(i)]
     paths = [i for i in args.inputs if not is_web_url(i)]
-    if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
-        print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
-        return 2
-    if args.workers is not None and args.workers < 1:
-        print("newsflow: --workers must be at least 1", file=sys.stderr)
-        return 2
     from flows.runners import make_task_runner
     from newsflow.server import prefect_api
 
@@ -158,21 +177,9 @@ def print_summary(summary) -> None:
     from rich.text import Text
 
     console = _console()
-    c = summary.counts()
     console.print(Text.assemble((f"Run {summary.run_id}", "bold"), f" → {summary.db}"))
-    console.print(
-        f"{c['files_seen']} inputs: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
-        f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
-        f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
-        f"{c['stories_created']} new stories, {c['stories_grown']} grown.", markup=False, emoji=False)
-    if getattr(summary, "lines_removed_retroactively", 0):
-        console.print(f"{summary.lines_removed_retroactively} lines of newly learned site boilerplate removed from "
-                      f"{summary.articles_recleaned} articles loaded before.", markup=False, emoji=False)
-    if summary.conflict_retries:
-        console.print(f"DuckLake: {summary.conflict_retries} batches recomputed after a concurrent writer committed first.")
-    if c["requests"]:
-        console.print(f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
-                      f"{c['not_modified']} not modified.")
+    for line in summary_lines(summary):
+        console.print(line, markup=False, emoji=False)
     if summary.failures:
         table = Table("input", "stage", "reason", title="Not loaded")
         for f in summary.failures:
@@ -180,6 +187,33 @@ def print_summary(summary) -> None:
         console.print(table)
     with connect(summary.db, read_only=True) as con:
         _print_stories(con, console, limit=10)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 outlet`, `2 outlets`, `0 outlets` (`many` for an irregular plural)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def summary_lines(summary) -> list[str]:
+    """The run's counts as sentences (plain text; pluralised). Inputs = loaded + unchanged + not
+    loaded: a failed feed is an input, a page the server reports not modified is unchanged."""
+    c = summary.counts()
+    lines = [
+        f"{plural(c['files_seen'], 'input')}: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
+        f"{c['failures']} not loaded; {plural(c['lines_removed'], 'boilerplate line')} removed; "
+        f"{plural(c['exact_copies'], 'exact copy', 'exact copies')}, "
+        f"{plural(c['near_copies'], 'near copy', 'near copies')}; "
+        f"{plural(c['stories_created'], 'new story', 'new stories')}, {c['stories_grown']} grown."]
+    if getattr(summary, "lines_removed_retroactively", 0):
+        lines.append(f"{plural(summary.lines_removed_retroactively, 'line')} of newly learned site boilerplate "
+                     f"removed from {plural(summary.articles_recleaned, 'article')} loaded before.")
+    if summary.conflict_retries:
+        lines.append(f"DuckLake: {plural(summary.conflict_retries, 'batch', 'batches')} recomputed after a "
+                     "concurrent writer committed first.")
+    if c["requests"]:
+        lines.append(f"Web: {plural(c['requests'], 'HTTP request')}, {plural(c['pages_fetched'], 'page')} fetched, "
+                     f"{c['not_modified']} not modified.")
+    return lines
 
 
 def _cells(*values: object) -> list:
@@ -224,9 +258,32 @@ def cmd_search(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         load_fts(con)
-        con.sql("SELECT round(score, 3) AS score, title, outlet, published_at, story_title FROM search(?) LIMIT ?",
-                params=[args.query, args.limit]).show(max_width=10_000)
+        rows = search_rows(con, args.query, args.limit)
+    if not rows:
+        print(f"No article matches {args.query!r}.")
+        return 0
+    from rich.table import Table
+
+    table = Table("score", "article", "outlet (or file)", "published", "title / first words", "story")
+    for row in rows:
+        table.add_row(*_cells(*row))
+    _console().print(table)
     return 0
+
+
+def search_rows(con, query: str, limit: int) -> list[tuple[str, ...]]:
+    """Ranked hits as display cells: score, article id, outlet (or the file's name), the date at its
+    precision, the title (or the body's first words: never NULL) and the story."""
+    from tasks.dates import published_label
+
+    rows = con.execute("""
+        SELECT round(s.score, 3), s.article_id, coalesce(s.outlet, regexp_extract(a.source_uri, '[^/]+$')),
+               a.published_at, a.published_precision, coalesce(a.title, left(a.body, 60) || '…'),
+               coalesce(s.story_title, s.story_id, '')
+        FROM search(?) s JOIN articles a USING (article_id)
+        ORDER BY s.score DESC, s.article_id LIMIT ?""", [query, limit]).fetchall()
+    return [(f"{score:.3f}", article_id, outlet or "", published_label(when, precision), title, story)
+            for score, article_id, outlet, when, precision, title, story in rows]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -327,7 +384,8 @@ def _print_stories(con, console, limit: int) -> None:
         # The span as precisely as its first and last articles are dated (a month shown as a day would be a wrong fact).
         span = (f"{published_label(*min(dated, key=lambda d: d[0]))} → {published_label(*max(dated, key=lambda d: d[0]))}"
                 if dated else "undated")
-        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, {span})", "dim"))
+        counts = f"{plural(n, 'article')}, {plural(outlets, 'outlet')}"
+        caption = Text.assemble(title or story_id, (f"  ({story_id}: {counts}, {span})", "dim"))
         table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
                       title=caption, title_justify="left")
         for article_id, outlet, when, precision, *rest in rows:
