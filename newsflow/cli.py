@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--batch-size", type=positive_int, default=200, help="articles per transaction (default: 200)")
     ingest.add_argument("--workers", type=positive_int, metavar="N",
                         help="extraction processes (default: the cores, at most 4; with --dask: local Dask workers)")
+    ingest.add_argument("--lock-wait", type=non_negative_float, default=60.0, metavar="S",
+                        help="when another process is writing the warehouse file, say so and wait up to S "
+                             "seconds for it, then exit 2 (default: 60; 0: exit at once)")
     ingest.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                         help="extract on Dask: a scheduler address (tcp://host:8786), or a local cluster if none "
                              "is given (env NEWSFLOW_DASK_ADDRESS also sets the address)")
@@ -99,11 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(search)
     search.add_argument("--limit", type=positive_int, default=20, help="results to show (default: 20)")
 
-    export = sub.add_parser("export", help="export the tables as Parquet (articles partitioned by day) or CSV",
-                            description="Write every table to a folder, for other tools.")
+    export = sub.add_parser("export", help="export the tables as Parquet (articles partitioned by day) or CSV, "
+                                           "or the whole warehouse as a DuckDB file",
+                            description="Write every table to a folder, for other tools (all but raw_pages, the "
+                                        "raw bytes kept for reextract, and schema_migrations); or copy the whole "
+                                        "warehouse, a DuckLake say, into a new DuckDB file with its search index.")
     target = export.add_mutually_exclusive_group(required=True)
     target.add_argument("--parquet", metavar="DIR", help="Parquet files; articles partitioned by publication day")
     target.add_argument("--csv", metavar="DIR", help="one CSV file per table")
+    target.add_argument("--duckdb", metavar="FILE",
+                        help="a new DuckDB warehouse file (every table, search index built): search a lake's data")
     _db_arg(export)
 
     stories = sub.add_parser("stories", help="list stories with their articles, outlets and copies",
@@ -138,6 +146,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
         print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
         return 2
+    os.environ["NEWSFLOW_LOCK_WAIT_SECONDS"] = f"{args.lock_wait:g}"   # read by flows.locking.warehouse_writer
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
     from newsflow.server import own_home
@@ -234,17 +243,29 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return 0
 
 
+def progress_bar():
+    """A rich progress bar on stderr when it is a terminal (as ingest's), silent otherwise (logs, pipes)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True)
+
+
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from warehouse.enrich import enrich_pending
+    from warehouse.enrich import count_pending, enrich_pending
     from warehouse.runs import new_run_id
     from warehouse.search import rebuild_search_index
 
-    with connect(args.db) as con:
-        report = enrich_pending(con, new_run_id())
+    with connect(args.db) as con, progress_bar() as bar:
+        task = bar.add_task("enriching", total=count_pending(con))
+        report = enrich_pending(con, new_run_id(), on_batch=lambda n: bar.advance(task, n))
         if report.articles and not is_lake(con):
+            bar.update(task, description="rebuilding the search index")
             rebuild_search_index(con)
-    print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
-          f"report), {report.mentions} mentions of {report.new_entities} new entities, {report.failed} failed")
+    print(f"{plural(report.articles, 'article')} enriched: {plural(report.quotes, 'quote')} ({report.linked} linked "
+          f"to an earlier report), {plural(report.mentions, 'mention')} of "
+          f"{plural(report.new_entities, 'new entity', 'new entities')}, {report.failed} failed")
     return 0
 
 
@@ -287,11 +308,14 @@ def search_rows(con, query: str, limit: int) -> list[tuple[str, ...]]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import ExportError, export
+    from warehouse.export import ExportError, export, export_duckdb
 
     try:
         with connect(args.db, read_only=True) as con:
-            counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
+            if args.duckdb:
+                counts = export_duckdb(con, args.duckdb)
+            else:
+                counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
     except ExportError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2

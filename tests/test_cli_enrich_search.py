@@ -27,7 +27,8 @@ def test_enrich_then_search(tmp_path, capsys):
     assert main(["search", "missile", "--db", str(db)]) == 1                 # no index before enrichment
     assert "newsflow enrich" in capsys.readouterr().err
     assert main(["enrich", "--db", str(db)]) == 0
-    assert "5 articles enriched" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "5 articles enriched" in printed.out and "enriching" not in printed.err   # no bar off a terminal
     assert main(["search", "missile", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "Vladimir Poutine accueille Kim Jong-Un" in out
@@ -57,3 +58,33 @@ def test_enrich_then_search(tmp_path, capsys):
     assert [hit[1] for hit in hits] == [line.strip("│ ") for line in safe.stdout.splitlines()
                                         if line.strip("│ ") in {hit[1] for hit in hits}]
     assert not any(home.iterdir())   # nothing installed, nothing written
+
+
+def test_enrich_shows_a_progress_bar_on_a_terminal(tmp_path):
+    """On a TTY (a real pseudo-terminal as stderr) `newsflow enrich` draws its bar; on a pipe it stays quiet."""
+    import pty
+
+    db = tmp_path / "news.duckdb"
+    con = connect(db)
+    articles, failures = articles_from(sorted(SEEDS.glob("00[12]_*.txt")))
+    load_batch(con, "r1", 0, articles, failures)
+    con.close()
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm", "COLUMNS": "100"}
+    proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "enrich", "--db", str(db)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:   # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0
+    assert b"enriching" in drawn and b"/2" in drawn   # the bar, with its total
+    assert "2 articles enriched" in out.decode()

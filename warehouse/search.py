@@ -45,7 +45,8 @@ def require_search(con: duckdb.DuckDBPyConnection) -> None:
     """Raise a clear WarehouseError on a DuckLake: the fts index tables cannot be stored in a lake."""
     if is_lake(con):
         raise WarehouseError("full-text search is not available on a DuckLake warehouse (DuckLake cannot store the "
-                             "fts index); use a DuckDB-file warehouse for search, e.g. one exported from the lake")
+                             "fts index): `newsflow export --duckdb FILE --db LAKE` copies the lake into a DuckDB "
+                             "file with its search index, then `newsflow search QUERY --db FILE`")
 
 
 def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> int:
