@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from warehouse.db import DEFAULT_DB, WarehouseError, connect, is_lake
 
@@ -62,9 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--batch-size", type=positive_int, default=200, help="articles per transaction (default: 200)")
     ingest.add_argument("--workers", type=positive_int, metavar="N",
                         help="extraction processes (default: the cores, at most 4; with --dask: local Dask workers)")
-    ingest.add_argument("--lock-wait", type=non_negative_float, default=60.0, metavar="S",
+    ingest.add_argument("--lock-wait", type=non_negative_float, metavar="S",
                         help="when another process is writing the warehouse file, say so and wait up to S "
-                             "seconds for it, then exit 2 (default: 60; 0: exit at once)")
+                             "seconds for it, then exit 2 (default: 60, or NEWSFLOW_LOCK_WAIT_SECONDS; "
+                             "0: exit at once)")
     ingest.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                         help="extract on Dask: a scheduler address (tcp://host:8786), or a local cluster if none "
                              "is given (env NEWSFLOW_DASK_ADDRESS also sets the address)")
@@ -142,11 +145,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+LOCK_WAIT_ENV = "NEWSFLOW_LOCK_WAIT_SECONDS"   # read by flows.locking.warehouse_writer
+CLI_LOCK_WAIT = 60.0   # a person waits a minute for another writer; unattended deployment runs ten
+
+
+@contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    """An environment variable set for the run only (main() is also called in-process by tests)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
         print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
         return 2
-    os.environ["NEWSFLOW_LOCK_WAIT_SECONDS"] = f"{args.lock_wait:g}"   # read by flows.locking.warehouse_writer
+    try:
+        lock_wait = args.lock_wait if args.lock_wait is not None else \
+            non_negative_float(os.environ.get(LOCK_WAIT_ENV) or str(CLI_LOCK_WAIT))
+    except argparse.ArgumentTypeError as exc:
+        print(f"newsflow: {LOCK_WAIT_ENV}: {exc}", file=sys.stderr)
+        return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
     from newsflow.server import own_home
@@ -164,7 +190,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                               None if args.dask in (None, "local") else args.dask)
     try:
         # The temporary server is started here, so that it dies with this process (kill -9 included).
-        with prefect_api():
+        with prefect_api(), _environ(LOCK_WAIT_ENV, f"{lock_wait:g}"):
             summary = ingest.with_options(task_runner=runner)(
                 paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
                 sources_file=args.sources, db=args.db, batch_size=args.batch_size,

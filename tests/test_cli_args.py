@@ -64,3 +64,11 @@ def test_summary_sentences_are_pluralised():
     many = RunSummary("r", "w.duckdb", files_seen=3, articles_loaded=3, exact_copies=2, stories_created=2)
     assert summary_lines(many)[0] == ("3 inputs: 3 loaded, 0 unchanged, 0 not loaded; 0 boilerplate lines removed; "
                                       "2 exact copies, 0 near copies; 2 new stories, 0 grown.")
+
+
+def test_a_bad_lock_wait_in_the_environment_is_refused_before_anything_starts(monkeypatch, capsys):
+    from newsflow.cli import main
+
+    monkeypatch.setenv("NEWSFLOW_LOCK_WAIT_SECONDS", "soon")
+    assert main(["ingest", "x.txt"]) == 2
+    assert "NEWSFLOW_LOCK_WAIT_SECONDS: 'soon' is not a number" in capsys.readouterr().err
