@@ -69,7 +69,8 @@ def publish_artifacts(summary: RunSummary) -> None:
                           description="Per source: read, loaded, failed with reasons, cleaned, copies, stories")
 
 
-CELL_CHARS = 48   # the widest text cell of an artifact table: the UI's tables fit a laptop screen
+CELL_CHARS = 48    # the widest text cell of an artifact table: the UI's tables fit a laptop screen
+TITLE_CHARS = 80   # but a story's title, the cell people read, keeps more (most headlines fit)
 
 
 def clip(text: object, limit: int = CELL_CHARS) -> str:
@@ -154,7 +155,7 @@ def summary_markdown(summary: RunSummary) -> str:
         for s in top[:TOP_STORIES]:
             grown = s.articles_after - s.articles_before
             change = "new" if s.created else f"+{grown} article{'' if grown == 1 else 's'}"
-            lines.append(f"| {s.story_id} | {md_text(clip(s.title))} | {s.articles_after} | {s.outlets_after} "
+            lines.append(f"| {s.story_id} | {md_text(clip(s.title, TITLE_CHARS))} | {s.articles_after} | {s.outlets_after} "
                          f"| {change} |")
         if len(top) > TOP_STORIES:
             lines.append(f"| … {len(top) - TOP_STORIES} more in the stories table | | | | |")

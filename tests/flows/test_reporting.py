@@ -52,6 +52,12 @@ def test_artifact_tables_stay_narrow():
     assert "| inputs | 3 |" in text and "| loaded | 2 |" in text
     assert "| bad.txt | read | " in text
     assert max(len(line) for line in text.split("\n")) < 2 * CELL_CHARS + 20
+    headline = "Vladimir Poutine accueille Kim Jong-Un au cosmodrome Vostochny"   # a story's title is kept whole
+    summary.stories = {"s_a": StoryChange("s_a", headline, 0, 5, 0, 1),
+                       "s_b": StoryChange("s_b", "Mot " * 40, 0, 2, 0, 2)}
+    text = summary_markdown(summary)
+    assert f"| s_a | {headline} | 5 | 1 | new |" in text
+    assert max(len(line) for line in text.split("\n")) < 120
     (row,) = source_rows(summary)
     assert row["source"] == "files: in"
     assert all(len(str(v)) <= CELL_CHARS for v in row.values()) and row["reasons"].endswith("…")
