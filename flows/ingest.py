@@ -211,14 +211,15 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             summary.requests += found.requests
             logger.info("discovered %d article URLs from %d feeds, %d sitemaps, %d lists, %d URLs",
                         len(targets), len(web.feeds), len(web.sitemaps), len(web.url_lists), len(web.urls))
-        summary.files_seen = len(items) + len(targets)
+        summary.count_inputs(len(items) + len(targets), pending)
+        to_process = len(items) + len(targets)   # what the batches work through (the progress bars)
         file_batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
         web_batches = [targets[i : i + batch_size] for i in range(0, len(targets), batch_size)]
         batch_count = max(1, len(file_batches) + len(web_batches))
         logger.info("%d inputs in %d batches into %s", summary.files_seen, batch_count, db)
-        progress_artifact = ProgressArtifact(summary.files_seen)
+        progress_artifact = ProgressArtifact(to_process)
         with Progress(disable=not progress, transient=True) as bar:
-            bar_task = bar.add_task("ingesting", total=summary.files_seen)
+            bar_task = bar.add_task("ingesting", total=to_process)
             batch_no = 0
             for batch, (articles, failures) in _extracted_ahead(file_batches, sandbox or SandboxConfig()):
                 _load(summary, db, batch_no, articles, pending + failures, None, logger, publisher)
@@ -247,9 +248,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 state = WebBatch(web_state.pages + fetched.records, fetched.raw, web_state.robots + fetched.robots,
                                  [check_of[t.url] for t in batch if t.url in check_of])
                 web_state = WebBatch()
-                summary.pages_fetched += len(fetched.pages)
-                summary.not_modified += sum(r.outcome == "not modified" for r in fetched.records)
-                summary.requests += fetched.requests
+                summary.add_fetched(len(fetched.pages), fetched.records, fetched.requests)
                 _load(summary, db, batch_no, articles, pending + fetched.failures + failures, state, logger, publisher)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))

@@ -1,8 +1,10 @@
 """One writer at a time on the DuckDB file, across runs and deployments.
 
-DuckDB allows one writing process per file. The connection itself waits (up to WAIT_SECONDS) for
-a lock held by another process (another run, an analyst's session), and the operating system
-frees that lock when its holder dies, even by SIGKILL.
+DuckDB allows one writing process per file. The connection itself waits (up to WAIT_SECONDS, or
+$NEWSFLOW_LOCK_WAIT_SECONDS: `newsflow ingest --lock-wait S` sets it) for a lock held by another
+process (another run, an analyst's session), saying so at once on stderr with the holder's PID; past
+the bound the write fails with WarehouseLocked (the CLI exits 2). The operating system frees the
+lock when its holder dies, even by SIGKILL.
 
 On a standing Prefect server (`prefect server start`, `make ui`), every write (run start, each
 batch, run end) also holds a slot of the global concurrency limit `newsflow-warehouse-writer`
@@ -22,6 +24,7 @@ machines comes from the lake's commit conflicts and the loader's retries (wareho
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
@@ -32,13 +35,37 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
 
-from warehouse.db import connect
+from warehouse.db import WarehouseLocked, connect
 from warehouse.snapshot import Published, Publisher
 
 WRITE_LIMIT = "newsflow-warehouse-writer"
-WAIT_SECONDS = 600.0
+WAIT_SECONDS = 600.0   # unattended runs (deployments); the CLI waits --lock-wait S (default 60)
+LOCK_WAIT_ENV = "NEWSFLOW_LOCK_WAIT_SECONDS"
 LEASE_SECONDS = 60.0   # the shortest lease Prefect's API accepts; renewed at 75 % while held
 TEMPORARY_API_ENV = "NEWSFLOW_TEMPORARY_API_URL"   # set by newsflow.server to the temporary server it runs
+
+
+def lock_wait_seconds() -> float:
+    """How long a writer waits for another process's lock: $NEWSFLOW_LOCK_WAIT_SECONDS, else WAIT_SECONDS."""
+    text = os.environ.get(LOCK_WAIT_ENV)
+    if not text:
+        return WAIT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"{LOCK_WAIT_ENV}={text!r} is not a number of seconds (0 or more)")
+    return seconds
+
+
+def say_waiting(db: str, seconds: float):
+    """The callback that tells, at once on stderr, that a writer waits for the lock, and for whom."""
+    def say(locked: WarehouseLocked) -> None:
+        holder = f"held by PID {locked.holder_pid}" if locked.holder_pid else "held by another process"
+        print(f"newsflow: waiting for the warehouse lock on {db} ({holder}), up to {seconds:g} s",
+              file=sys.stderr, flush=True)
+    return say
 
 
 def standing_server() -> bool:
@@ -69,7 +96,8 @@ def warehouse_writer(db: str) -> Iterator[duckdb.DuckDBPyConnection]:
     slot = (concurrency(WRITE_LIMIT, occupy=1, lease_duration=LEASE_SECONDS, strict=True)
             if standing_server() else nullcontext())
     with slot:
-        con = connect(db, wait_seconds=WAIT_SECONDS)
+        seconds = lock_wait_seconds()
+        con = connect(db, wait_seconds=seconds, on_wait=say_waiting(db, seconds))
         try:
             yield con
         finally:

@@ -3,7 +3,8 @@ events for the analysis (a story opened, grew, reached N outlets) that automatio
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from prefect.artifacts import (
@@ -68,13 +69,47 @@ def publish_artifacts(summary: RunSummary) -> None:
                           description="Per source: read, loaded, failed with reasons, cleaned, copies, stories")
 
 
+CELL_CHARS = 48    # the widest text cell of an artifact table: the UI's tables fit a laptop screen
+TITLE_CHARS = 80   # but a story's title, the cell people read, keeps more (most headlines fit)
+
+
+def clip(text: object, limit: int = CELL_CHARS) -> str:
+    """A cell's text on one line, cut to `limit` characters with an ellipsis (the full value is
+    in the warehouse: the failures and runs tables)."""
+    flat = " ".join(str("" if text is None else text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def short_uri(uri: str) -> str:
+    """An input as a narrow cell: a file by its name, a URL by its host and last path segment."""
+    parts = urlsplit(uri)
+    if parts.scheme == "file":
+        return clip(unquote(PurePosixPath(parts.path).name) or uri)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        segments = [s for s in parts.path.split("/") if s]
+        path = "/" + "/".join(segments) if len(segments) <= 1 else f"/…/{segments[-1]}"
+        return clip(parts.netloc + path + ("?…" if parts.query else ""))
+    return clip(uri)
+
+
+def short_source(source_id: str) -> str:
+    """`files:/a/long/folder` → `files: folder`; `feed:https://host/a/b/rss.xml` → `feed: host/…/rss.xml`."""
+    kind, _, rest = source_id.partition(":")
+    if rest.startswith("/"):
+        return clip(f"{kind}: {PurePosixPath(rest).name or rest}")
+    if "://" in rest:
+        return clip(f"{kind}: {short_uri(rest)}")
+    return short_uri(source_id)
+
+
 def source_rows(summary: RunSummary) -> list[dict[str, object]]:
+    """The per-source table: short column names and cells (the UI shows the table as wide as its cells)."""
     return [
         {
-            "source": source, "read": rep.read, "loaded": rep.loaded, "unchanged": rep.unchanged,
+            "source": short_source(source), "read": rep.read, "loaded": rep.loaded, "unchanged": rep.unchanged,
             "failed": rep.failed,
-            "failure_reasons": ", ".join(f"{r} ×{n}" for r, n in sorted(rep.reasons.items())),
-            "boilerplate_lines_removed": rep.lines_removed, "exact_copies": rep.exact_copies,
+            "reasons": clip(", ".join(f"{r} ×{n}" for r, n in sorted(rep.reasons.items()))),
+            "lines_removed": rep.lines_removed, "exact_copies": rep.exact_copies,
             "near_copies": rep.near_copies, "new_stories": rep.new_stories,
         }
         for source, rep in sorted(summary.per_source.items())
@@ -91,19 +126,24 @@ def md_text(value: object) -> str:
     return "".join(f"\\{ch}" if ch in _MD_SPECIAL else ch for ch in text)
 
 
+# The summary's counts, one per row (nine side by side made the table wider than a laptop screen).
+SUMMARY_ROWS = (("inputs", "files_seen"), ("loaded", "articles_loaded"), ("unchanged", "unchanged"),
+                ("not loaded", "failures"), ("boilerplate lines removed", "lines_removed"),
+                ("exact copies", "exact_copies"), ("near copies", "near_copies"), ("new stories", "stories_created"),
+                ("grown stories", "stories_grown"))
+
+
 def summary_markdown(summary: RunSummary) -> str:
-    """The run-summary artifact: every value from the data goes through md_text."""
+    """The run-summary artifact, narrow: counts one per row, inputs by file name or host, long
+    cells clipped; every value from the data goes through md_text."""
     c = summary.counts()
     lines = [
         f"# newsflow ingest run `{summary.run_id}`",
         "",
         f"Warehouse: {md_text(Path(summary.db))}",
         "",
-        "| inputs | loaded | unchanged | failed | lines removed | exact copies | near copies | new stories | grown stories |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| {c['files_seen']} | {c['articles_loaded']} | {c['unchanged']} | {c['failures']} | "
-        f"{c['lines_removed']} | {c['exact_copies']} | {c['near_copies']} | {c['stories_created']} | "
-        f"{c['stories_grown']} |",
+        "| count | |", "|---|---|",
+        *(f"| {label} | {c[name]} |" for label, name in SUMMARY_ROWS),
     ]
     if c["requests"]:
         lines += ["", f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
@@ -115,14 +155,16 @@ def summary_markdown(summary: RunSummary) -> str:
         lines += ["", "## Stories created or grown", "",
                   "| story | title | articles | outlets | change |", "|---|---|---|---|---|"]
         for s in top[:TOP_STORIES]:
-            change = "new" if s.created else f"+{s.articles_after - s.articles_before} articles"
-            lines.append(f"| {s.story_id} | {md_text(s.title)} | {s.articles_after} | {s.outlets_after} "
+            grown = s.articles_after - s.articles_before
+            change = "new" if s.created else f"+{grown} article{'' if grown == 1 else 's'}"
+            lines.append(f"| {s.story_id} | {md_text(clip(s.title, TITLE_CHARS))} | {s.articles_after} | {s.outlets_after} "
                          f"| {change} |")
         if len(top) > TOP_STORIES:
             lines.append(f"| … {len(top) - TOP_STORIES} more in the stories table | | | | |")
     if summary.failures:
         lines += ["", "## Not loaded", "", "| input | stage | reason |", "|---|---|---|"]
-        lines += [f"| {md_text(f.source_uri)} | {md_text(f.stage)} | {md_text(f.reason)} |" for f in summary.failures[:50]]
+        lines += [f"| {md_text(short_uri(f.source_uri))} | {md_text(f.stage)} | {md_text(clip(f.reason))} |"
+                  for f in summary.failures[:50]]
         if len(summary.failures) > 50:
             lines.append(f"| … {len(summary.failures) - 50} more in the failures table | | |")
     return "\n".join(lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from warehouse.db import DEFAULT_DB, WarehouseError, connect, is_lake
 from warehouse.snapshot import Publisher, connect_reader
@@ -16,6 +18,28 @@ def _reader_db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--live", action="store_true",
                         help="read the warehouse file itself, not the read snapshot its writers publish "
                              "(NAME.read.duckdb beside it): fresher, but a run then waits until this command ends")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2, before any server starts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: give at least 1")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse type: a number of seconds, 0 or more (0: no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not allowed: give 0 (no limit) or more seconds")
+    return value
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
@@ -57,9 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
                              "local test server); also NEWSFLOW_ALLOW_HOSTS=a,b")
     ingest.add_argument("--user-agent", help="User-Agent sent with every request (and matched against robots.txt)")
     _db_arg(ingest)
-    ingest.add_argument("--batch-size", type=int, default=200, help="articles per transaction (default: 200)")
-    ingest.add_argument("--workers", type=int, metavar="N",
+    ingest.add_argument("--batch-size", type=positive_int, default=200, help="articles per transaction (default: 200)")
+    ingest.add_argument("--workers", type=positive_int, metavar="N",
                         help="extraction processes (default: the cores, at most 4; with --dask: local Dask workers)")
+    ingest.add_argument("--lock-wait", type=non_negative_float, metavar="S",
+                        help="when another process is writing the warehouse file, say so and wait up to S "
+                             "seconds for it, then exit 2 (default: 60, or NEWSFLOW_LOCK_WAIT_SECONDS; "
+                             "0: exit at once)")
     ingest.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                         help="extract on Dask: a scheduler address (tcp://host:8786), or a local cluster if none "
                              "is given (env NEWSFLOW_DASK_ADDRESS also sets the address)")
@@ -74,13 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run a SQL query on the warehouse, opened read-only.")
     sql.add_argument("query", help='e.g. "SELECT title, site_name FROM articles"')
     _reader_db_arg(sql)
-    sql.add_argument("--max-rows", type=int, default=100, help="rows to print (default: 100)")
+    sql.add_argument("--max-rows", type=positive_int, default=100, help="rows to print (default: 100)")
     sql.add_argument("--safe", action="store_true",
                      help="for untrusted queries: read-only on every backend (only SELECT/WITH/DESCRIBE/SHOW/"
                           "EXPLAIN; no COPY, ATTACH, SET...), the warehouse's tables only (no read_text, "
                           "read_parquet, files or network, even the lake's own files), settings locked, and "
                           "bounded in time and memory; also NEWSFLOW_SQL_SAFE=1")
-    sql.add_argument("--timeout", type=float, metavar="S",
+    sql.add_argument("--timeout", type=non_negative_float, metavar="S",
                      help="stop the query after S seconds (default with --safe: 30; 0: no limit; "
                           "env NEWSFLOW_SQL_TIMEOUT)")
     sql.add_argument("--memory-limit", metavar="SIZE",
@@ -95,13 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Search titles and bodies; the index is rebuilt by enrichment runs and nightly.")
     search.add_argument("query", help='e.g. "cosmodrome Poutine"')
     _reader_db_arg(search)
-    search.add_argument("--limit", type=int, default=20, help="results to show (default: 20)")
+    search.add_argument("--limit", type=positive_int, default=20, help="results to show (default: 20)")
 
-    export = sub.add_parser("export", help="export the tables as Parquet (articles partitioned by day) or CSV",
-                            description="Write every table to a folder, for other tools.")
+    export = sub.add_parser("export", help="export the tables as Parquet (articles partitioned by day) or CSV, "
+                                           "or the whole warehouse as a DuckDB file",
+                            description="Write every table to a folder, for other tools (all but raw_pages, the "
+                                        "raw bytes kept for reextract, and schema_migrations); or copy the whole "
+                                        "warehouse, a DuckLake say, into a new DuckDB file with its search index.")
     target = export.add_mutually_exclusive_group(required=True)
     target.add_argument("--parquet", metavar="DIR", help="Parquet files; articles partitioned by publication day")
     target.add_argument("--csv", metavar="DIR", help="one CSV file per table")
+    target.add_argument("--duckdb", metavar="FILE",
+                        help="a new DuckDB warehouse file (every table, search index built): search a lake's data")
     _reader_db_arg(export)
 
     shell = sub.add_parser("shell", help="the DuckDB shell on the warehouse's read snapshot, search() included",
@@ -121,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     stories = sub.add_parser("stories", help="list stories with their articles, outlets and copies",
                              description="List stories, largest first, with their articles and copies.")
     _reader_db_arg(stories)
-    stories.add_argument("--limit", type=int, default=20, help="stories to show (default: 20)")
+    stories.add_argument("--limit", type=positive_int, default=20, help="stories to show (default: 20)")
     return parser
 
 
@@ -152,7 +185,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+LOCK_WAIT_ENV = "NEWSFLOW_LOCK_WAIT_SECONDS"   # read by flows.locking.warehouse_writer
+CLI_LOCK_WAIT = 60.0   # a person waits a minute for another writer; unattended deployment runs ten
+
+
+@contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    """An environment variable set for the run only (main() is also called in-process by tests)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
+        print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
+        return 2
+    try:
+        lock_wait = args.lock_wait if args.lock_wait is not None else \
+            non_negative_float(os.environ.get(LOCK_WAIT_ENV) or str(CLI_LOCK_WAIT))
+    except argparse.ArgumentTypeError as exc:
+        print(f"newsflow: {LOCK_WAIT_ENV}: {exc}", file=sys.stderr)
+        return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
     from newsflow.server import own_home
@@ -175,9 +235,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"newsflow: --since/--until: {exc} (expected YYYY-MM-DD or an ISO time)", file=sys.stderr)
         return 2
-    if args.workers is not None and args.workers < 1:
-        print("newsflow: --workers must be at least 1", file=sys.stderr)
-        return 2
     from flows.runners import make_task_runner
     from newsflow.server import prefect_api
 
@@ -185,7 +242,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                               None if args.dask in (None, "local") else args.dask)
     try:
         # The temporary server is started here, so that it dies with this process (kill -9 included).
-        with prefect_api():
+        with prefect_api(), _environ(LOCK_WAIT_ENV, f"{lock_wait:g}"):
             summary = ingest.with_options(task_runner=runner)(
                 paths=paths, urls=urls, feeds=args.feed, sitemaps=args.sitemap, url_lists=args.urls,
                 sources_file=args.sources, db=args.db, batch_size=args.batch_size,
@@ -208,24 +265,9 @@ def print_summary(summary) -> None:
     from rich.text import Text
 
     console = _console()
-    c = summary.counts()
     console.print(Text.assemble((f"Run {summary.run_id}", "bold"), f" → {summary.db}"))
-    console.print(
-        f"{c['files_seen']} inputs: {c['articles_loaded']} loaded, {c['unchanged']} unchanged, "
-        f"{getattr(summary, 'articles_updated', 0)} updated (new versions), "
-        f"{c['failures']} not loaded; {c['lines_removed']} boilerplate lines removed; "
-        f"{c['exact_copies']} exact and {c['near_copies']} near copies; "
-        f"{c['stories_created']} new stories, {c['stories_grown']} grown.", markup=False, emoji=False)
-    if getattr(summary, "lines_removed_retroactively", 0):
-        console.print(f"{summary.lines_removed_retroactively} lines of newly learned site boilerplate removed from "
-                      f"{summary.articles_recleaned} articles loaded before.", markup=False, emoji=False)
-    if summary.conflict_retries:
-        console.print(f"DuckLake: {summary.conflict_retries} batches recomputed after a concurrent writer committed first.")
-    if c["requests"]:
-        console.print(f"Web: {c['requests']} HTTP requests, {c['pages_fetched']} pages fetched, "
-                      f"{c['not_modified']} not modified.")
-    if warc := summary.warc_line():
-        console.print(warc, markup=False, emoji=False)
+    for line in summary_lines(summary):
+        console.print(line, markup=False, emoji=False)
     if summary.failures:
         table = Table("input", "stage", "reason", title="Not loaded")
         for f in summary.failures:
@@ -233,6 +275,36 @@ def print_summary(summary) -> None:
         console.print(table)
     with connect_reader(summary.db) as con:
         _print_stories(con, console, limit=10)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 outlet`, `2 outlets`, `0 outlets` (`many` for an irregular plural)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def summary_lines(summary) -> list[str]:
+    """The run's counts as sentences (plain text; pluralised). Inputs = loaded + updated + unchanged
+    + not loaded: a failed feed is an input, a page the server reports not modified is unchanged."""
+    c = summary.counts()
+    lines = [
+        f"{plural(c['files_seen'], 'input')}: {c['articles_loaded']} loaded, "
+        f"{getattr(summary, 'articles_updated', 0)} updated (new versions), {c['unchanged']} unchanged, "
+        f"{c['failures']} not loaded; {plural(c['lines_removed'], 'boilerplate line')} removed; "
+        f"{plural(c['exact_copies'], 'exact copy', 'exact copies')}, "
+        f"{plural(c['near_copies'], 'near copy', 'near copies')}; "
+        f"{plural(c['stories_created'], 'new story', 'new stories')}, {c['stories_grown']} grown."]
+    if getattr(summary, "lines_removed_retroactively", 0):
+        lines.append(f"{plural(summary.lines_removed_retroactively, 'line')} of newly learned site boilerplate "
+                     f"removed from {plural(summary.articles_recleaned, 'article')} loaded before.")
+    if summary.conflict_retries:
+        lines.append(f"DuckLake: {plural(summary.conflict_retries, 'batch', 'batches')} recomputed after a "
+                     "concurrent writer committed first.")
+    if c["requests"]:
+        lines.append(f"Web: {plural(c['requests'], 'HTTP request')}, {plural(c['pages_fetched'], 'page')} fetched, "
+                     f"{c['not_modified']} not modified.")
+    if warc := summary.warc_line():
+        lines.append(warc)
+    return lines
 
 
 def _cells(*values: object) -> list:
@@ -254,18 +326,30 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return 0
 
 
+def progress_bar():
+    """A rich progress bar on stderr when it is a terminal (as ingest's), silent otherwise (logs, pipes)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True)
+
+
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from warehouse.enrich import enrich_pending
+    from warehouse.enrich import count_pending, enrich_pending
     from warehouse.runs import new_run_id
     from warehouse.search import rebuild_search_index
 
-    with connect(args.db) as con:
-        report = enrich_pending(con, new_run_id())
+    with connect(args.db) as con, progress_bar() as bar:
+        task = bar.add_task("enriching", total=count_pending(con))
+        report = enrich_pending(con, new_run_id(), on_batch=lambda n: bar.advance(task, n))
         if report.articles and not is_lake(con):
+            bar.update(task, description="rebuilding the search index")
             rebuild_search_index(con)
         Publisher(args.db).publish(con)
-    print(f"{report.articles} articles enriched: {report.quotes} quotes ({report.linked} linked to an earlier "
-          f"report), {report.mentions} mentions of {report.new_entities} new entities, {report.failed} failed")
+    print(f"{plural(report.articles, 'article')} enriched: {plural(report.quotes, 'quote')} ({report.linked} linked "
+          f"to an earlier report), {plural(report.mentions, 'mention')} of "
+          f"{plural(report.new_entities, 'new entity', 'new entities')}, {report.failed} failed")
     return 0
 
 
@@ -279,17 +363,43 @@ def cmd_search(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         load_fts(con)
-        con.sql("SELECT round(score, 3) AS score, title, outlet, published_at, story_title FROM search(?) LIMIT ?",
-                params=[args.query, args.limit]).show(max_width=10_000)
+        rows = search_rows(con, args.query, args.limit)
+    if not rows:
+        print(f"No article matches {args.query!r}.")
+        return 0
+    from rich.table import Table
+
+    table = Table("score", "article", "outlet (or file)", "published", "title / first words", "story")
+    for row in rows:
+        table.add_row(*_cells(*row))
+    _console().print(table)
     return 0
 
 
+def search_rows(con, query: str, limit: int) -> list[tuple[str, ...]]:
+    """Ranked hits as display cells: score, article id, outlet (or the file's name), the date at its
+    precision, the title (or the body's first words: never NULL) and the story."""
+    from tasks.dates import published_label
+
+    rows = con.execute("""
+        SELECT round(s.score, 3), s.article_id, coalesce(s.outlet, regexp_extract(a.source_uri, '[^/]+$')),
+               a.published_at, a.published_precision, coalesce(a.title, left(a.body, 60) || '…'),
+               coalesce(s.story_title, s.story_id, '')
+        FROM search(?) s JOIN articles a USING (article_id)
+        ORDER BY s.score DESC, s.article_id LIMIT ?""", [query, limit]).fetchall()
+    return [(f"{score:.3f}", article_id, outlet or "", published_label(when, precision), title, story)
+            for score, article_id, outlet, when, precision, title, story in rows]
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import ExportError, export
+    from warehouse.export import ExportError, export, export_duckdb
 
     try:
         with connect_reader(args.db, args.live) as con:
-            counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
+            if args.duckdb:
+                counts = export_duckdb(con, args.duckdb)
+            else:
+                counts = export(con, args.parquet or args.csv, "parquet" if args.parquet else "csv")
     except ExportError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2
@@ -413,7 +523,8 @@ def _print_stories(con, console, limit: int) -> None:
         # The span as precisely as its first and last articles are dated (a month shown as a day would be a wrong fact).
         span = (f"{published_label(*min(dated, key=lambda d: d[0]))} → {published_label(*max(dated, key=lambda d: d[0]))}"
                 if dated else "undated")
-        caption = Text.assemble(title or story_id, (f"  ({story_id}: {n} articles, {outlets} outlets, {span})", "dim"))
+        counts = f"{plural(n, 'article')}, {plural(outlets, 'outlet')}"
+        caption = Text.assemble(title or story_id, (f"  ({story_id}: {counts}, {span})", "dim"))
         table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
                       title=caption, title_justify="left")
         for article_id, outlet, when, precision, *rest in rows:

@@ -42,10 +42,29 @@ class WarehouseError(RuntimeError):
     """The warehouse could not be opened or written; the message says why."""
 
 
+class WarehouseLocked(WarehouseError):
+    """Another process holds the DuckDB file's lock (DuckDB allows one writing process per file)."""
+
+    def __init__(self, message: str, holder_pid: int | None):
+        super().__init__(message)
+        self.holder_pid = holder_pid
+
+
+_HOLDER_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def lock_holder(error: str) -> int | None:
+    """The process holding the lock, from DuckDB's message ("Conflicting lock is held in … (PID n)")."""
+    found = _HOLDER_PID.search(error)
+    return int(found.group(1)) if found else None
+
+
 def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0,
-            private: bool = False) -> duckdb.DuckDBPyConnection:
+            private: bool = False, on_wait: Callable[[WarehouseLocked], None] | None = None
+            ) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating if needed) the warehouse file. A writer may wait up to
-    `wait_seconds` for another process's lock to go (it retries every half second).
+    `wait_seconds` for another process's lock to go (it retries every half second); `on_wait` is
+    called once, when the wait begins (so that a person is told at once, not after the wait).
 
     `ducklake:<catalog>[?data_path=<path>]` opens a DuckLake instead (see `parse_lake`), attached as
     `lake` and made the default database, so the warehouse's table names resolve unchanged.
@@ -55,12 +74,18 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 0.0
     if lake is not None:
         return _attach_lake(lake, read_only) if private else _connect_lake(lake, read_only)
     deadline = time.monotonic() + wait_seconds
+    waiting = False
     while True:
         try:
             return _connect(Path(path), read_only)
-        except WarehouseError as exc:
-            if "open for writing in another process" not in str(exc) or time.monotonic() >= deadline:
+        except WarehouseLocked as exc:
+            if time.monotonic() >= deadline:
+                if waiting:
+                    raise WarehouseLocked(f"{exc} (gave up after waiting {wait_seconds:g} s)", exc.holder_pid) from exc
                 raise
+            if not waiting and on_wait is not None:
+                on_wait(exc)
+            waiting = True
             time.sleep(0.5)
 
 
@@ -87,9 +112,10 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(path), config={"memory_limit": writer_memory_limit()})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise WarehouseError(
-                f"{path} is open for writing in another process (an ingest run?); "
-                "DuckDB allows one writer per file: retry when it has finished"
+            pid = lock_holder(str(exc))
+            raise WarehouseLocked(
+                f"{path} is open for writing in another process ({f'PID {pid}' if pid else 'an ingest run?'}); "
+                "DuckDB allows one writer per file: retry when it has finished", pid
             ) from exc
         raise WarehouseError(f"cannot open {path}: {exc}") from exc
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -34,15 +35,25 @@ class EnrichReport:
     inserted: set[str] = field(default_factory=set, repr=False)
 
 
+_PENDING = "NOT EXISTS (SELECT 1 FROM internals.enriched e WHERE e.article_id = a.article_id)"
+
+
+def count_pending(con: duckdb.DuckDBPyConnection) -> int:
+    """Articles not enriched yet (the progress bar's total)."""
+    return con.execute(f"SELECT count(*) FROM articles a WHERE {_PENDING}").fetchone()[0]
+
+
 def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int = 500,
-                   sandbox: SandboxConfig | None = None) -> EnrichReport:
+                   sandbox: SandboxConfig | None = None,
+                   on_batch: Callable[[int], None] | None = None) -> EnrichReport:
     """Quotes and entity mentions for every article without an internals.enriched row, in
-    batches; the entity model runs in the sandbox's worker processes."""
+    batches; the entity model runs in the sandbox's worker processes. `on_batch(n)` is told each
+    batch's article count once it is written (a progress bar: ~17 articles/s, minutes for thousands)."""
     report = EnrichReport()
     while True:
-        ids = [i for (i,) in con.execute("""
+        ids = [i for (i,) in con.execute(f"""
             SELECT a.article_id FROM articles a
-            WHERE NOT EXISTS (SELECT 1 FROM internals.enriched e WHERE e.article_id = a.article_id)
+            WHERE {_PENDING}
             ORDER BY coalesce(a.published_at, a.ingested_at), a.ingested_at, a.article_id LIMIT ?""",
             [batch_size]).fetchall()]
         if not ids:
@@ -62,6 +73,8 @@ def enrich_pending(con: duckdb.DuckDBPyConnection, run_id: str, batch_size: int 
             return batch
 
         report = retry_conflicts(con, write)
+        if on_batch is not None:
+            on_batch(len(ids))
 
 
 def article_mentions(paragraphs: list[str]) -> list[Mention]:

@@ -29,6 +29,9 @@ from typing import Any
 
 import duckdb
 
+from warehouse.db import WarehouseError
+from warehouse.search import load_fts
+
 DEFAULT_TIMEOUT = 30.0        # seconds
 DEFAULT_MEMORY_LIMIT = "1GB"
 TIMEOUT_ENV = "NEWSFLOW_SQL_TIMEOUT"
@@ -122,8 +125,9 @@ def lock_down(con: duckdb.DuckDBPyConnection, memory_limit: str, lake: bool) -> 
     """Settings of a --safe connection (see the module docstring), locked. The connection must be
     its own DuckDB instance (settings are per instance). On a DuckLake this begins the transaction
     the query runs in, so the files allowed are those of the snapshot it reads."""
-    with suppress(duckdb.Error):
-        con.execute("LOAD fts")   # the search() macro needs it; loading is impossible once locked
+    if not lake:   # the search() macro needs fts; loading it is impossible once external access is off
+        with suppress(duckdb.Error, WarehouseError):
+            load_fts(con)
     if lake:
         con.execute("BEGIN TRANSACTION")
         con.execute("SET allowed_paths = ?", [lake_files(con)])

@@ -2,8 +2,8 @@
 stemming: French articles are indexed with the French stemmer, the others with the English one,
 and the `search(query)` table macro ranks both with each article's story.
 
-The extension comes from the `duckdb-extension-fts` package (offline); a user online can also
-`INSTALL fts`. `load_fts` loads it from the package's file (installing nothing under ~/.duckdb).
+The extension comes from the `duckdb-extension-fts` package (offline), loaded from its file (nothing
+is installed under ~/.duckdb); a user online can also `INSTALL fts`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def _packaged_extension() -> Path | None:
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
-    """LOAD fts, installing it from the packaged file first when needed."""
+    """LOAD fts: the installed extension, else the packaged file itself (nothing is installed, so
+    nothing is written in ~/.duckdb). `newsflow sql --safe` calls this before it locks the settings:
+    with external access off, the search() macro's extension could not be loaded any more."""
     try:
         con.execute("LOAD fts")
         return
@@ -36,14 +38,15 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     packaged = _packaged_extension()
     if packaged is None:
         raise WarehouseError("the DuckDB fts extension is not available: pip install duckdb-extension-fts, or INSTALL fts online")
-    con.execute(f"LOAD '{packaged}'")   # not INSTALL: that copies it to ~/.duckdb, outside the project
+    con.execute(f"LOAD '{str(packaged).replace(chr(39), chr(39) * 2)}'")
 
 
 def require_search(con: duckdb.DuckDBPyConnection) -> None:
     """Raise a clear WarehouseError on a DuckLake: the fts index tables cannot be stored in a lake."""
     if is_lake(con):
         raise WarehouseError("full-text search is not available on a DuckLake warehouse (DuckLake cannot store the "
-                             "fts index); use a DuckDB-file warehouse for search, e.g. one exported from the lake")
+                             "fts index): `newsflow export --duckdb FILE --db LAKE` copies the lake into a DuckDB "
+                             "file with its search index, then `newsflow search QUERY --db FILE`")
 
 
 def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> int:

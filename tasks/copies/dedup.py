@@ -60,6 +60,13 @@ class CopyLink:
     kind: str  # "exact" or "near"
     similarity: float
     shared: tuple[SharedParagraph, ...] = ()
+    paragraph_count: int = 0   # exact copies: the copy's paragraphs, every one of them shared
+
+    @property
+    def shared_paragraphs(self) -> int:
+        """Paragraphs of the copy found in the original: all of them for an exact copy (its
+        paragraphs are not listed one by one in copied_paragraphs), the matched ones for a near copy."""
+        return self.paragraph_count if self.kind == "exact" else len(self.shared)
 
 
 def _shared_paragraphs(a: Fingerprint, b: Fingerprint) -> tuple[float, list[SharedParagraph]]:
@@ -151,7 +158,9 @@ def find_copies(
         shared: tuple[SharedParagraph, ...] = ()
         if score is not None:
             shared = tuple(score.shared_a if later == first else score.shared_b)
-        links[(later, earlier)] = CopyLink(later, earlier, kind, round(similarity, 4), shared)
+        copy = by_id.get(later) or by_id[first]   # an exact copy has the same words as its original
+        paragraphs = len(copy.paragraph_words) if kind == "exact" else 0
+        links[(later, earlier)] = CopyLink(later, earlier, kind, round(similarity, 4), shared, paragraphs)
 
     by_hash: dict[int, list[str]] = defaultdict(list)
     for fp in batch:

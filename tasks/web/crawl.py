@@ -16,7 +16,7 @@ import anyio
 from tasks.isolation import InputError, stage
 from tasks.models import Failure, PageHints, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
 from tasks.web.exchange import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, FetchError
-from tasks.web.feeds import DiscoveryError, Link, parse_feed, parse_sitemap, parse_url_list
+from tasks.web.feeds import DiscoveryError, Link, check_served_as_html, parse_feed, parse_sitemap, parse_url_list
 from tasks.web.fetch import Fetcher
 from tasks.web.urls import canonical_url, strip_userinfo
 
@@ -154,6 +154,8 @@ async def discover(fetcher: Fetcher, sources: WebSources, validators: Validators
                 if page.not_modified:
                     return
                 try:
+                    if page.content_type in HTML_TYPES:
+                        check_served_as_html(page.body, kind, page.content_type)
                     if kind == "feed":
                         links: list[Link] = parse_feed(page.body, page.final_url)
                         children: list[str] = []

@@ -68,6 +68,33 @@ def _maybe_gunzip(data: bytes) -> bytes:
     return out
 
 
+LISTING_ROOTS = {"feed": ("rss", "feed", "RDF"), "sitemap": ("urlset", "sitemapindex")}
+_PROLOG = re.compile(rb"\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*", re.S | re.I)
+_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+SNIFF_BYTES = 64_000
+
+
+def root_element(data: bytes) -> str | None:
+    """The local name of the document's first element (prolog, comments and doctype skipped), or
+    None when the bytes do not start with markup (a text sitemap, say)."""
+    head = _maybe_gunzip(data)[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf")
+    prolog = _PROLOG.match(head)
+    match = _ROOT.match(head, prolog.end() if prolog else 0)
+    return match.group(1).decode("ascii") if match else None
+
+
+def check_served_as_html(data: bytes, kind: str, media: str) -> None:
+    """A feed or sitemap served as text/html (common: misconfigured servers) is read when its body
+    is one (an RSS, Atom or RDF root; urlset or sitemapindex; a sitemap's plain-text URL list); a
+    real HTML page listed as a feed is refused with the reason."""
+    root = root_element(data)
+    if root in LISTING_ROOTS[kind] or (root is None and kind == "sitemap"):
+        return
+    what = "an RSS or Atom feed" if kind == "feed" else "a sitemap"
+    found = f"its root element is <{root}>" if root else "it holds no XML"
+    raise DiscoveryError("wrong content type", f"Content-Type {media} and {found}: an HTML page, not {what}")
+
+
 def _link(base: str, href: str | None, title: str | None = None, when: datetime | None = None,
           date_text: str | None = None, date_source: str | None = None) -> Link | None:
     if not href:

@@ -357,7 +357,9 @@ def _is_tls_error(exc: BaseException) -> bool:
 
 
 def _xml_ok(media: str, accept: tuple[str, ...]) -> bool:
-    return accept != HTML_TYPES and (media.endswith("+xml") or media.endswith("/xml"))
+    """Whether a listing's (feed, sitemap) type may hold XML: text/html too, as many servers send
+    it for feeds; discovery sniffs the body then (tasks.web.feeds.check_served_as_html)."""
+    return accept != HTML_TYPES and (media.endswith("+xml") or media.endswith("/xml") or media in HTML_TYPES)
 
 
 def _with_url(error: FetchError, url: str) -> FetchError:

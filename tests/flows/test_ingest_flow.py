@@ -45,7 +45,8 @@ def test_flow_loads_seeds_records_bad_files_and_publishes_artifacts(inputs, tmp_
 
     by_key = {a.key: a for a in asyncio.run(artifacts_of(run[1]))}
     assert set(by_key) == {"ingest-summary", "ingest-sources"}
-    assert "| 8 | 5 | 0 | 4 |" in by_key["ingest-summary"].data
+    # the missing path is an input, not loaded: inputs = loaded + unchanged + not loaded
+    assert "| inputs | 9 |\n| loaded | 5 |\n| unchanged | 0 |\n| not loaded | 4 |" in by_key["ingest-summary"].data
     assert "latin.txt" in by_key["ingest-summary"].data
     assert "undecodable bytes" in str(by_key["ingest-sources"].data)
 
@@ -95,7 +96,7 @@ def test_cli_ingest_sql_and_stories(tmp_path):
     db = str(tmp_path / "cli.duckdb")
     result = run_cli("ingest", str(SEEDS), "--db", db)
     assert result.returncode == 0, result.stderr
-    assert "5 loaded" in result.stdout and "1 near copies" in result.stdout
+    assert "5 inputs: 5 loaded" in result.stdout and "1 near copy;" in result.stdout
     result = run_cli("sql", "SELECT site_name, count(*) AS articles_from_site FROM articles "
                      "WHERE site_name IS NOT NULL GROUP BY ALL", "--db", db)
     assert result.returncode == 0

@@ -84,6 +84,8 @@ def test_feed_sitemap_and_list_load_with_every_fault_recorded(site, tmp_path, mo
         assert run[2] >= requests_before   # every request the server saw is counted (and attempts it never saw)
         second = ingest(**kwargs)
         assert second.articles_loaded == 0 and second.not_modified == 2     # the two listed pages of the URL list
+        c = second.counts()   # a 304 page is unchanged, and every input is loaded, unchanged or not loaded
+        assert c["unchanged"] >= 2 and c["files_seen"] == c["articles_loaded"] + c["unchanged"] + c["failures"]
         sent = [h for p, h in server.log[requests_before:] if p.startswith(("/articles/", "/feed.xml", "/sitemap"))]
         assert sent and all("if-none-match" in h for h in sent)
     con = duckdb.connect(db, read_only=True)

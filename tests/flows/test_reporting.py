@@ -1,5 +1,7 @@
 """Story events and the run summary (pure: no Prefect server needed)."""
 
+from collections import Counter
+
 from flows.reporting import story_events, summary_markdown
 from warehouse.load.report import RunSummary, StoryChange
 
@@ -24,7 +26,7 @@ def test_summary_lists_top_stories():
                        "s_b": StoryChange("s_b", "Autre", 2, 3, 2, 2)}
     text = summary_markdown(summary)
     assert "| s_a | Kim \\| Poutine | 5 | 1 | new |" in text   # an escaped pipe: the row keeps its columns
-    assert "| s_b | Autre | 3 | 2 | +1 articles |" in text
+    assert "| s_b | Autre | 3 | 2 | +1 article |" in text   # singular for one
     assert text.index("s_a") < text.index("s_b")
 
 
@@ -34,3 +36,36 @@ def test_summary_counts_warc_records_skipped_by_reason():
     summary.warc_skipped.update({"request": 3, "metadata": 3, "status not 200": 1})
     assert summary.warc_line() == "WARC: 10 records read, 7 skipped (metadata 3, request 3, status not 200 1)."
     assert summary.warc_line() in summary_markdown(summary)
+
+
+def test_artifact_tables_stay_narrow():
+    """Inputs by file name or host, sources by their last segment, long cells clipped; the counts one per row."""
+    from flows.reporting import CELL_CHARS, short_source, short_uri, source_rows
+    from tasks.models import Failure
+    from warehouse.load.report import SourceReport
+
+    assert short_uri("file:///home/me/a/very/long/folder/vide%20%5Bred%5D.txt") == "vide [red].txt"
+    assert short_uri("https://www.example.com/2024/05/12/politique/article-long.html?utm=x") == \
+        "www.example.com/…/article-long.html?…"
+    assert short_uri("https://www.example.com/a") == "www.example.com/a"
+    assert short_source("files:/work/data/news/seeds") == "files: seeds"
+    assert short_source("feed:https://www.lemonde.fr/international/rss_full.xml") == \
+        "feed: www.lemonde.fr/…/rss_full.xml"
+    assert short_source("urls:/tmp/lists/today.txt") == "urls: today.txt"
+    summary = RunSummary("r1", "/a/b/news.duckdb", files_seen=3, articles_loaded=2)
+    summary.failures = [Failure("files:/x", "file:///x/" + "y" * 30 + "/bad.txt", "read", "z " * 100)]
+    summary.per_source = {"files:/" + "long/" * 30 + "in": SourceReport(read=3, loaded=2, failed=1,
+                                                                          reasons=Counter({"r" * 80: 1}))}
+    text = summary_markdown(summary)
+    assert "| inputs | 3 |" in text and "| loaded | 2 |" in text
+    assert "| bad.txt | read | " in text
+    assert max(len(line) for line in text.split("\n")) < 2 * CELL_CHARS + 20
+    headline = "Vladimir Poutine accueille Kim Jong-Un au cosmodrome Vostochny"   # a story's title is kept whole
+    summary.stories = {"s_a": StoryChange("s_a", headline, 0, 5, 0, 1),
+                       "s_b": StoryChange("s_b", "Mot " * 40, 0, 2, 0, 2)}
+    text = summary_markdown(summary)
+    assert f"| s_a | {headline} | 5 | 1 | new |" in text
+    assert max(len(line) for line in text.split("\n")) < 120
+    (row,) = source_rows(summary)
+    assert row["source"] == "files: in"
+    assert all(len(str(v)) <= CELL_CHARS for v in row.values()) and row["reasons"].endswith("…")

@@ -187,7 +187,7 @@ def test_cli_on_a_lake(tmp_path):
 
     result = cli("ingest", str(SEEDS), "--db", target)
     assert result.returncode == 0, result.stderr
-    assert "5 loaded" in result.stdout and "1 near copies" in result.stdout
+    assert "5 inputs: 5 loaded" in result.stdout and "1 near copy;" in result.stdout
     assert "Vladimir Poutine accueille Kim Jong-Un au cosmodrome Vostochny" in result.stdout   # read back read-only
     assert list(data.rglob("*.parquet"))   # the data path given at creation holds the lake's files
     result = cli("sql", "SELECT count(*) AS n_articles FROM articles", "--db", lake(tmp_path), "--safe")
@@ -197,6 +197,21 @@ def test_cli_on_a_lake(tmp_path):
     assert result.returncode == 1 and "disabled" in result.stderr
     result = cli("search", "Poutine", "--db", lake(tmp_path))
     assert result.returncode == 2 and "not available on a DuckLake" in result.stderr and "Traceback" not in result.stderr
+    # ... and the command the refusal names works: the lake copied into a DuckDB file, searched there
+    assert "newsflow export --duckdb FILE --db LAKE" in result.stderr
+    copy = tmp_path / "copy.duckdb"
+    result = cli("export", "--duckdb", str(copy), "--db", lake(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "articles: 5" in result.stdout
+    with connect(lake(tmp_path), read_only=True) as lake_con, connect(copy, read_only=True) as file_con:
+        searchable = tables(file_con)
+        assert searchable.pop("internals.search_fr") + searchable.pop("internals.search_en") == 5   # the index's
+        assert searchable == tables(lake_con)
+    result = cli("search", "Poutine", "--db", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert "Vladimir Poutine accueille Kim Jong-Un" in result.stdout
+    result = cli("export", "--duckdb", str(copy), "--db", lake(tmp_path))   # never replaces a file
+    assert result.returncode == 2 and "exists: give the name of a new DuckDB file" in result.stderr
 
 
 def test_ducklake_benchmark_runs_on_a_few_articles():

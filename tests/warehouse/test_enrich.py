@@ -3,7 +3,7 @@
 from tests.conftest import RPM2, SEEDS, require
 from tests.helpers import articles_from
 from warehouse.db import connect
-from warehouse.enrich import enrich_pending
+from warehouse.enrich import count_pending, enrich_pending
 from warehouse.load import load_batch
 
 
@@ -11,8 +11,11 @@ def test_quotes_are_extracted_once_and_linked_across_outlets(db_path):
     con = connect(db_path)
     articles, failures = articles_from([SEEDS])
     load_batch(con, "r1", 0, articles, failures)
-    report = enrich_pending(con, "e1", batch_size=2)          # several batches
+    assert count_pending(con) == 5
+    batches: list[int] = []
+    report = enrich_pending(con, "e1", batch_size=2, on_batch=batches.append)          # several batches
     assert report.articles == 5 and report.quotes >= 20 and report.linked >= 5
+    assert batches == [2, 2, 1] and count_pending(con) == 0          # the progress bar reaches its total
     (quote_id, reports, speakers), = con.execute("""
         SELECT quote_id, count(*), list(DISTINCT speaker ORDER BY speaker) FROM quotes
         WHERE text LIKE 'Je suis très content de vous voir%' GROUP BY quote_id""").fetchall()

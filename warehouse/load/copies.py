@@ -147,7 +147,7 @@ def fingerprints_of(new: list[Article]) -> list[Fingerprint]:
 def write_copies(con, run_id: str, new: list[Article], links: list[CopyLink], stored: dict[str, list[str]]) -> None:
     """The copy links (duplicates) and, for near copies, their shared paragraphs with the edits."""
     insert_rows(con, "duplicates", ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"],
-                [(lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared), run_id) for lk in links])
+                [(lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, lk.shared_paragraphs, run_id) for lk in links])
     texts = paragraph_texts(con, new, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared}, stored)
     copied = []
     for lk in links:

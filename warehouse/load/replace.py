@@ -87,7 +87,7 @@ def replace_articles(con: duckdb.DuckDBPyConnection, articles: list[Article],
     for lk in links:
         if (lk.article_id, lk.duplicate_of) not in seen:
             seen.add((lk.article_id, lk.duplicate_of))
-            rows.append((lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, len(lk.shared),
+            rows.append((lk.article_id, lk.duplicate_of, lk.kind, lk.similarity, lk.shared_paragraphs,
                          run_ids.get(lk.article_id) or run_ids.get(lk.duplicate_of)))
     insert_rows(con, "duplicates", ["article_id", "duplicate_of", "kind", "similarity", "shared_paragraphs", "run_id"], rows)
     texts = paragraph_texts(con, articles, {(lk.duplicate_of, sp.source_position) for lk in links for sp in lk.shared}

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from tasks.copies.dedup import (
-    CopyLink,
-)
-from tasks.models import Article, Failure
+from tasks.copies.dedup import CopyLink
+from tasks.models import Article, Failure, PageRecord
 from tasks.stories.assignment import Assignment, Story
 
 
@@ -78,26 +76,35 @@ def per_source(report: BatchReport, new: list[Article], failures: list[Failure],
         rep.lines_removed += len(article.removed)
     for failure in failures:
         rep = report.per_source.setdefault(failure.source_id, SourceReport())
-        rep.read += failure.stage != "discover"
+        rep.read += 1   # a feed that failed, or a listed URL that is not one, is an input that came to nothing
         rep.failed += 1
         rep.reasons[failure.reason] += 1
-    for link in report.links:
-        rep = report.per_source[source_of[link.article_id]] if link.article_id in source_of else None
-        if rep is not None:
-            if link.kind == "exact":
-                rep.exact_copies += 1
-            else:
-                rep.near_copies += 1
+    exact, near = copies(report.links)
+    for article_id in exact | near:
+        if article_id in source_of:
+            rep = report.per_source[source_of[article_id]]
+            rep.exact_copies += article_id in exact
+            rep.near_copies += article_id in near
     for assignment in assignments:
         story = stories.get(assignment.story_id)
         if story is not None and story.new and assignment.story_id.endswith(assignment.article_id):
             report.per_source[source_of[assignment.article_id]].new_stories += 1
 
 
+def copies(links: list[CopyLink]) -> tuple[set[str], set[str]]:
+    """(exact copies, near copies) as articles, not links: three identical articles are two exact
+    copies (of the first) although they make three links; an article that is an exact copy of one
+    article and a near copy of another counts once, as exact."""
+    exact = {link.article_id for link in links if link.kind == "exact"}
+    return exact, {link.article_id for link in links if link.kind == "near"} - exact
+
+
 def count_unchanged(report: BatchReport, article: Article) -> None:
     report.unchanged += 1
     report.outcomes[article.article_id] = "unchanged"
-    report.per_source.setdefault(article.source_id, SourceReport()).unchanged += 1
+    rep = report.per_source.setdefault(article.source_id, SourceReport())
+    rep.read += 1
+    rep.unchanged += 1
 
 
 # The counters of a run, in the order of the runs table's columns: RunSummary.counts() and
@@ -146,8 +153,9 @@ class RunSummary:
         self.articles_updated += len(report.updated)
         self.unchanged += report.unchanged
         self.failures.extend(report.failures)
-        self.exact_copies += sum(link.kind == "exact" for link in report.links)
-        self.near_copies += sum(link.kind == "near" for link in report.links)
+        exact, near = copies(report.links)
+        self.exact_copies += len(exact)
+        self.near_copies += len(near)
         self.stories_created += len(report.stories_created)
         self.stories_grown += len(report.stories_grown)
         self.lines_removed += report.lines_removed
@@ -155,6 +163,23 @@ class RunSummary:
         self.articles_recleaned += len(report.articles_recleaned)
         for source, rep in report.per_source.items():
             self.per_source.setdefault(source, SourceReport()).add(rep)
+
+    def count_inputs(self, discovered: int, discovery_failures: list[Failure]) -> None:
+        """Inputs = the files and article URLs found, and every input that failed before that (a
+        feed that could not be read, a missing path): each ends loaded, unchanged or not loaded."""
+        self.files_seen = discovered + len(discovery_failures)
+
+    def add_fetched(self, pages_fetched: int, records: list[PageRecord], requests: int) -> None:
+        """A web batch's fetch: a page the server says is not modified (304) is an unchanged input."""
+        not_modified = [r for r in records if r.outcome == "not modified"]
+        self.pages_fetched += pages_fetched
+        self.requests += requests
+        self.not_modified += len(not_modified)
+        self.unchanged += len(not_modified)
+        for record in not_modified:
+            rep = self.per_source.setdefault(record.source_id, SourceReport())
+            rep.read += 1
+            rep.unchanged += 1
 
     def counts(self) -> dict[str, int]:
         """The run's counters by name (RUN_COUNTERS: the columns of the runs table)."""

@@ -73,3 +73,15 @@ def test_a_shared_formula_is_no_candidate_but_a_partial_copy_is():
     fifth = long_a.paragraphs[: max(2, len(long_a.paragraphs) // 5)]
     c = fingerprint_paragraphs("c", [*long_b.paragraphs, *fifth])
     assert ("a", "c") in batch_candidates([a, c])
+
+
+def test_an_exact_copy_shares_all_its_paragraphs_a_near_copy_the_matched_ones():
+    """duplicates.shared_paragraphs: an exact copy's paragraphs are all in the original (it was 0)."""
+    fps, names = seed_fingerprints()
+    paragraphs = _paragraphs_of("004")
+    batch = [*fps, fingerprint_paragraphs("copy-of-004", paragraphs)]
+    order = {fp.article_id: i for i, fp in enumerate(batch)}
+    links = {names.get(lk.article_id, lk.article_id): lk
+             for lk in find_copies(batch, {}, batch_candidates(batch), {}, lambda i: (order[i],))}
+    assert links["copy-of-004"].shared_paragraphs == len(paragraphs) > 1
+    assert links["002"].shared_paragraphs == len(links["002"].shared) > 0

@@ -6,7 +6,7 @@ from tasks.web import crawl
 from tasks.web.crawl import Target, WebSources, discover, fetch_batch
 from tasks.web.exchange import FetchConfig
 from tasks.web.fetch import Fetcher
-from tests.loopback_server import LoopbackServer, Page, Site
+from tests.loopback_server import LoopbackServer, Page, Site, _rss, _urlset
 from tests.web_faults import FaultServer
 
 USERINFO = ":".join(("user", "secret"))   # credentials in a URL, spelled so that no scanner takes them for real ones
@@ -170,3 +170,24 @@ def test_the_outlets_name_in_sources_toml_reaches_pages_that_name_no_outlet(tmp_
                             PageHints(title="Titre du flux", outlet="La Gazette du Test"))
     assert (declared.site_name, declared.sources["site_name"]) == ("Le Vrai Nom", "og:site_name")
     assert (declared.title, declared.sources["title"]) == ("Titre du flux", "listing")
+
+
+# -- issue 17: feeds and sitemaps served as text/html are sniffed ----------------------------------
+
+def test_a_feed_or_sitemap_served_as_text_html_is_read_and_a_real_html_page_refused():
+    site = _site()
+    site.articles["/rss-as-html"] = Page(_rss("", ["/articles/a", "/articles/b"]), "text/html; charset=utf-8")
+    site.articles["/sitemap-as-html"] = Page(_urlset("", ["/articles/c"]), "text/html")
+    site.articles["/homepage"] = Page(b"<!DOCTYPE html>\n<html><head><title>Accueil</title></head>"
+                                      b"<body><a href='/articles/d'>d</a></body></html>", "text/html")
+    with LoopbackServer(site) as server:
+        found = _discover(WebSources(feeds=[server.url("/rss-as-html"), server.url("/homepage")],
+                                     sitemaps=[server.url("/sitemap-as-html")]))
+    assert [t.url.removeprefix(server.base) for t in found.targets] == ["/articles/a", "/articles/b", "/articles/c"]
+    [failure] = found.failures
+    assert (failure.source_uri, failure.stage, failure.reason) == (server.url("/homepage"), "discover",
+                                                                   "wrong content type")
+    assert failure.detail == ("Content-Type text/html and its root element is <html>: an HTML page, "
+                              "not an RSS or Atom feed")
+    outcomes = {p.url.removeprefix(server.base): p.outcome for p in found.pages}
+    assert outcomes == {"/rss-as-html": "listed", "/sitemap-as-html": "listed", "/homepage": "failed: wrong content type"}

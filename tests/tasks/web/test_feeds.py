@@ -1,11 +1,12 @@
 """Discovery parsers on bytes: RSS, Atom, sitemaps, URL lists, and hostile XML."""
 
+import gzip
 import time
 from datetime import datetime
 
 import pytest
 
-from tasks.web.feeds import DiscoveryError, parse_feed, parse_sitemap, parse_url_list
+from tasks.web.feeds import DiscoveryError, check_served_as_html, parse_feed, parse_sitemap, parse_url_list, root_element
 from tests.loopback_server import BILLION_LAUGHS, XXE_FEED, _atom, _rss, _urlset
 
 USERINFO = ":".join(("user", "secret"))   # credentials in a URL, spelled so that no scanner takes them for real ones
@@ -133,3 +134,23 @@ def test_listing_dates_keep_their_text_and_say_what_they_are():
     bad = parse_sitemap(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/a</loc>'
                         b"<lastmod>2023-13-20</lastmod></url></urlset>", BASE + "/s.xml").links[0]
     assert bad.date_text is None and bad.date_source is None
+
+
+def test_root_element_is_sniffed_past_the_prolog():
+    assert root_element(b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- x -->\n<?xml-stylesheet href="s.xsl"?>'
+                        b'<!DOCTYPE rss>\n<rss version="2.0">') == "rss"
+    assert root_element(b'  <feed xmlns="http://www.w3.org/2005/Atom">') == "feed"
+    assert root_element(b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">') == "RDF"
+    assert root_element(gzip.compress(b"<urlset><url/></urlset>")) == "urlset"
+    assert root_element(b"<!DOCTYPE html>\n<html lang='fr'>") == "html"
+    assert root_element(b"https://example.com/a\nhttps://example.com/b\n") is None
+
+
+def test_only_a_listing_served_as_html_passes():
+    check_served_as_html(b"<rss/>", "feed", "text/html")
+    check_served_as_html(b"<sitemapindex/>", "sitemap", "text/html")
+    check_served_as_html(b"https://example.com/a\n", "sitemap", "text/html")   # a text sitemap
+    with pytest.raises(DiscoveryError, match="root element is <urlset>: an HTML page, not an RSS or Atom feed"):
+        check_served_as_html(b"<urlset/>", "feed", "text/html")
+    with pytest.raises(DiscoveryError, match="holds no XML"):
+        check_served_as_html(b"just words", "feed", "text/html")
