@@ -58,12 +58,12 @@ def test_summary_sentences_are_pluralised():
     one = RunSummary("r", "w.duckdb", files_seen=1, articles_loaded=1, exact_copies=1, near_copies=1,
                      stories_created=1, lines_removed=1, requests=1, pages_fetched=1)
     assert summary_lines(one) == [
-        "1 input: 1 loaded, 0 unchanged, 0 not loaded; 1 boilerplate line removed; 1 exact copy, 1 near copy; "
-        "1 new story, 0 grown.",
+        "1 input: 1 loaded, 0 updated (new versions), 0 unchanged, 0 not loaded; 1 boilerplate line removed; "
+        "1 exact copy, 1 near copy; 1 new story, 0 grown.",
         "Web: 1 HTTP request, 1 page fetched, 0 not modified."]
     many = RunSummary("r", "w.duckdb", files_seen=3, articles_loaded=3, exact_copies=2, stories_created=2)
-    assert summary_lines(many)[0] == ("3 inputs: 3 loaded, 0 unchanged, 0 not loaded; 0 boilerplate lines removed; "
-                                      "2 exact copies, 0 near copies; 2 new stories, 0 grown.")
+    assert summary_lines(many)[0] == ("3 inputs: 3 loaded, 0 updated (new versions), 0 unchanged, 0 not loaded; "
+                                      "0 boilerplate lines removed; 2 exact copies, 0 near copies; 2 new stories, 0 grown.")
 
 
 def test_a_bad_lock_wait_in_the_environment_is_refused_before_anything_starts(monkeypatch, capsys):

@@ -104,7 +104,8 @@ def test_sigkill_mid_ingest_leaves_no_process_and_rerun_completes(tmp_path):
         rerun = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
                                stdin=subprocess.DEVNULL)
         assert rerun.returncode == 0, rerun.stderr[-3000:]
-        assert f"{FILES - killed_at} loaded, {killed_at} unchanged" in rerun.stdout, rerun.stdout[:2000]
+        assert f"{FILES - killed_at} loaded, 0 updated (new versions), {killed_at} unchanged" in rerun.stdout, \
+            rerun.stdout[:2000]
         assert check_consistent(db)["articles"] == FILES  # each file once (source_uri distinct)
         with connect(db, read_only=True) as con:
             assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone()[0] == 1

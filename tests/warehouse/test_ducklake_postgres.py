@@ -45,7 +45,7 @@ def test_ingest_into_a_postgres_catalog_and_a_rerun_adds_nothing(tmp_path, postg
     assert parse_lake(target).kind == "postgres"
     result = cli("ingest", str(SEEDS), "--db", target)
     assert result.returncode == 0, result.stderr
-    assert "5 loaded, 0 unchanged" in result.stdout and "1 near copies" in result.stdout
+    assert "5 loaded, 0 updated (new versions), 0 unchanged" in result.stdout and "1 near copy;" in result.stdout
     assert "Vladimir Poutine accueille Kim Jong-Un au cosmodrome Vostochny" in result.stdout   # read back read-only
     assert list(data.rglob("*.parquet"))   # the data files are on the data path, the catalog in Postgres
     with connect(tmp_path / "news.duckdb") as file_con:   # the same rows as the DuckDB file's
