@@ -49,15 +49,15 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
 
-## Re-resolve requirements.lock from pyproject.toml's dependencies.
-lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
+## Re-resolve requirements.lock from pyproject.toml's dependencies (uv, in a scratch venv, then frozen).
+lock: | $(UV)
+	rm -rf .lock-venv && $(UV) venv --quiet --python $(PYTHON) .lock-venv
+	$(UV_PIP) install --python .lock-venv/bin/python '.[dev]'
 	{ echo "# Exact versions of every package newsflow installs (make creates .venv from this file)."; \
-	  echo "# Regenerate: make lock (installs pyproject's dependencies in a scratch venv and freezes it)."; \
-	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip==|newsflow[ =])' \
-	  | sed 's/^setuptools==.*/setuptools==80.9.0/'; }  > requirements.lock  # 80.9 builds editable installs
+	  echo "# Regenerate: make lock (uv installs pyproject's dependencies in a scratch venv and freezes it)."; \
+	  { $(UV) pip freeze --python .lock-venv/bin/python --exclude-editable | grep -v -E '^(pip|setuptools|newsflow)( |==)'; \
+	    echo "setuptools==80.9.0"; } | sort -f; } > requirements.lock   # setuptools 80.9 builds the editable install
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-tools
