@@ -1,20 +1,29 @@
 # The README's two commands: `make run` and `make test`. Both build .venv from requirements.lock
-# when it is missing or older than the lock / pyproject.toml.
+# when it is missing or older than the lock / pyproject.toml, with uv (pinned, bootstrapped into
+# .venv-tools/ by the system pip: ~10x faster than pip here, and it reads the lock's extras right).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= warehouse/news.duckdb
-PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+UV_VERSION := 0.13.9
+UV_DIR := .venv-tools/uv-$(UV_VERSION)
+UV := $(UV_DIR)/bin/uv
+UV_PIP := $(UV) pip --quiet
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: run test lint bench lock clean ui ui-stop
 
-$(STAMP): requirements.lock pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -r requirements.lock
-	$(PIP) install --no-deps --no-build-isolation -e .
+$(UV):
+	@echo "bootstrapping uv $(UV_VERSION) into $(UV_DIR)"
+	@$(PYTHON) -m pip install -qq --disable-pip-version-check --root-user-action=ignore --target $(UV_DIR) uv==$(UV_VERSION)
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	@echo "installing requirements.lock into $(VENV)"
+	@test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	@$(UV_PIP) install --python $(BIN)/python -r requirements.lock
+	@$(UV_PIP) install --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
 ## Ingest seeds/ into $(DB) with Prefect's temporary server, then print a summary.
@@ -56,15 +65,15 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
 
-## Re-resolve requirements.lock from pyproject.toml's dependencies.
-lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
+## Re-resolve requirements.lock from pyproject.toml's dependencies (uv, in a scratch venv, then frozen).
+lock: | $(UV)
+	rm -rf .lock-venv && $(UV) venv --quiet --python $(PYTHON) .lock-venv
+	$(UV_PIP) install --python .lock-venv/bin/python '.[dev]'
 	{ echo "# Exact versions of every package newsflow installs (make creates .venv from this file)."; \
-	  echo "# Regenerate: make lock (installs pyproject's dependencies in a scratch venv and freezes it)."; \
-	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip==|newsflow[ =])' \
-	  | sed 's/^setuptools==.*/setuptools==80.9.0/'; }  > requirements.lock  # 80.9 builds editable installs
+	  echo "# Regenerate: make lock (uv installs pyproject's dependencies in a scratch venv and freezes it)."; \
+	  { $(UV) pip freeze --python .lock-venv/bin/python --exclude-editable | grep -v -E '^(pip|setuptools|newsflow)( |==)'; \
+	    echo "setuptools==80.9.0"; } | sort -f; } > requirements.lock   # setuptools 80.9 builds the editable install
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-tools

@@ -21,6 +21,7 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NONE
 from rich.progress import Progress
 
+from flows.head_start import EXTRACT_AHEAD
 from flows.locking import ensure_write_limit, publish_snapshot, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
@@ -272,9 +273,6 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                        f": {failure.detail}" if failure.detail else "")
     publish_artifacts(summary)
     return summary
-
-
-EXTRACT_AHEAD = 2   # batches extracted ahead of the one being loaded (bounds memory)
 
 
 def _chunks(items: list, n: int) -> list[list]:

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                         help="extract on Dask: a scheduler address (tcp://host:8786), or a local cluster if none "
                              "is given (env NEWSFLOW_DASK_ADDRESS also sets the address)")
+    ingest.add_argument("-v", "--verbose", action="store_true",
+                        help="also print Prefect's INFO lines (flow and task runs); warnings, errors and the "
+                             "summary are printed either way")
 
     reextract = sub.add_parser("reextract", help="re-extract stored raw pages with the current rules",
                                description="Extract and clean again the raw bytes kept for web pages and file "
@@ -203,10 +206,22 @@ def _environ(name: str, value: str) -> Iterator[None]:
             os.environ[name] = before
 
 
+# Prefect's console handler only (the API handler still sends every INFO line to the server's UI).
+CONSOLE_LEVEL_ENV = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+QUIET_CONSOLE_LEVEL = "WARNING"
+
+
+def quiet_prefect_console(verbose: bool) -> None:
+    """Keep Prefect's INFO lines (about ten a run, between the progress bar's) off the terminal
+    unless --verbose: a newcomer reads the summary. Set before Prefect is imported and inherited by
+    the temporary server. A level the user set is kept."""
+    if not verbose:
+        os.environ.setdefault(CONSOLE_LEVEL_ENV, QUIET_CONSOLE_LEVEL)
+    elif os.environ.get(CONSOLE_LEVEL_ENV) == QUIET_CONSOLE_LEVEL:
+        del os.environ[CONSOLE_LEVEL_ENV]
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    if not (args.inputs or args.feed or args.sitemap or args.urls or args.sources):
-        print("newsflow: nothing to ingest: give paths, URLs, --feed, --sitemap, --urls or --sources", file=sys.stderr)
-        return 2
     try:
         lock_wait = args.lock_wait if args.lock_wait is not None else \
             non_negative_float(os.environ.get(LOCK_WAIT_ENV) or str(CLI_LOCK_WAIT))
@@ -215,10 +230,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")   # a busy machine needs > 20 s
-    from newsflow.server import own_home
-
-    own_home()
-    from flows.ingest import ingest  # imported late: Prefect is slow to import
+    quiet_prefect_console(args.verbose)
+    from newsflow.server import launch_early, own_home
     from tasks.web.urls import is_web_url
 
     urls = [i for i in args.inputs if is_web_url(i)]
@@ -235,6 +248,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"newsflow: --since/--until: {exc} (expected YYYY-MM-DD or an ISO time)", file=sys.stderr)
         return 2
+    if own_home():
+        # Start-up (~8 s of server boot, seconds of Prefect import) overlaps the first batches' extraction.
+        launch_early()
+        if paths and not args.dask:
+            from flows.head_start import start_file_extraction
+            from tasks.sandbox import SandboxConfig
+
+            start_file_extraction(paths, args.batch_size, SandboxConfig(workers=args.workers) if args.workers
+                                  else SandboxConfig())
+    from flows.ingest import ingest  # imported late: Prefect is slow to import
     from flows.runners import make_task_runner
     from newsflow.server import prefect_api
 

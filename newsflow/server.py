@@ -37,16 +37,78 @@ PORT_IN_USE_EXIT = 3            # uvicorn's exit status when it cannot bind its 
 LAUNCHER_PARENT_GONE = 75       # the launcher's status when the CLI died before it armed the signal
 
 
-def own_home() -> None:
+def own_home() -> bool:
     """Give this CLI run a Prefect home of its own, a temporary folder removed at exit, unless
     PREFECT_HOME or PREFECT_API_URL says otherwise. Prefect's default, ~/.prefect, lies outside the
     project and is shared by every Prefect process of the machine: two overlapping CLI runs stalled
-    on its SQLite database ("database is locked"). Call before Prefect is imported."""
+    on its SQLite database ("database is locked"). Call before Prefect is imported. True when it
+    made one (then no profile names a server: the temporary server may be launched early)."""
     if os.environ.get("PREFECT_HOME") or os.environ.get("PREFECT_API_URL"):
-        return
+        return False
+    global _own_home
     home = tempfile.mkdtemp(prefix="newsflow-prefect-home-")
     os.environ["PREFECT_HOME"] = home
     atexit.register(shutil.rmtree, home, ignore_errors=True)   # registered first: runs after the server stops
+    _own_home = Path(home)
+    _seed_home(_own_home)
+    return True
+
+
+_own_home: Path | None = None      # the home own_home made for this run
+TEMPLATE_ENV = "NEWSFLOW_PREFECT_DB_TEMPLATE"   # folder of the migrated database kept for new homes; "" = none
+_TEMPLATE_FILES = ("prefect.db", "memo_store.toml")   # the database, and Prefect's record of registered blocks
+
+
+def _template_dir() -> Path | None:
+    """Where the temporary server's migrated database is kept for the next runs' homes: a fresh
+    home's server spends most of its start (~70%: 29 s of 37 on a busy machine) running Prefect's
+    ~100 database migrations. Inside this venv (the project's .venv), per Prefect version; None
+    outside a venv or when the database is not the home's SQLite file."""
+    if TEMPLATE_ENV in os.environ:
+        return Path(os.environ[TEMPLATE_ENV]) if os.environ[TEMPLATE_ENV] else None
+    if sys.prefix == sys.base_prefix or any(
+            k in os.environ for k in ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")):
+        return None
+    import importlib.metadata
+
+    return Path(sys.prefix) / "var" / f"newsflow-prefect-db-{importlib.metadata.version('prefect')}"
+
+
+def _seed_home(home: Path) -> bool:
+    """Copy the kept database into a fresh home (the server then finds every migration applied)."""
+    template = _template_dir()
+    if template is None or not (template / "prefect.db").is_file():
+        return False
+    for name in _TEMPLATE_FILES:
+        if (template / name).is_file():
+            shutil.copyfile(template / name, home / name)
+    return True
+
+
+def _keep_template(home: Path) -> None:
+    """Keep a consistent copy (SQLite's backup API) of the database a fresh server just migrated,
+    once: the first run to finish writing renames it into place; a concurrent one discards its own."""
+    import sqlite3
+
+    template = _template_dir()
+    if template is None or template.exists() or not (home / "prefect.db").is_file():
+        return
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(dir=template.parent, prefix=f".{template.name}-"))
+    except OSError:   # a read-only venv: every run migrates, as before
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(home / "prefect.db")) as source, \
+                contextlib.closing(sqlite3.connect(scratch / "prefect.db")) as copy:
+            source.backup(copy)
+        if (home / "memo_store.toml").is_file():
+            shutil.copyfile(home / "memo_store.toml", scratch / "memo_store.toml")
+        os.rename(scratch, template)
+    except (OSError, sqlite3.Error):
+        pass
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def supported() -> bool:
@@ -74,13 +136,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _server_command(port: int) -> list[str]:
-    """Prefect 3.8.8's temporary-server command (SubprocessASGIServer._run_uvicorn_command)."""
+def _check_server_factory() -> None:
     from prefect.server.api import server
 
     if not callable(getattr(server, "create_app", None)):   # checked on Prefect 3.8.8
         raise RuntimeError("prefect.server.api.server.create_app is gone (Prefect changed): newsflow/server.py "
                            "must follow how this Prefect version starts its temporary server")
+
+
+def _server_command(port: int) -> list[str]:
+    """Prefect 3.8.8's temporary-server command (SubprocessASGIServer._run_uvicorn_command)."""
     spec = importlib.util.find_spec("prefect")
     assert spec is not None and spec.origin is not None, "prefect is not installed"
     return [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent),
@@ -88,11 +153,35 @@ def _server_command(port: int) -> list[str]:
             "--log-level", "error", "--lifespan", "on"]
 
 
+_SERVER_FLAGS = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+
+
 def _server_env() -> dict[str, str]:
     from prefect.settings import get_current_settings
 
-    return {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
-            **get_current_settings().to_environment_variables(exclude_unset=True)}
+    return {**os.environ, **_SERVER_FLAGS, **get_current_settings().to_environment_variables(exclude_unset=True)}
+
+
+def _launch(env: dict[str, str]) -> TemporaryServer:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "newsflow.server", str(os.getpid()), *_server_command(port)],
+                               env=env, stdin=subprocess.DEVNULL)
+    return TemporaryServer(process, port)
+
+
+_early: TemporaryServer | None = None   # launched by launch_early, not yet claimed by prefect_api
+
+
+def launch_early() -> None:
+    """Launch the temporary server now, before Prefect is imported, and return at once: it boots
+    (~8 s) while the CLI imports Prefect and extracts the first batches. Only right after own_home
+    made a fresh home: nothing but this process's environment configures Prefect then, so the
+    server sees the settings it would see later. Speculative: prefect_api stops it unless it is
+    the server the run needs (a PREFECT_API_URL from prefect.toml, the temporary server disabled)."""
+    global _early
+    if _early is None and supported():
+        _early = _launch({**os.environ, **_SERVER_FLAGS})
+        atexit.register(_early.stop)
 
 
 class TemporaryServer:
@@ -102,6 +191,7 @@ class TemporaryServer:
         self.process = process
         self.port = port
         self.api_url = f"http://127.0.0.1:{port}/api"
+        self.started = time.monotonic()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -113,18 +203,19 @@ class TemporaryServer:
                 self.process.wait()
 
 
-def start_temporary_server(timeout: float | None = None) -> TemporaryServer:
-    """Start the temporary server (dies with this process) and wait until its API answers."""
+def start_temporary_server(timeout: float | None = None, launched: TemporaryServer | None = None) -> TemporaryServer:
+    """Start the temporary server (dies with this process), or take one `launched` already, and
+    wait until its API answers."""
     import httpx
     from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
-    deadline = time.monotonic() + (timeout or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    limit = timeout or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    deadline = (launched.started if launched else time.monotonic()) + limit
     env = _server_env()
+    server = launched
     while True:
-        port = _free_port()
-        process = subprocess.Popen([sys.executable, "-m", "newsflow.server", str(os.getpid()), *_server_command(port)],
-                                   env=env, stdin=subprocess.DEVNULL)
-        server = TemporaryServer(process, port)
+        server = server or _launch(env)
+        process, port = server.process, server.port
         with httpx.Client() as client:
             while time.monotonic() < deadline:
                 status = process.poll()
@@ -136,10 +227,13 @@ def start_temporary_server(timeout: float | None = None) -> TemporaryServer:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.1)
+        status = process.poll()   # before stop(): a server that did not answer is killed by it
         server.stop()
-        if process.returncode == PORT_IN_USE_EXIT and time.monotonic() < deadline:
+        if status == PORT_IN_USE_EXIT and time.monotonic() < deadline:
+            server = None
             continue   # another process took the port between _free_port and uvicorn's bind
-        ended = f"exited with status {process.returncode}" if process.returncode is not None else "did not answer"
+        _check_server_factory()   # only now: importing Prefect's server module costs the CLI seconds
+        ended = f"exited with status {status}" if status is not None else f"did not answer within {limit:g} s"
         raise RuntimeError(f"Prefect's temporary server {ended} on port {port} "
                            "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS sets how long to wait)")
 
@@ -148,6 +242,8 @@ def _running_in_process_server() -> str | None:
     """The URL of a temporary server Prefect itself already started in this process (e.g. by
     earlier flow runs in the same Python process), which the run should share. Read-only access
     to Prefect's registry of its servers; None if that internal attribute changes."""
+    if "prefect.server.api.server" not in sys.modules:   # not imported: no server of Prefect's in this process
+        return None
     try:
         from prefect.server.api.server import SubprocessASGIServer
 
@@ -167,16 +263,23 @@ def prefect_api() -> Iterator[str | None]:
     (started on first use, dies with the process even on SIGKILL, stopped at exit after Prefect's
     own exit hooks have sent the last logs and events). Yields the API URL (None: Prefect decides,
     as on systems without a parent-death signal or with the temporary server disabled)."""
-    global _server
+    global _server, _early
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
 
+    early, _early = _early, None
     url = PREFECT_API_URL.value() or _running_in_process_server()
     if url or not supported() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        if early is not None:
+            early.stop()
         yield url
         return
     if _server is None or _server.process.poll() is not None:
-        _server = start_temporary_server()
+        _server = start_temporary_server(launched=early)
         atexit.register(_server.stop)
+        if _own_home is not None:
+            _keep_template(_own_home)
+    elif early is not None:
+        early.stop()
     from flows.locking import TEMPORARY_API_ENV
 
     os.environ[TEMPORARY_API_ENV] = _server.api_url   # no writer slot on it (flows/locking.py says why)

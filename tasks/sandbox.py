@@ -10,11 +10,13 @@ trafilatura once); workers are recycled every `max_tasks` documents.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import resource
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TypeVar
@@ -46,6 +48,7 @@ class SandboxError:
 
 _pools: dict[SandboxConfig, ProcessPool] = {}
 _pools_lock = threading.Lock()
+_ahead: dict[tuple[Callable, object, SandboxConfig], Future] = {}   # started by start_ahead, not yet collected
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -65,6 +68,7 @@ def pool_for(config: SandboxConfig) -> ProcessPool:
 
 def shutdown() -> None:
     """Stop every worker this process started."""
+    _ahead.clear()
     while _pools:
         _, pool = _pools.popitem()
         pool.stop()
@@ -74,11 +78,35 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
+def start_ahead(func: Callable[[T], R], items: Iterable[T], config: SandboxConfig | None = None) -> int:
+    """Schedule func(item) in the workers now, for a later run_isolated of the same function, items
+    and config to collect instead of scheduling them again: the CLI extracts the first batches while
+    Prefect's temporary server starts. The result is the same (the same function on the same item in
+    the same sandbox), only earlier. Returns how many were scheduled."""
+    config = config or SandboxConfig()
+    pool = pool_for(config)
+    started = 0
+    with _pools_lock:
+        for item in items:
+            if (func, item, config) not in _ahead:
+                _ahead[(func, item, config)] = pool.schedule(func, args=(item,), timeout=config.timeout)
+                started += 1
+    return started
+
+
+def _started_or_scheduled(pool: ProcessPool, func: Callable, item: object, config: SandboxConfig) -> Future:
+    future = None
+    if _ahead:
+        with _pools_lock, contextlib.suppress(TypeError):   # TypeError: an unhashable item was never started ahead
+            future = _ahead.pop((func, item, config), None)
+    return future if future is not None else pool.schedule(func, args=(item,), timeout=config.timeout)
+
+
 def run_isolated(func: Callable[[T], R], items: Iterable[T], config: SandboxConfig | None = None) -> list[R | SandboxError]:
     """func(item) for each item in worker processes, in order; a SandboxError where it could not finish."""
     config = config or SandboxConfig()
     pool = pool_for(config)
-    futures = [pool.schedule(func, args=(item,), timeout=config.timeout) for item in items]
+    futures = [_started_or_scheduled(pool, func, item, config) for item in items]
     results: list[R | SandboxError] = []
     for future in futures:
         try:

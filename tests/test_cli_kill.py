@@ -73,15 +73,22 @@ def test_sigkill_mid_ingest_leaves_no_process_and_rerun_completes(tmp_path):
     folder, db, log = tmp_path / "inputs", tmp_path / "news.duckdb", tmp_path / "ingest.log"
     _build_folder(folder)
     tag = uuid.uuid4().hex
-    command, env = _cli(tag, str(folder), "--db", str(db), "--batch-size", "8", "--workers", "2")
+    command, env = _cli(tag, str(folder), "--db", str(db), "--batch-size", "8", "--workers", "2",
+                        "--verbose")   # its "batch 0:" INFO line says when to kill
     try:
         with log.open("w") as out:
             proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL)
         cli = psutil.Process(proc.pid)
 
+        def command_line(child: psutil.Process) -> str:
+            try:
+                return " ".join(child.cmdline())
+            except psutil.Error:   # a child that just ended (a zombie until reaped) or is gone
+                return ""
+
         def server_and_workers_up() -> bool:
-            children = [" ".join(c.cmdline()) for c in cli.children(recursive=True)]
+            children = [command_line(c) for c in cli.children(recursive=True)]
             return (any("uvicorn" in c and "prefect.server.api.server:create_app" in c for c in children)
                     and any("multiprocessing.forkserver" in c for c in children)
                     and "batch 0:" in log.read_text())

@@ -3,6 +3,7 @@ project, shared by every Prefect process of the machine), and the home is gone a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -31,3 +32,27 @@ def test_ingest_writes_nothing_under_the_users_prefect_home(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT status FROM runs").fetchall() == [("completed",)]
     con.close()
+
+
+def test_the_first_runs_migrated_prefect_database_seeds_the_next_runs_home(tmp_path):
+    """A fresh home's server spends most of its start migrating its database: the first run keeps
+    the migrated database, the next runs' servers start from a copy of it (and still work)."""
+    import sqlite3
+
+    from newsflow.server import TEMPLATE_ENV
+
+    template = tmp_path / "template"
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
+    env[TEMPLATE_ENV] = str(template)
+    db = tmp_path / "news.duckdb"
+    for expected in ("5 loaded", "5 unchanged"):
+        run = subprocess.run([NEWSFLOW, "ingest", str(SEEDS), "--db", str(db)], env=env, capture_output=True,
+                             text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert expected in run.stdout
+        with contextlib.closing(sqlite3.connect(template / "prefect.db")) as con:
+            assert con.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)   # migrated
+            assert con.execute("SELECT count(*) FROM flow_run").fetchone() == (0,)          # before any run
+    assert sorted(p.name for p in template.parent.iterdir()) == ["news.duckdb", "template"]   # no scratch left
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (2,)

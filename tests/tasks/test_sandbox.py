@@ -1,0 +1,36 @@
+"""Extraction started ahead (tasks/sandbox.py start_ahead): a later run_isolated of the same
+function, items and config collects those runs instead of running the items a second time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tasks.sandbox import SandboxConfig, run_isolated, start_ahead
+
+AHEAD = SandboxConfig(workers=1, timeout=30.0)
+
+
+def record_run(path: str) -> str:
+    """Appends one line per call to the item's file (a worker-side trace of every run)."""
+    with open(path, "a", encoding="utf-8") as trace:
+        trace.write(f"{os.getpid()}\n")
+    return Path(path).name
+
+
+def test_run_isolated_collects_what_start_ahead_began_and_runs_the_rest_once(tmp_path):
+    items = [str(tmp_path / f"{i}.trace") for i in range(4)]
+    assert start_ahead(record_run, items[:2], AHEAD) == 2
+    assert start_ahead(record_run, items[:2], AHEAD) == 0          # already started: not again
+    assert run_isolated(record_run, items, AHEAD) == ["0.trace", "1.trace", "2.trace", "3.trace"]
+    assert [len(Path(item).read_text().splitlines()) for item in items] == [1, 1, 1, 1]
+    assert run_isolated(record_run, items[:1], AHEAD) == ["0.trace"]   # collected once: a new call runs again
+    assert len(Path(items[0]).read_text().splitlines()) == 2
+
+
+def test_a_different_config_does_not_collect_what_was_started_for_another(tmp_path):
+    item = str(tmp_path / "x.trace")
+    start_ahead(record_run, [item], AHEAD)
+    assert run_isolated(record_run, [item], SandboxConfig(workers=1, timeout=31.0)) == ["x.trace"]
+    assert run_isolated(record_run, [item], AHEAD) == ["x.trace"]
+    assert len(Path(item).read_text().splitlines()) == 2
