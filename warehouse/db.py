@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -181,8 +183,15 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
                             "AND type = 'ducklake'").fetchone()[0])
 
 
+# DuckDB loads an extension file by the entry point its file name implies: the postgres package's
+# `postgres.duckdb_extension` is the extension `postgres_scanner`, so it is loaded from a copy of
+# that name (INSTALL would rename it too, but into ~/.duckdb, outside the project).
+EXTENSION_NAMES = {"postgres": "postgres_scanner"}
+
+
 def packaged_extension(name: str) -> Path | None:
-    """The extension file shipped by the offline package duckdb-extension-<name>, if installed."""
+    """The extension file shipped by the offline package duckdb-extension-<name>, if installed, as
+    a path DuckDB can LOAD (under the name of the extension it holds)."""
     try:
         import importlib
 
@@ -190,20 +199,30 @@ def packaged_extension(name: str) -> Path | None:
     except ImportError:
         return None
     found = sorted(Path(package.__file__).parent.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
-    return found[0] if found else None
+    if not found or name not in EXTENSION_NAMES:
+        return found[0] if found else None
+    copy = Path(sys.prefix) / "var" / "duckdb-extensions" / f"v{duckdb.__version__}" / \
+        f"{EXTENSION_NAMES[name]}.duckdb_extension"
+    if not copy.exists() or copy.stat().st_size != found[0].stat().st_size:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        temporary = copy.with_name(f".{copy.name}.{os.getpid()}")
+        shutil.copyfile(found[0], temporary)
+        os.replace(temporary, copy)   # atomic: concurrent writers of the lake may copy it at once
+    return copy
 
 
 def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """LOAD a DuckDB extension: installed already, else from its offline package's file
-    (duckdb-extension-<name>), else INSTALL from the network."""
-    with suppress(duckdb.Error):
-        con.execute(f"LOAD {name}")
-        return
+    """LOAD a DuckDB extension from its offline package's file (duckdb-extension-<name>), else
+    the installed one, else INSTALL it from the network. The package's file comes first: a bare
+    `LOAD ducklake` tries to auto-install and creates ~/.duckdb, outside the project."""
     packaged = packaged_extension(name)
     try:
-        if packaged:   # loaded from the package's file: INSTALL would copy it to ~/.duckdb, outside the project
-            con.execute(f"LOAD '{packaged}'")
-        else:
+        if packaged:
+            con.execute(f"LOAD {literal(str(packaged))}")
+            return
+        try:
+            con.execute(f"LOAD {name}")
+        except duckdb.Error:
             con.execute(f"INSTALL {name}")
             con.execute(f"LOAD {name}")
     except duckdb.Error as exc:

@@ -8,37 +8,18 @@ is installed under ~/.duckdb); a user online can also `INSTALL fts`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
-from warehouse.db import WarehouseError, is_lake, transaction
+from warehouse.db import WarehouseError, is_lake, load_extension, transaction
 
 INDEXES = (("fr", "french", "language = 'fr'"), ("en", "english", "language IS DISTINCT FROM 'fr'"))
 
 
-def _packaged_extension() -> Path | None:
-    try:
-        import duckdb_extension_fts
-    except ImportError:
-        return None
-    found = sorted(Path(duckdb_extension_fts.__file__).parent.glob(f"extensions/v{duckdb.__version__}/fts.duckdb_extension"))
-    return found[0] if found else None
-
-
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
-    """LOAD fts: the installed extension, else the packaged file itself (nothing is installed, so
-    nothing is written in ~/.duckdb). `newsflow sql --safe` calls this before it locks the settings:
-    with external access off, the search() macro's extension could not be loaded any more."""
-    try:
-        con.execute("LOAD fts")
-        return
-    except duckdb.Error:
-        pass
-    packaged = _packaged_extension()
-    if packaged is None:
-        raise WarehouseError("the DuckDB fts extension is not available: pip install duckdb-extension-fts, or INSTALL fts online")
-    con.execute(f"LOAD '{str(packaged).replace(chr(39), chr(39) * 2)}'")
+    """LOAD fts from the packaged file (nothing is installed, so nothing is written in ~/.duckdb).
+    `newsflow sql --safe` calls this before it locks the settings: with external access off, the
+    search() macro's extension could not be loaded any more."""
+    load_extension(con, "fts")
 
 
 def require_search(con: duckdb.DuckDBPyConnection) -> None:

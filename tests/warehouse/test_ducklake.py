@@ -221,3 +221,22 @@ def test_ducklake_benchmark_runs_on_a_few_articles():
     assert result.returncode == 0, result.stderr
     assert "ratio ducklake/duckdb:" in result.stdout
     assert "rpm2 x5 into ducklake sqlite" in result.stdout and "(5 articles" in result.stdout
+
+
+def test_extensions_load_from_their_packages_without_writing_home(tmp_path):
+    """ducklake, sqlite_scanner, postgres and fts load from the offline packages' files; a bare
+    `LOAD ducklake` or an INSTALL would create ~/.duckdb, outside the project."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    home.mkdir()
+    code = (f"from warehouse.db import connect, load_extension\nfrom warehouse.search import load_fts\n"
+            f"con = connect('ducklake:sqlite:{tmp_path / 'c.sqlite'}')\nload_extension(con, 'postgres')\n"
+            "load_fts(con)\nprint(con.execute('SELECT count(*) FROM articles').fetchone()[0])\n")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+                          env={"HOME": str(home), "PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr[-2000:]
+    assert list(home.iterdir()) == []
