@@ -14,7 +14,6 @@ import ctypes.util
 import sys
 from collections import deque
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import replace
 
 from prefect import flow, get_run_logger, runtime, task
@@ -42,7 +41,7 @@ from tasks.web.crawl import (
 )
 from tasks.web.exchange import FetchConfig
 from tasks.web.warc import WarcBatch, WarcFilter, archive_batches, is_warc_name, warc_filter, warc_sources
-from warehouse.db import DEFAULT_DB, WarehouseError
+from warehouse.db import DEFAULT_DB
 from warehouse.load import load_batch
 from warehouse.load import web as web_state
 from warehouse.load.report import BatchReport, RunSummary
@@ -259,8 +258,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
     except BaseException as exc:
         with warehouse_writer(db) as con:
             finish_run(con, run_id, "failed", summary.counts(), f"{type(exc).__name__}: {exc}")
-            with suppress(WarehouseError):   # the batches committed before the failure stay readable
-                publisher.publish(con)
+            publisher.publish(con)   # the batches committed before the failure stay readable
         raise
     with warehouse_writer(db) as con:
         finish_run(con, run_id, "completed", summary.counts())

@@ -197,19 +197,9 @@ class Fetcher:
                         if data := decoder.feed(raw):
                             yield data
                     return
-            except BlockedAddress as exc:
-                raise FetchFailed(FetchError(url, "blocked address", str(exc))) from None
-            except FetchFailed as fail:
-                raise FetchFailed(_with_url(fail.error, url)) from None
-            except httpx.TimeoutException as exc:
-                raise FetchFailed(FetchError(url, "timeout", f"{type(exc).__name__} reading {current}")) from None
-            except (httpx.TransportError, httpcore.ConnectError) as exc:
-                cause = exc.__cause__ or exc.__context__
-                if isinstance(cause, BlockedAddress):
-                    raise FetchFailed(FetchError(url, "blocked address", str(cause))) from None
-                raise FetchFailed(FetchError(url, "connection error", f"{type(exc).__name__}: {exc}")) from None
-            except httpx.InvalidURL as exc:
-                raise FetchFailed(FetchError(url, "bad url", str(exc))) from None
+            except _EXCHANGE_ERRORS as exc:   # a download is not retried: its records may already be loaded
+                error, _ = _exchange_error(exc, url, current, f"{type(exc).__name__} reading {current}")
+                raise FetchFailed(error) from None
         raise FetchFailed(FetchError(url, "too many redirects", f"more than {c.max_redirects}: " + " → ".join(seen)))
 
     # -- internals ----------------------------------------------------------------------------
@@ -319,22 +309,10 @@ class Fetcher:
                     return self._page(url, current, resp, b"".join(chunks), time.monotonic() - started)
         except TimeoutError:
             raise _Retry(FetchError(url, "timeout", f"no complete answer from {current} within {c.deadline:g} s")) from None
-        except BlockedAddress as exc:
-            raise FetchFailed(FetchError(url, "blocked address", str(exc))) from None
-        except FetchFailed as fail:
-            raise FetchFailed(_with_url(fail.error, url)) from None
-        except httpx.TimeoutException as exc:
-            raise _Retry(FetchError(url, "timeout", f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s")) from None
-        except (httpx.TransportError, httpcore.ConnectError) as exc:
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, BlockedAddress):
-                raise FetchFailed(FetchError(url, "blocked address", str(cause))) from None
-            if _is_tls_error(exc):   # deterministic (e.g. https:// on a plain-HTTP port): not retried
-                after = " after a redirect" if current != strip_userinfo(url) else ""
-                raise FetchFailed(FetchError(url, "tls error", f"TLS error{after} connecting to {current}: {exc}")) from None
-            raise _Retry(FetchError(url, "connection error", f"{type(exc).__name__}: {exc}")) from None
-        except httpx.InvalidURL as exc:
-            raise FetchFailed(FetchError(url, "bad url", str(exc))) from None
+        except _EXCHANGE_ERRORS as exc:
+            error, transient = _exchange_error(exc, url, current,
+                                               f"{type(exc).__name__} after {time.monotonic() - t0:.1f} s")
+            raise (_Retry(error) if transient else FetchFailed(error)) from None
 
     def _page(self, url: str, current: str, resp: httpx.Response, body: bytes, elapsed: float) -> FetchedPage:
         media, charset = parse_content_type(resp.headers.get("content-type"))
@@ -342,6 +320,30 @@ class Fetcher:
                            charset=charset, etag=resp.headers.get("etag"),
                            last_modified=resp.headers.get("last-modified"), body=body,
                            fetched_at=utcnow(), elapsed=elapsed)
+
+
+_EXCHANGE_ERRORS = (BlockedAddress, FetchFailed, httpx.TransportError, httpcore.ConnectError, httpx.InvalidURL)
+
+
+def _exchange_error(exc: BaseException, url: str, current: str, timed_out: str) -> tuple[FetchError, bool]:
+    """What an exception raised during an exchange with `current` (asked as `url`) means: the
+    failure, and whether it is transient (a timeout or a dropped connection may pass on a retry; a
+    blocked address, a TLS mismatch or a bad URL will not). One mapping for pages and downloads."""
+    if isinstance(exc, BlockedAddress):
+        return FetchError(url, "blocked address", str(exc)), False
+    if isinstance(exc, FetchFailed):
+        return _with_url(exc.error, url), False
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(url, "timeout", timed_out), True
+    if isinstance(exc, httpx.InvalidURL):
+        return FetchError(url, "bad url", str(exc)), False
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, BlockedAddress):
+        return FetchError(url, "blocked address", str(cause)), False
+    if _is_tls_error(exc):   # deterministic (e.g. https:// on a plain-HTTP port)
+        after = " after a redirect" if current != strip_userinfo(url) else ""
+        return FetchError(url, "tls error", f"TLS error{after} connecting to {current}: {exc}"), False
+    return FetchError(url, "connection error", f"{type(exc).__name__}: {exc}"), True
 
 
 def _is_tls_error(exc: BaseException) -> bool:

@@ -17,7 +17,16 @@ from warehouse.db import WarehouseError, connect
 from warehouse.load import load_batch
 from warehouse.search import rebuild_search_index
 from warehouse.shell import shell_command
-from warehouse.snapshot import INFO_TABLE, Published, Publisher, connect_reader, publish, reader_target, snapshot_path
+from warehouse.snapshot import (
+    INFO_TABLE,
+    Published,
+    Publisher,
+    connect_reader,
+    publish,
+    reader_target,
+    snapshot_path,
+    spare_path,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,3 +165,82 @@ def test_shell_attaches_a_ducklake_read_only(tmp_path):
     done = subprocess.run(command.args, capture_output=True, text=True, timeout=60)
     assert done.stdout.split("├")[1].split("│")[1].strip() == "2"
     assert "read-only" in (done.stdout + done.stderr).lower()   # the shell cannot write the lake
+
+
+def _more(db: Path, run_id: str, start: int, stop: int) -> None:
+    articles, _ = articles_from(sorted(SEEDS.glob("*.txt"))[start:stop])
+    with connect(db) as con:
+        load_batch(con, run_id, 0, articles, [])
+
+
+def test_a_publish_writes_only_the_changed_blocks_into_the_spare_and_gives_an_exact_copy(db_path):
+    _seeded(db_path, limit=2)
+    with connect(db_path) as con:
+        first = publish(con, db_path)
+    assert not first.incremental and not spare_path(db_path).exists()   # nothing to start from yet
+    with connect(db_path) as con:
+        second = publish(con, db_path)   # a full copy again; the first snapshot becomes the spare
+    assert not second.incremental and spare_path(db_path).exists()
+    _more(db_path, "run-2", 2, None)
+    with connect(db_path) as con:
+        third = publish(con, db_path)
+        assert third.incremental and 0 < third.copied_bytes < third.size_bytes, third
+        assert snapshot_path(db_path).read_bytes() == db_path.read_bytes()   # the byte copy of the file as published
+        publish(con, db_path)           # the spare is the state two publishes back (it was the snapshot before)
+        quiet = publish(con, db_path)   # nothing loaded for two publishes: the stamp's blocks and the headers
+        assert quiet.incremental and quiet.copied_bytes < quiet.size_bytes / 4, quiet
+        assert snapshot_path(db_path).read_bytes() == db_path.read_bytes()
+    with connect_reader(db_path) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(sorted(SEEDS.glob("*.txt")))
+    assert not [p.name for p in db_path.parent.iterdir() if p.name.endswith((".writing", ".next", ".tmp"))]
+
+
+def test_a_reader_holding_the_old_snapshot_gets_a_full_copy_published_beside_it(db_path):
+    _seeded(db_path, limit=2)
+    with connect(db_path) as con:
+        publish(con, db_path)
+        publish(con, db_path)   # now a spare exists
+    script = (f"import duckdb, sys\ncon = duckdb.connect({str(snapshot_path(db_path))!r}, read_only=True)\n"
+              "print('ready', flush=True)\nsys.stdin.readline()\n"
+              "print(con.execute('SELECT count(*) FROM articles').fetchone()[0], flush=True)\n")
+    reader = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        _more(db_path, "run-2", 2, None)
+        with connect(db_path) as con:
+            updated = publish(con, db_path)   # the spare is free: updated in place; the reader's copy becomes the spare
+            held = publish(con, db_path)      # the spare is the reader's copy: never written under it
+        assert updated.incremental and not held.incremental
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "2"   # its consistent old state, untouched by both publishes
+    finally:
+        reader.kill()
+        reader.wait()
+    with connect(db_path) as con:
+        again = publish(con, db_path)
+    assert again.incremental and snapshot_path(db_path).read_bytes() == db_path.read_bytes()
+
+
+def test_a_spare_left_half_written_is_not_trusted(db_path):
+    _seeded(db_path, limit=2)
+    with connect(db_path) as con:
+        publish(con, db_path)
+        publish(con, db_path)
+    spare = spare_path(db_path)
+    spare.rename(spare.with_name(spare.name + ".writing"))   # as a crash in the middle of updating it leaves it
+    _more(db_path, "run-2", 2, None)
+    with connect(db_path) as con:
+        done = publish(con, db_path)
+    assert not done.incremental and snapshot_path(db_path).read_bytes() == db_path.read_bytes()
+    assert not spare.with_name(spare.name + ".writing").exists()
+
+
+def test_a_failed_publish_is_said_and_does_not_fail_the_caller(db_path, caplog):
+    _seeded(db_path, limit=1)
+    snapshot_path(db_path).mkdir()   # a directory where the snapshot goes: the rename over it fails
+    publisher = Publisher(db_path)
+    with connect(db_path) as con:
+        assert publisher.publish(con) is None
+    assert "could not publish the read snapshot" in publisher.error and "could not publish" in caplog.text
+    assert publisher.published == 0
