@@ -3,12 +3,14 @@
     .venv/bin/python bench/snapshot_publish.py --base bench/out/base-100000.duckdb \
         --new bench/out/synth-101000/00100 [--repeat 3]
 
-1. `publish()` alone on the base warehouse (CHECKPOINT, copy, stamp, rename), 5 times: median seconds
-   and MB/s.
+1. `publish()` alone on the base warehouse (stamp, CHECKPOINT, copy, rename), 3 times each: a full
+   copy (no spare yet) and an incremental one (a spare two publishes old): median seconds, MB/s.
 2. The whole command a user runs, `newsflow ingest NEW --db COPY` (start-up included), on a fresh copy
    of the base warehouse each time, alternately with publishing on (the default) and off
    (NEWSFLOW_READ_SNAPSHOT=off), `--repeat` times each: the ratio of the medians is the cost of
-   publishing (target ≤ 1.05).
+   publishing (target ≤ 1.05). With publishing on, the copy first gets a snapshot and a spare (not
+   timed), as a warehouse in service has them; each run's publish line (count, seconds, MB written)
+   is printed.
 Base: a warehouse from bench/scale.py --keep, or `newsflow ingest` of bench/corpus.py folders.
 """
 
@@ -28,34 +30,50 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from warehouse.db import connect  # noqa: E402
-from warehouse.snapshot import SWITCH_ENV, publish, snapshot_path  # noqa: E402
+from warehouse.snapshot import SWITCH_ENV, publish, snapshot_path, spare_path  # noqa: E402
 
 
-def publish_alone(base: Path, work: Path, times: int = 5) -> tuple[float, float]:
+def publish_alone(base: Path, work: Path, times: int = 3) -> tuple[float, float, float, float]:
+    """Median seconds of a full publish (no spare yet) and of an incremental one (nothing changed but
+    the stamp: the floor of a publish), and the file's MB and the MB the incremental one wrote."""
     db = work / "alone.duckdb"
     shutil.copyfile(base, db)
-    seconds = []
+    full, incremental, written = [], [], []
     with connect(db) as con:   # migrated before timing
         for _ in range(times):
-            seconds.append(publish(con, db).seconds)
+            for old in (snapshot_path(db), spare_path(db)):
+                old.unlink(missing_ok=True)
+            full.append(publish(con, db).seconds)
+        publish(con, db)   # the snapshot before becomes the spare
+        for _ in range(times):
+            done = publish(con, db)
+            assert done.incremental
+            incremental.append(done.seconds)
+            written.append(done.copied_bytes / 1e6)
     size = snapshot_path(db).stat().st_size
-    return statistics.median(seconds), size / 1e6
+    return statistics.median(full), statistics.median(incremental), size / 1e6, statistics.median(written)
 
 
-def whole_command(base: Path, new: Path, work: Path, publishing: bool) -> float:
+def whole_command(base: Path, new: Path, work: Path, publishing: bool) -> tuple[float, str]:
+    """Seconds of `newsflow ingest NEW` into a copy of `base` as a new process, and its publish line.
+    With publishing on, the copy has a snapshot and a spare, as a warehouse in service has."""
     db = work / "run.duckdb"
-    for leftover in (db, snapshot_path(db)):
+    for leftover in (db, snapshot_path(db), spare_path(db)):
         leftover.unlink(missing_ok=True)
     shutil.copyfile(base, db)
-    with connect(db):   # pending migrations applied before timing, as on a warehouse in service
-        pass
+    with connect(db) as con:   # pending migrations applied before timing, as on a warehouse in service
+        if publishing:
+            publish(con, db)
+            publish(con, db)
     env = {**os.environ, SWITCH_ENV: "on" if publishing else "off"}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "newsflow.cli", "ingest", str(new), "--db", str(db)], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "newsflow.cli", "ingest", str(new), "--db", str(db), "--verbose"],
+                          cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     assert snapshot_path(db).exists() == publishing
-    return elapsed
+    said = [line.split("read snapshot ", 1)[1] for line in (done.stdout + done.stderr).splitlines()
+            if "read snapshot published" in line]
+    return elapsed, said[-1] if said else ""
 
 
 def main() -> int:
@@ -69,12 +87,15 @@ def main() -> int:
     print(f"base: {articles} articles, {args.base.stat().st_size / 1e6:.0f} MB; new: {args.new}")
     with tempfile.TemporaryDirectory(dir=args.base.parent) as tmp:
         work = Path(tmp)
-        seconds, mb = publish_alone(args.base, work)
-        print(f"publish alone: median {seconds:.2f} s for {mb:.0f} MB ({mb / seconds:.0f} MB/s)")
+        full, incremental, mb, written = publish_alone(args.base, work)
+        print(f"publish alone, full copy: median {full:.2f} s for {mb:.0f} MB ({mb / full:.0f} MB/s)")
+        print(f"publish alone, incremental, nothing loaded since: median {incremental:.2f} s ({written:.1f} MB written)")
         on, off = [], []
         for _ in range(args.repeat):
-            off.append(whole_command(args.base, args.new, work, publishing=False))
-            on.append(whole_command(args.base, args.new, work, publishing=True))
+            off.append(whole_command(args.base, args.new, work, publishing=False)[0])
+            seconds, said = whole_command(args.base, args.new, work, publishing=True)
+            on.append(seconds)
+            print(f"  run with publishing: {seconds:.1f} s; {said}")
         print("newsflow ingest, publishing off: " + ", ".join(f"{t:.1f}" for t in off) + " s")
         print("newsflow ingest, publishing on:  " + ", ".join(f"{t:.1f}" for t in on) + " s")
         ratio = statistics.median(on) / statistics.median(off)

@@ -264,8 +264,8 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
         finish_run(con, run_id, "completed", summary.counts())
         publisher.publish(con)
     if publisher.published:
-        logger.info("read snapshot published %d times (%.2f s in all)", publisher.published,
-                    publisher.seconds)
+        logger.info("read snapshot published %d times (%.2f s in all, %.1f MB written)", publisher.published,
+                    publisher.seconds, publisher.copied_bytes / 1e6)
     for failure in summary.failures:
         logger.warning("not loaded: %s (%s%s)", failure.source_uri, failure.reason,
                        f": {failure.detail}" if failure.detail else "")

@@ -231,6 +231,7 @@ class Publisher:
     _last_end: float = field(default_factory=time.monotonic)
     published: int = 0
     seconds: float = 0.0
+    copied_bytes: int = 0
     error: str | None = None   # the last publish's failure, until one succeeds
 
     @property
@@ -269,6 +270,7 @@ class Publisher:
             _log.warning("%s; readers keep the previous snapshot until the next publish", exc)
         if done is not None:
             self.last, self.published, self.seconds = done, self.published + 1, self.seconds + done.seconds
+            self.copied_bytes += done.copied_bytes
             self.error = None
         self._last_end = time.monotonic()
         return done

@@ -5,6 +5,8 @@ kept, and migration 015 makes every stored article its version 1."""
 import shutil
 from datetime import timedelta
 
+import pytest
+
 from tasks.documents.article import article_from_file
 from tasks.documents.read import discover_files
 from tasks.models import Article
@@ -36,12 +38,19 @@ def edited(text: str) -> str:
     return text.rstrip("\n") + "\n\n" + NEW_PARAGRAPH + "\n"
 
 
-def test_a_changed_file_becomes_version_2_with_its_diff_and_articles_shows_it(db_path, tmp_path):
+@pytest.fixture
+def loaded_seed(db_path, tmp_path):
+    """Seed 001 copied to a file of its own and loaded as run1: (connection, path, original text)."""
     path = tmp_path / "article.txt"
     original = seed("001").read_text(encoding="utf-8")
     path.write_text(original, encoding="utf-8")
     con = connect(db_path)
     load(con, "run1", path)
+    return con, path, original
+
+
+def test_a_changed_file_becomes_version_2_with_its_diff_and_articles_shows_it(loaded_seed):
+    con, path, original = loaded_seed
     (article_id, v1_paragraphs), = con.execute("SELECT article_id, paragraphs FROM article_versions").fetchall()
     old_paragraph = con.execute("SELECT position, text FROM paragraphs WHERE starts_with(text, ?)", [OLD]).fetchone()
 
@@ -83,12 +92,8 @@ def test_a_changed_file_becomes_version_2_with_its_diff_and_articles_shows_it(db
                        ).fetchone()[0] == [("removed", v1_paragraphs)]
 
 
-def test_a_headline_change_alone_is_a_version_with_an_empty_diff(db_path, tmp_path):
-    path = tmp_path / "article.txt"
-    original = seed("001").read_text(encoding="utf-8")
-    path.write_text(original, encoding="utf-8")
-    con = connect(db_path)
-    load(con, "run1", path)
+def test_a_headline_change_alone_is_a_version_with_an_empty_diff(loaded_seed):
+    con, path, original = loaded_seed
     path.write_text(original.replace(TITLE, "Poutine reçoit Kim au cosmodrome"), encoding="utf-8")
     load(con, "run2", path)
     assert con.execute("SELECT to_version, old_title, new_title, paragraphs_added, paragraphs_removed "
