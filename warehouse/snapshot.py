@@ -44,7 +44,8 @@ SNAPSHOT_SUFFIX = ".read.duckdb"
 SWITCH_ENV = "NEWSFLOW_READ_SNAPSHOT"   # "off": writers publish nothing (nobody reads while they write)
 BUDGET = 0.05   # the share of a run's time that publishing between batches may take
 INFO_TABLE = "snapshot_info"
-COPY_BYTES_PER_SECOND = 250e6   # a publish's speed on this project's 2-core VM under load (bench/RESULTS.md)
+COPY_BYTES_PER_SECOND = 250e6   # a full copy's speed on this project's 2-core VM under load (bench/RESULTS.md)
+INCREMENTAL_BYTES_PER_SECOND = 5e9   # an incremental publish after a batch: 1 GB in 0.14-0.18 s (bench/RESULTS.md)
 
 
 def snapshot_path(db: str | Path) -> Path | None:
@@ -245,14 +246,17 @@ class Publisher:
         return time.monotonic() - self._last_end >= self.expected_cost() / self.budget
 
     def expected_cost(self) -> float:
-        """The last publish's duration; before the first, the file's size at COPY_BYTES_PER_SECOND
-        (publishing right after a run's first batch cost a 100,000-article run several seconds)."""
+        """The last publish's duration; before the first, the file's size at the speed of an
+        incremental publish when a spare exists, else of a full copy (a full copy right after a run's
+        first batch cost a 100,000-article run several seconds)."""
         if self.last is not None:
             return self.last.seconds
         try:
-            return Path(self.db).stat().st_size / COPY_BYTES_PER_SECOND
+            size = Path(self.db).stat().st_size
         except OSError:
             return 0.0
+        spare = spare_path(self.db) if snapshot_path(self.db) is not None else None
+        return size / (INCREMENTAL_BYTES_PER_SECOND if spare is not None and spare.exists() else COPY_BYTES_PER_SECOND)
 
     def publish(self, con: duckdb.DuckDBPyConnection) -> Published | None:
         """Publish now. A publish that fails is `error` (said by the caller), not the run's failure:
