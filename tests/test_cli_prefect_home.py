@@ -53,7 +53,8 @@ def test_the_first_runs_migrated_prefect_database_seeds_the_next_runs_home(tmp_p
         with contextlib.closing(sqlite3.connect(template / "prefect.db")) as con:
             assert con.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)   # migrated
             assert con.execute("SELECT count(*) FROM flow_run").fetchone() == (0,)          # before any run
-    # no scratch left beside the warehouse and its read snapshot
-    assert sorted(p.name for p in template.parent.iterdir()) == ["news.duckdb", "news.read.duckdb", "template"]
+    # no scratch left beside the warehouse, its read snapshot and the snapshot's spare (warehouse/snapshot.py)
+    assert sorted(p.name for p in template.parent.iterdir()) == [
+        ".news.read.duckdb.spare", "news.duckdb", "news.read.duckdb", "template"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (2,)
