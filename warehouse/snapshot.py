@@ -259,7 +259,7 @@ class Publisher:
         return size / (INCREMENTAL_BYTES_PER_SECOND if spare is not None and spare.exists() else COPY_BYTES_PER_SECOND)
 
     def publish(self, con: duckdb.DuckDBPyConnection) -> Published | None:
-        """Publish now. A publish that fails is `error` (said by the caller), not the run's failure:
+        """Publish now. A publish that fails is logged as a warning and kept in `error`, not the run's failure:
         the batches committed, and readers keep the previous snapshot until the next publish."""
         if not self.enabled:   # an old snapshot would be read as if current: readers read the file instead
             if (path := snapshot_path(self.db)) is not None:
