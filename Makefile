@@ -1,6 +1,9 @@
 # The README's two commands: `make run` and `make test`. Both build .venv from requirements.lock
 # when it is missing or older than the lock / pyproject.toml, with uv (pinned, bootstrapped into
 # .venv-tools/ by the system pip: ~10x faster than pip here, and it reads the lock's extras right).
+# --compile-bytecode: the .pyc files are written once, at install (~2 s with uv); without them every
+# run whose environment sets PYTHONDONTWRITEBYTECODE (this machine's does) compiles Prefect anew in
+# the CLI and again in its server: the seeds' run took 32 s instead of 11 s.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,7 +25,7 @@ $(UV):
 $(STAMP): requirements.lock pyproject.toml | $(UV)
 	@echo "installing requirements.lock into $(VENV)"
 	@test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
-	@$(UV_PIP) install --python $(BIN)/python -r requirements.lock
+	@$(UV_PIP) install --compile-bytecode --python $(BIN)/python -r requirements.lock
 	@$(UV_PIP) install --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
