@@ -17,18 +17,16 @@ Base: a warehouse from bench/scale.py --keep, or `newsflow ingest` of bench/corp
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.command import timed_ingest  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.snapshot import SWITCH_ENV, publish, snapshot_path, spare_path  # noqa: E402
 
@@ -65,11 +63,8 @@ def whole_command(base: Path, new: Path, work: Path, publishing: bool) -> tuple[
         if publishing:
             publish(con, db)
             publish(con, db)
-    env = {**os.environ, SWITCH_ENV: "on" if publishing else "off"}
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "newsflow.cli", "ingest", str(new), "--db", str(db), "--verbose"],
-                          cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
+    env = {SWITCH_ENV: "on" if publishing else "off"}
+    elapsed, done = timed_ingest([str(new), "--db", str(db), "--verbose"], env=env)
     assert snapshot_path(db).exists() == publishing
     said = [line.split("read snapshot ", 1)[1] for line in (done.stdout + done.stderr).splitlines()
             if "read snapshot published" in line]

@@ -19,8 +19,6 @@ warehouses: pages/s and the ratio. The two commands alternate order when repeate
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 from fastwarc.warc import ArchiveIterator  # noqa: E402
 
+from bench.command import timed_ingest  # noqa: E402
 from tasks.web.warc import WarcFilter, file_chunks, warc_batches, warc_filter  # noqa: E402
 from tests.warc_files import Rec, warc_bytes  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "eval" / "extraction" / "html"
-NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 
 
 def build_archive(pages: list[Path], path: Path, copies: int) -> int:
@@ -74,13 +72,7 @@ def bare_fastwarc(path: Path) -> tuple[float, int]:
 
 
 def ingest(target: Path, db: Path) -> tuple[float, str]:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    start = time.perf_counter()
-    done = subprocess.run([NEWSFLOW, "ingest", str(target), "--db", str(db)], capture_output=True, text=True,
-                          env=env, timeout=3600)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"newsflow ingest {target} failed: {done.stderr[-2000:]}")
+    elapsed, done = timed_ingest([str(target), "--db", str(db)])
     line = next((ln for ln in done.stdout.splitlines() if " inputs: " in ln), "")
     return elapsed, line
 

@@ -13,15 +13,17 @@ the process's start to its exit. Prints pages/s of each and the ratio command/ba
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.command import timed_ingest  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "eval" / "extraction" / "html"
 
 
@@ -32,18 +34,6 @@ def baseline_seconds(blobs: list[bytes]) -> float:
     for blob in blobs:
         trafilatura.extract(blob, with_metadata=True)
     return time.perf_counter() - start
-
-
-def command_seconds(folder: Path, db: Path, checkout: Path) -> float:
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
-    env["PYTHONPATH"] = str(checkout)
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "import sys; from newsflow.cli import main; sys.exit(main())",
-                           "ingest", str(folder), "--db", str(db)], env=env, cwd=checkout, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"newsflow ingest failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return elapsed
 
 
 def main() -> int:
@@ -68,7 +58,7 @@ def main() -> int:
                 for page in chosen:
                     shutil.copy(page, folder / page.name)
                 before = baseline_seconds(blobs)
-                whole = command_seconds(folder, Path(tmp) / "bench.duckdb", args.checkout.resolve())
+                whole, _ = timed_ingest([str(folder), "--db", str(Path(tmp) / "bench.duckdb")], args.checkout.resolve())
                 after = baseline_seconds(blobs)
             base = (before + after) / 2
             print(f"{len(chosen)} pages: bare trafilatura.extract(with_metadata=True) {len(chosen) / base:6.1f} pages/s "
