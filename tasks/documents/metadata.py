@@ -113,7 +113,7 @@ def _jsonld_nodes(tree: lxml.etree._Element) -> list[dict[str, Any]]:
                 nodes.append(item)
                 if isinstance(item.get("@graph"), list | dict):
                     stack.append(item["@graph"])
-                if isinstance(item.get("mainEntity"), dict):
+                if isinstance(item.get("mainEntity"), list | dict):
                     stack.append(item["mainEntity"])
     return nodes
 
@@ -427,7 +427,7 @@ _BYLINE_PREFIX = re.compile(
     r"publicado|pubblicato|geplaatst|skrevet|escrito|scritto)\s+(?:by|von|par|por|da|door|av|af)\b|"
     r"by|von|vom|par|por|di|door|av|af|przez|interview|"
     r"autor(?:in|es|a|en)?|auteur|author(?:s)?|verfasst von|geschrieben von|"
-    r"text|texte|testo|tekst|texto|redaktion|reporter|redacción|redazione|"
+    r"text|texte|testo|tekst|texto|(?:redaktion|redacción|redazione|rédaction|redaction)(?=\s*[:：|-])|reporter|"
     r"от|автор|από|od|yazan|kirjoittaja|skrevet af|skrivet av|escrito por|scritto da|"
     r"ditulis oleh|oleh|bởi|文|記者)\b\s*[:：|-]?\s*",
     re.I)
@@ -437,7 +437,7 @@ _NAME_SPLIT = re.compile(
     re.I)
 _DATE_TAIL = re.compile(
     r"\s*(?:[|,·•–—-]\s*)?(?:\b(?:updated|update|aktualisiert|actualizado|mis à jour|publié|"
-    r"published|posted|veröffentlicht)\b.*|\b(?:stand|am|le|el|on|il|du|vom|de)\s+\d.*|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}.*|"
+    r"published|posted|veröffentlicht)\b.*|\b(?:stand|am|le|el|on|il|du|vom|de)\s*[:：]?\s+\d.*|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}.*|"
     r"\d{1,2}:\d{2}.*|\d{1,2}\.?\s+\w+\s+\d{4}.*|\w+\s+\d{1,2},\s+\d{4}.*|"
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
     r"donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
@@ -460,6 +460,11 @@ _POSTS_BY = re.compile(r"^(?:view |see |read )?(?:all |more )?(?:posts|articles|
                        r" (?:by|from|von|de|di)\s+", re.I)
 _ROLE_SUFFIX = re.compile(r"\s*(?:기자|記者|特派員|編集委員|论说委员|記者)$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[._][a-z0-9]+)+$")   # a login (edilson.la.rosa), not a display name
+# A host name ("nieuwsblad.be", "mbl.is"): the outlet credited by its domain when it is the page's own
+# (pick_authors keeps it only then), else as much a login as any other slug.
+DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,6}$", re.I)
+# An as-of label left at the end once its date is cut ("MDR THÜRINGEN Stand"): no part of a name.
+_LABEL_TAIL = re.compile(r"\s+(?:stand|updated|aktualisiert|actualizado|published|veröffentlicht)\s*[:：]?$", re.I)
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _JUNK_PART = re.compile(r"\b(?:view (?:all|more) posts|all posts by|more from|see all|articles by|"
                         r"image:|photo:|foto:|bild:|getty|istock|shutterstock|picture.alliance|imago|"
@@ -500,6 +505,7 @@ def clean_names(text: str) -> list[str]:
     for _ in range(2):
         text = _BYLINE_PREFIX.sub("", text, count=1).strip(" :|-–—")
     text = _DATE_TAIL.sub("", text).strip(" ,|-–—·")
+    text = _LABEL_TAIL.sub("", text).strip(" ,|-–—·")
     text = re.sub(r"\s*\([^)]{0,40}\)", "", text)   # "Elena Oberholzer (obe)": initials, a place
     names: list[str] = []
     for part in _NAME_SPLIT.split(text):
@@ -507,7 +513,7 @@ def clean_names(text: str) -> list[str]:
         part = _BYLINE_PREFIX.sub("", part, count=1).strip(" :,;|-–—")
         if part.endswith(".") and len(part.split()[-1]) > 3 and part.split()[-1].rstrip(".").isalpha():
             part = part.rstrip(".")   # a sentence's period, not an initial's ("Joe S.", "Jr.")
-        if not part or _SLUG.match(part):
+        if not part or (_SLUG.match(part) and not DOMAIN.match(part)):
             continue
         if _is_agency(part):
             names.append(part)
@@ -535,14 +541,33 @@ def _kind(name: str, declared: str | None, site_keys: set[str], host_keys: set[s
     return "person"
 
 
-def _jsonld_authors(ld: _JsonLd) -> list[tuple[str, str | None]]:
-    """(name, declared kind) of the article node's author (Person/Organization, lists, strings)."""
+def _flat(value: Any) -> list[Any]:
+    """A JSON-LD value as a flat list: CMSs nest author lists ([{...}, [{...}]])."""
+    if not isinstance(value, list):
+        return [value]
+    return [x for v in value for x in _flat(v)]
+
+
+def _ld_author_items(ld: _JsonLd) -> list[Any]:
+    """The article node's author (or creator) values, references resolved, nested lists flattened."""
     if not ld.article:
         return []
-    value = ld.article.get("author") or ld.article.get("creator")
+    return [ld.resolve(x) for x in _flat(ld.article.get("author") or ld.article.get("creator"))]
+
+
+def _is_affiliation(name: str, site_keys: set[str], host_keys: set[str]) -> bool:
+    """A part after a person's name in one Person node that names the outlet or an institution
+    ("Povilas A., ... universiteto profesorius, Lrt.lt"): where the person works, not a second
+    author. An agency is kept: it co-credits the copy ("Karin Bauer, dpa")."""
+    return not _is_agency(name) and (_is_site(name, site_keys, host_keys) or bool(_ORG_WORD.search(name))
+                                     or bool(DOMAIN.match(name)))
+
+
+def _jsonld_authors(ld: _JsonLd, site_keys: set[str] = frozenset(), host_keys: set[str] = frozenset()
+                    ) -> list[tuple[str, str | None]]:
+    """(name, declared kind) of the article node's author (Person/Organization, lists, strings)."""
     out: list[tuple[str, str | None]] = []
-    for item in value if isinstance(value, list) else [value]:
-        item = ld.resolve(item)
+    for item in _ld_author_items(ld):
         if isinstance(item, str):
             out.extend((n, None) for n in clean_names(item))
         elif isinstance(item, dict):
@@ -553,7 +578,29 @@ def _jsonld_authors(ld: _JsonLd) -> list[tuple[str, str | None]]:
                 name = f"{_text(item.get('givenName'))} {_text(item.get('familyName'))}"
             declared = "organization" if any(_ORG_TYPE.search(t) for t in _types(item)) else (
                 "person" if "Person" in _types(item) else None)
-            out.extend((n, declared) for n in clean_names(_text(name)))
+            names = clean_names(_text(name))
+            if declared == "person" and names and not _is_site(names[0], site_keys, host_keys):
+                names = names[:1] + [n for n in names[1:] if not _is_affiliation(n, site_keys, host_keys)]
+            out.extend((n, declared) for n in names)
+    return out
+
+
+_HOUSE_SLUG = re.compile(r"^(?:admin|administrator|redaktion|redaction|redaccion|redazione|editor|editors|"
+                         r"staff|webmaster|newsroom|team|wpadmin|root|user)\d*$", re.I)
+
+
+def house_names(ld: _JsonLd) -> list[str]:
+    """Names of JSON-LD authors whose profile is the site's house account (@id or url ending in
+    /author/admin/): the CMS's default login, named after the outlet ("Ilanga D"), so a credit
+    to the outlet, not to a person."""
+    out = []
+    for item in _ld_author_items(ld):
+        if isinstance(item, dict) and isinstance(name := item.get("name"), str):
+            for ref in (item.get("@id"), item.get("url")):
+                path = urlsplit(ref).path if isinstance(ref, str) and "://" in ref else ""
+                if path and _HOUSE_SLUG.match(path.rstrip("/").rsplit("/", 1)[-1]):
+                    out.append(_text(name))
+                    break
     return out
 
 
@@ -676,11 +723,11 @@ def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
 def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None, site_names: list[str],
                  url: str | None) -> tuple[list[Author], str | None]:
     """(authors, source): the first source in order of explicitness that yields a name."""
-    site_keys = {_key(s) for s in site_names if _key(s)}
+    site_keys = {_key(s) for s in [*site_names, *house_names(ld)] if _key(s)}
     host_keys = _host_keys(url)
     def sources() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
         """Lazily, most explicit first: the page-text searches run only when needed."""
-        yield "json-ld", _jsonld_authors(ld)
+        yield "json-ld", _jsonld_authors(ld, site_keys, host_keys)
         for source, names in _markup_authors(tree):
             yield source, [(n, None) for n in names]
         yield "byline:text", [(n, None) for n in _text_bylines(tree)]
@@ -691,24 +738,56 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
 
     first: tuple[list[Author], str | None] = ([], None)
     for source, found in sources():
+        # a host name is the outlet's own credit ("nieuwsblad.be"), else a login or a link text
+        found = [(n, k) for n, k in found if not DOMAIN.match(n) or _is_site(n, site_keys, host_keys)]
         if source in _PAGE_TEXT:
             found = [(n, k) for n, k in found if _name_shaped(n)]
             if any(len(n.split()) > 1 for n, _ in found):
                 # "Ines Zöttl, Washington": a one-word part beside full names is a place
                 found = [(n, k) for n, k in found if len(n.split()) > 1 or _is_agency(n)]
         authors = _dedupe(Author(n, _kind(n, k, site_keys, host_keys), source) for n, k in found)
+        authors = _without_address(authors, site_keys, host_keys)
         if not authors:
             continue
         if not first[0]:
             if not _is_outlet_only(authors, site_keys, host_keys):
                 return authors, source
             first = (authors, source)
-        elif any(a.kind == "person" for a in authors) and (
-                source not in _WEAK_SOURCES or all(a.kind == "person" for a in authors)):
-            # The outlet credited itself (meta author = site name): a later source naming people
-            # wins; from the page's text only if it names no organisation (photo credits: "APA").
+        elif _overrides_outlet(authors, source):
             return authors, source
     return first
+
+
+def _overrides_outlet(authors: list[Author], source: str) -> bool:
+    """Does a later source beat the outlet's credit to itself (meta author = site name)? One
+    that names people does; from the page's text only if it names no organisation (photo
+    credits: "APA") and a full name (a lone word there is more often initials, a handle or a
+    section: "amw", "Politik"). A declared wire service does too: it wrote the copy."""
+    if source not in _WEAK_SOURCES and any(_is_agency(a.name) for a in authors):
+        return True
+    if not any(a.kind == "person" for a in authors):
+        return False
+    if source not in _WEAK_SOURCES:
+        return True
+    return all(a.kind == "person" for a in authors) and any(_full_name(a.name) for a in authors)
+
+
+_NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")   # kana, Han, Hangul
+
+
+def _full_name(name: str) -> bool:
+    """A name of two words or more, or one in a script written without spaces ('신현주')."""
+    return len(name.split()) > 1 or bool(_NO_SPACES.search(name))
+
+
+def _without_address(authors: list[Author], site_keys: set[str], host_keys: set[str]) -> list[Author]:
+    """The outlet's credit without its address: beside the outlet's own name and no full name of a
+    person, capitalised single words are its city and country ("hessenschau.de, Frankfurt,
+    Germany"), not people. Lower-case initials ("srf/hosb") are kept: desks sign so."""
+    if any(_full_name(a.name) for a in authors if a.kind == "person") or not any(
+            _is_site(a.name, site_keys, host_keys) for a in authors):
+        return authors
+    return [a for a in authors if not (a.kind == "person" and a.name[:1].isupper() and a.name[1:].islower())]
 
 
 _WEAK_SOURCES = ("byline:class", "byline:text", "byline:label", "byline:bold", "trafilatura")   # found in the page, not declared
