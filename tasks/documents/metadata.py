@@ -29,7 +29,7 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -613,6 +613,19 @@ _AUTHOR_LIST = re.compile(r"author-?list", re.I)   # the list of the article's a
 _COMMENTS = re.compile(r"comment|respond|discussion|disqus|reply|related|teaser|recommend", re.I)
 
 
+def _teaser_test(tree: lxml.etree._Element) -> Callable[[lxml.etree._Element], bool]:
+    """A test for elements in another article than the page's: when the headline (<h1>) sits in an
+    <article>, an <article> without an <h1> is a teaser card of a related story, whose byline
+    markup (itemprop=author, rel=author) names that story's authors."""
+    if not any(a.tag == "article" for h in tree.iter("h1") for a in h.iterancestors()):
+        return lambda el: False
+
+    def in_teaser(el: lxml.etree._Element) -> bool:
+        art = next(el.iterancestors("article"), None)
+        return art is not None and art.find(".//h1") is None
+    return in_teaser
+
+
 def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]]:
     """(source, names) from meta tags, microdata, rel=author links and byline-classed elements,
     most explicit first."""
@@ -621,8 +634,11 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
              if "://" not in c and not c.startswith("www.")]
     names = [n for c in metas for n in clean_names(c)]
     yield "meta:author", names
+    teaser = _teaser_test(tree)
     items = []
     for el in tree.xpath('.//*[@itemprop="author" or @itemprop="creator"]'):
+        if teaser(el):
+            continue
         inner = el.xpath('.//*[@itemprop="name"]')
         value = (inner[0].get("content") or _element_text(inner[0])) if inner else (
             el.get("content") or _element_text(el))
@@ -631,6 +647,8 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
     yield "itemprop:author", items
     links = []
     for el in tree.xpath('.//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'):
+        if teaser(el):
+            continue
         value = _element_text(el)
         if value and len(value) <= 100:
             links.extend(clean_names(value))
@@ -809,8 +827,14 @@ def _name_shaped(name: str) -> bool:
     return all(t[0].isupper() or t.casefold() in _PARTICLES or not t[0].isalpha() for t in cased)
 
 
+_DESK = re.compile(r"\b(?:redaktion|rédaction|redaction|redacción|redazione|newsroom)\b", re.I)
+
+
 def _is_outlet_only(authors: list[Author], site_keys: set[str], host_keys: set[str]) -> bool:
-    return all(_is_site(a.name, site_keys, host_keys) for a in authors)
+    """Does the source credit only the outlet by its bare name (a CMS default, which a later
+    source naming people beats)? A desk's signature ("Redaktion hessenschau.de", "BR24 Redaktion")
+    says the desk wrote the piece: it stands."""
+    return all(_is_site(a.name, site_keys, host_keys) and not _DESK.search(a.name) for a in authors)
 
 
 def _dedupe(authors: Iterable[Author]) -> list[Author]:
