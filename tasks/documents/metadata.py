@@ -669,7 +669,7 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
 
 
 _BY_WORD = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\b", re.I)
-_BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\s+(\S.{2,120})$", re.I)
+_BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)(?:\s*[:：]\s*|\s+)(\S.{2,120})$", re.I)
 
 
 def _text_bylines(tree: lxml.etree._Element) -> list[str]:
