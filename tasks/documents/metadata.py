@@ -605,7 +605,7 @@ def house_names(ld: _JsonLd) -> list[str]:
 
 
 _BYLINE_ATTR = re.compile(r"byline|author|autor|auteur|writer|reporter|journalist", re.I)
-_NOT_BYLINE_ATTR = re.compile(r"bio|about|avatar|image|img|photo|pic|box|description|comment|"
+_NOT_BYLINE_ATTR = re.compile(r"bio|about|profile|avatar|image|img|photo|pic|box|description|comment|"
                               r"social|share|follow|more|related|list|widget|footer|nav|menu", re.I)
 
 
