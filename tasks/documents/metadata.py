@@ -713,8 +713,15 @@ def _label_bylines(tree: lxml.etree._Element) -> list[str]:
     return []
 
 
+def _italic_only(p: lxml.etree._Element) -> bool:
+    """A paragraph set wholly in italics: a standfirst or kicker above the byline, not the text."""
+    return len(p) > 0 and not (p.text or "").strip() and all(
+        c.tag in ("em", "i") and not (c.tail or "").strip() for c in p)
+
+
 def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
-    """A paragraph that is only a bold name, among the first two or the last of the article's paragraphs
+    """A paragraph that is only a bold name, among the first two (after italic standfirst
+    paragraphs) or the last of the article's paragraphs
     ("<p><strong>Mohloai Mpesi</strong></p>"): outlets that credit only themselves in markup
     print the reporter so. Only full names (two to four capitalised words), as a bold line is
     more often a subheading."""
@@ -726,7 +733,8 @@ def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
         parents[p.getparent()] = parents.get(p.getparent(), 0) + 1
     body = max(parents, key=parents.get)
     own = [p for p in paragraphs if p.getparent() is body and _element_text(p)]
-    for p in own[:2] + own[-1:]:   # the first may be a standfirst above the byline
+    start = next((i for i, p in enumerate(own) if not _italic_only(p)), len(own))
+    for p in own[start:start + 2] + own[-1:]:   # the first may be a standfirst above the byline
         if len(p) != 1 or p[0].tag not in ("strong", "b") or (p.text or "").strip() or (p[0].tail or "").strip():
             continue
         if p is own[-1] and any(_element_text(s) for s in p.itersiblings()):
