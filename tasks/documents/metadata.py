@@ -479,7 +479,7 @@ _AGENCIES = re.compile(
     r"belga|ntb|tt|ritzau|pap|čtk|ctk|mti|tass|ria novosti|xinhua|kyodo|jiji|yonhap|pti|ians|"
     r"aap|upi|bloomberg|lusa|europa press|agencia efe|sid|dts|kyodo news|agence france-presse|"
     r"thomson reuters|ani|cp|the canadian press|canadian press|press association|pa|aa|"
-    r"anadolu|sputnik|agenzia nova|adnkronos|agi|dapd|ddp|afp/dpa|agencias|agences|agenturen|"
+    r"anadolu|anadolu ajansı|anadolu agency|sputnik|agenzia nova|adnkronos|agi|dapd|ddp|afp/dpa|agencias|agences|agenturen|"
     r"agencies|wires|wire|agentur|nachrichtenagentur)$", re.I)
 _ORG_WORD = re.compile(
     r"\b(?:news|press|presse|media|médias|agency|agentur|agence|agencia|agenzia|group|"
@@ -630,7 +630,7 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
     """(source, names) from meta tags, microdata, rel=author links and byline-classed elements,
     most explicit first."""
     metas = [c for _, c in _meta(tree, "author", "article:author", "dc.creator", "dcterms.creator",
-                                  "sailthru.author", "parsely-author", "byl")
+                                  "sailthru.author", "parsely-author", "byl", "articleauthor")
              if "://" not in c and not c.startswith("www.")]
     names = [n for c in metas for n in clean_names(c)]
     yield "meta:author", names
