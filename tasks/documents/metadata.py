@@ -626,6 +626,13 @@ def _teaser_test(tree: lxml.etree._Element) -> Callable[[lxml.etree._Element], b
     return in_teaser
 
 
+def _in_teaser_link(el: lxml.etree._Element, text: str) -> bool:
+    """Is this byline inside a link that says more than the byline (a related story's card:
+    its headline and "Von X")? The article's own byline does not link elsewhere with a headline."""
+    link = el if el.tag == "a" else next(el.iterancestors("a"), None)
+    return link is not None and len(_element_text(link)) > len(text) + 20
+
+
 def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]]:
     """(source, names) from meta tags, microdata, rel=author links and byline-classed elements,
     most explicit first."""
@@ -673,8 +680,10 @@ _BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)(?:\s*
 
 
 def _text_bylines(tree: lxml.etree._Element) -> list[str]:
-    """Names from a short text node that starts with a byline word ("By X and Y"), near the top."""
+    """Names from a short text node that starts with a byline word ("By X and Y"), near the top;
+    not a teaser's (in a link that also holds its headline, or in a teaser <article>)."""
     out: list[str] = []
+    teaser = _teaser_test(tree)
     for i, el in enumerate(tree.xpath(".//body//*[self::p or self::span or self::div or self::a "
                                       "or self::address or self::strong or self::em or self::li]")):
         if i > 3000 or out:
@@ -683,7 +692,7 @@ def _text_bylines(tree: lxml.etree._Element) -> list[str]:
         if not _BY_WORD.match(first or ""):
             continue   # the byline word opens the element or its first child: a cheap test first
         text = _element_text(el)
-        if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)):
+        if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)) and not _in_teaser_link(el, text) and not teaser(el):
             body = m.group(1)
             if len(body.split()) <= 12 and body[:1].isupper():
                 out.extend(clean_names(body))
