@@ -786,11 +786,33 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
             continue
         if not first[0]:
             if not _is_outlet_only(authors, site_keys, host_keys):
+                if source in ("json-ld", "meta:author"):
+                    authors = _completed(authors, _markup_authors(tree), site_keys, host_keys)
                 return authors, source
             first = (authors, source)
         elif _overrides_outlet(authors, source):
             return authors, source
     return first
+
+
+MAX_BYLINE_NAMES = 3   # a byline names one to three people; a longer list of author links is a teaser list
+
+
+def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], site_keys: set[str],
+               host_keys: set[str]) -> list[Author]:
+    """The declared list with the co-authors the article's byline markup adds: a CMS's JSON-LD or
+    meta tag may carry only the first author while rel=author / itemprop=author (teasers left
+    out) links every one. Taken only when the markup names all the declared people and more, and
+    few (a longer list is a page of teasers outside any <article>: "more from our writers")."""
+    have = {_key(a.name) for a in authors}
+    for source, names in markup:
+        if source not in ("itemprop:author", "rel:author"):
+            continue
+        keys = {_key(n) for n in names}
+        extra = [n for n in names if _key(n) not in have]
+        if have < keys and len(keys) <= MAX_BYLINE_NAMES and all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra):
+            return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
+    return authors
 
 
 def _overrides_outlet(authors: list[Author], source: str) -> bool:
