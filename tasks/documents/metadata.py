@@ -810,7 +810,8 @@ def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], s
             continue
         keys = {_key(n) for n in names}
         extra = [n for n in names if _key(n) not in have]
-        if have < keys and len(keys) <= MAX_BYLINE_NAMES and all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra):
+        people = all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra)
+        if have < keys and len(keys) <= MAX_BYLINE_NAMES and people:
             return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
     return authors
 
