@@ -773,8 +773,9 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
 
     first: tuple[list[Author], str | None] = ([], None)
     for source, found in sources():
-        # a host name is the outlet's own credit ("nieuwsblad.be"), else a login or a link text
-        found = [(n, k) for n, k in found if not DOMAIN.match(n) or _is_site(n, site_keys, host_keys)]
+        # a lower-case host name is the outlet's own credit ("nieuwsblad.be"), else a login
+        found = [(n, k) for n, k in found if not (_SLUG.match(n) and DOMAIN.match(n))
+                 or _is_site(n, site_keys, host_keys)]
         if source in _PAGE_TEXT:
             found = [(n, k) for n, k in found if _name_shaped(n)]
             if any(len(n.split()) > 1 for n, _ in found):
@@ -803,7 +804,7 @@ def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], s
     """The declared list with the co-authors the article's byline markup adds: a CMS's JSON-LD or
     meta tag may carry only the first author while rel=author / itemprop=author (teasers left
     out) links every one. Taken only when the markup names all the declared people and more, and
-    few (a longer list is a page of teasers outside any <article>: "more from our writers")."""
+    few links (more, or the same names again and again, are teasers outside any <article>)."""
     have = {_key(a.name) for a in authors}
     for source, names in markup:
         if source not in ("itemprop:author", "rel:author"):
@@ -811,7 +812,7 @@ def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], s
         keys = {_key(n) for n in names}
         extra = [n for n in names if _key(n) not in have]
         people = all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra)
-        if have < keys and len(keys) <= MAX_BYLINE_NAMES and people:
+        if have < keys and len(names) <= MAX_BYLINE_NAMES and people:
             return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
     return authors
 
@@ -820,7 +821,8 @@ def _overrides_outlet(authors: list[Author], source: str) -> bool:
     """Does a later source beat the outlet's credit to itself (meta author = site name)? One
     that names people does; from the page's text only if it names no organisation (photo
     credits: "APA") and a full name (a lone word there is more often initials, a handle or a
-    section: "amw", "Politik"). A declared wire service does too: it wrote the copy."""
+    section: "amw", "Politik"). A declared wire service does too: it wrote the copy. (One in the
+    page's text does not: "By Euronews with Agencies", "Von APA" under the outlet's own credit.)"""
     if source not in _WEAK_SOURCES and any(_is_agency(a.name) for a in authors):
         return True
     if not any(a.kind == "person" for a in authors):

@@ -223,7 +223,7 @@ def test_the_outlet_credited_by_its_host_name_is_kept_and_a_login_is_not():
     assert [(a.name, a.kind) for a in m.authors] == [("nieuwsblad.be", "organization")]
     m = _meta(_ld_authors('{"@type": "Person", "name": "edilson.la.rosa"}'))
     assert m.authors == []
-    m = _meta(_ld_authors('{"@type": "Person", "name": "other-site.de"}'))
+    m = _meta(_ld_authors('{"@type": "Person", "name": "othersite.de"}'))
     assert m.authors == []
 
 
