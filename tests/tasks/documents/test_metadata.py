@@ -325,3 +325,6 @@ def test_the_declared_author_is_completed_by_the_bylines_co_authors():
     many = "".join(f'<a rel="author" href="/a/{i}">{n}</a>' for i, n in enumerate(names))
     m = _meta(_ld_authors('[{"@type": "Person", "name": "Rachel Riederer"}]'), many)
     assert [a.name for a in m.authors] == ["Rachel Riederer"]
+    again = "".join(f'<a rel="author" href="/a/{i % 2}">{names[i % 2]}</a>' for i in range(6))   # teaser bylines
+    m = _meta(_ld_authors('[{"@type": "Person", "name": "Rachel Riederer"}]'), again)
+    assert [a.name for a in m.authors] == ["Rachel Riederer"]
