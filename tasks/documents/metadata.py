@@ -19,7 +19,10 @@ value they agree on:
   element then the name ("<strong>Autor</strong> Name"), a bold name paragraph, trafilatura), split
   ("X, Y and Z", "X und Y"), cleaned of labels, roles and dates, junk rejected; an outlet or a wire
   service named as author is kept with kind "organization". When a source credits only the
-  outlet itself, a later source that names people wins.
+  outlet itself (its name, its host name, or a house account such as /author/admin), a later
+  source that names people or a declared wire service wins; a desk's signature ("Redaktion X")
+  stands. Bylines of teasers (an <article> without the page's <h1>, a link holding a headline)
+  are not the page's; a declared list is completed by the co-authors its byline markup links.
 - site_name: og:site_name, JSON-LD publisher, application-name; None rather than a made-up name.
 """
 
@@ -462,7 +465,7 @@ _ROLE_SUFFIX = re.compile(r"\s*(?:기자|記者|特派員|編集委員|论说委
 _SLUG = re.compile(r"^[a-z0-9]+(?:[._][a-z0-9]+)+$")   # a login (edilson.la.rosa), not a display name
 # A host name ("nieuwsblad.be", "mbl.is"): the outlet credited by its domain when it is the page's own
 # (pick_authors keeps it only then), else as much a login as any other slug.
-DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,6}$", re.I)
+_DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,6}$", re.I)
 # An as-of label left at the end once its date is cut ("MDR THÜRINGEN Stand"): no part of a name.
 _LABEL_TAIL = re.compile(r"\s+(?:stand|updated|aktualisiert|actualizado|published|veröffentlicht)\s*[:：]?$", re.I)
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
@@ -513,7 +516,7 @@ def clean_names(text: str) -> list[str]:
         part = _BYLINE_PREFIX.sub("", part, count=1).strip(" :,;|-–—")
         if part.endswith(".") and len(part.split()[-1]) > 3 and part.split()[-1].rstrip(".").isalpha():
             part = part.rstrip(".")   # a sentence's period, not an initial's ("Joe S.", "Jr.")
-        if not part or (_SLUG.match(part) and not DOMAIN.match(part)):
+        if not part or (_SLUG.match(part) and not _DOMAIN.match(part)):
             continue
         if _is_agency(part):
             names.append(part)
@@ -560,7 +563,7 @@ def _is_affiliation(name: str, site_keys: set[str], host_keys: set[str]) -> bool
     ("Povilas A., ... universiteto profesorius, Lrt.lt"): where the person works, not a second
     author. An agency is kept: it co-credits the copy ("Karin Bauer, dpa")."""
     return not _is_agency(name) and (_is_site(name, site_keys, host_keys) or bool(_ORG_WORD.search(name))
-                                     or bool(DOMAIN.match(name)))
+                                     or bool(_DOMAIN.match(name)))
 
 
 def _jsonld_authors(ld: _JsonLd, site_keys: set[str] = frozenset(), host_keys: set[str] = frozenset()
@@ -774,7 +777,7 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
     first: tuple[list[Author], str | None] = ([], None)
     for source, found in sources():
         # a lower-case host name is the outlet's own credit ("nieuwsblad.be"), else a login
-        found = [(n, k) for n, k in found if not (_SLUG.match(n) and DOMAIN.match(n))
+        found = [(n, k) for n, k in found if not (_SLUG.match(n) and _DOMAIN.match(n))
                  or _is_site(n, site_keys, host_keys)]
         if source in _PAGE_TEXT:
             found = [(n, k) for n, k in found if _name_shaped(n)]
@@ -807,6 +810,8 @@ def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], s
     few links (more, or the same names again and again, are teasers outside any <article>)."""
     have = {_key(a.name) for a in authors}
     for source, names in markup:
+        if source == "byline:class":
+            break   # the markup sources come first; the byline scan is not needed
         if source not in ("itemprop:author", "rel:author"):
             continue
         keys = {_key(n) for n in names}
