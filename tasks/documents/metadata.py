@@ -458,6 +458,7 @@ _JUNK = re.compile(
     r"redaktion|redacción|rédaction|redazione|newsroom|team|contributor|contributors|"
     r"posted by|written by|by|von|par|por|read more|mehr|plus|follow|folgen|share|teilen|"
     r"subscribe|abonnieren|profile|profil|home|null|none|undefined|n/?a|name|human|"
+    r"(?:mehr|weitere|more|other|plus de|más) (?:themen|artikel|beiträge|topics|stories|articles|sujets|temas)|"
     r"news|nachrichten|noticias|nouvelles|notizie|nieuws|haberler|nyheter|aktuell|actualités?|\W*)$", re.I)
 _POSTS_BY = re.compile(r"^(?:view |see |read )?(?:all |more )?(?:posts|articles|stories|beiträge|artikel)"
                        r" (?:by|from|von|de|di)\s+", re.I)
@@ -618,14 +619,15 @@ _COMMENTS = re.compile(r"comment|respond|discussion|disqus|reply|related|teaser|
 
 def _teaser_test(tree: lxml.etree._Element) -> Callable[[lxml.etree._Element], bool]:
     """A test for elements in another article than the page's: when the headline (<h1>) sits in an
-    <article>, an <article> without an <h1> is a teaser card of a related story, whose byline
-    markup (itemprop=author, rel=author) names that story's authors."""
+    <article>, an <article> without an <h1> and outside the headline's is a teaser card of a
+    related story, whose byline markup (itemprop=author, rel=author) names that story's authors.
+    (An <article> nested in the headline's, a video module, is part of the page.)"""
     if not any(a.tag == "article" for h in tree.iter("h1") for a in h.iterancestors()):
         return lambda el: False
 
     def in_teaser(el: lxml.etree._Element) -> bool:
-        art = next(el.iterancestors("article"), None)
-        return art is not None and art.find(".//h1") is None
+        arts = list(el.iterancestors("article"))
+        return bool(arts) and all(a.find(".//h1") is None for a in arts)
     return in_teaser
 
 
@@ -776,9 +778,7 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
 
     first: tuple[list[Author], str | None] = ([], None)
     for source, found in sources():
-        # a lower-case host name is the outlet's own credit ("nieuwsblad.be"), else a login
-        found = [(n, k) for n, k in found if not (_SLUG.match(n) and _DOMAIN.match(n))
-                 or _is_site(n, site_keys, host_keys)]
+        found = _host_credit(found, site_keys, host_keys)
         if source in _PAGE_TEXT:
             found = [(n, k) for n, k in found if _name_shaped(n)]
             if any(len(n.split()) > 1 for n, _ in found):
@@ -797,6 +797,16 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
         elif _overrides_outlet(authors, source):
             return authors, source
     return first
+
+
+def _host_credit(found: list[tuple[str, str | None]], site_keys: set[str], host_keys: set[str]
+                 ) -> list[tuple[str, str | None]]:
+    """Lower-case host names of a source: the outlet credited by its domain ("nieuwsblad.be")
+    when it is the page's own and the source gives no full name; beside a person's name it is the
+    publisher a CMS appends ("Ernst Lohoff, jungle.world"), and another host is a login."""
+    hosts = {n for n, _ in found if _SLUG.match(n) and _DOMAIN.match(n)}
+    alone = not any(_full_name(n) for n, _ in found if n not in hosts)
+    return [(n, k) for n, k in found if n not in hosts or (alone and _is_site(n, site_keys, host_keys))]
 
 
 MAX_BYLINE_NAMES = 3   # a byline names one to three people; a longer list of author links is a teaser list

@@ -328,3 +328,19 @@ def test_the_declared_author_is_completed_by_the_bylines_co_authors():
     again = "".join(f'<a rel="author" href="/a/{i % 2}">{names[i % 2]}</a>' for i in range(6))   # teaser bylines
     m = _meta(_ld_authors('[{"@type": "Person", "name": "Rachel Riederer"}]'), again)
     assert [a.name for a in m.authors] == ["Rachel Riederer"]
+
+
+def test_the_host_name_beside_a_reporter_is_the_publisher_not_a_co_author():
+    m = _meta('<meta name="author" content="Ernst Lohoff, jungle.world">', url="https://jungle.world/artikel/1")
+    assert [a.name for a in m.authors] == ["Ernst Lohoff"]
+
+
+def test_an_article_nested_in_the_headlines_is_part_of_the_page():
+    body = ('<article><h1>US-Sport in Zeiten von Corona</h1><article class="video-module">'
+            '<span class="teaser-cat">von Andreas Kürten</span></article></article>')
+    assert [a.name for a in _meta("", body).authors] == ["Andreas Kürten"]
+
+
+def test_more_topics_is_no_name():
+    assert clean_names("Mehr Themen") == []
+    assert clean_names("More stories") == []
