@@ -617,18 +617,30 @@ _AUTHOR_LIST = re.compile(r"author-?list", re.I)   # the list of the article's a
 _COMMENTS = re.compile(r"comment|respond|discussion|disqus|reply|related|teaser|recommend", re.I)
 
 
-def _teaser_test(tree: lxml.etree._Element) -> Callable[[lxml.etree._Element], bool]:
-    """A test for elements in another article than the page's: when the headline (<h1>) sits in an
-    <article>, an <article> without an <h1> and outside the headline's is a teaser card of a
-    related story, whose byline markup (itemprop=author, rel=author) names that story's authors.
-    (An <article> nested in the headline's, a video module, is part of the page.)"""
-    if not any(a.tag == "article" for h in tree.iter("h1") for a in h.iterancestors()):
-        return lambda el: False
+PAGE, NESTED, TEASER = 0, 1, 2   # where a byline element sits (see _scope_of)
 
-    def in_teaser(el: lxml.etree._Element) -> bool:
-        arts = list(el.iterancestors("article"))
-        return bool(arts) and all(a.find(".//h1") is None for a in arts)
-    return in_teaser
+
+def _scope_of(tree: lxml.etree._Element) -> Callable[[lxml.etree._Element], int]:
+    """Where an element sits, once the headline (<h1>) is in an <article>: PAGE (in the headline's
+    article, or outside every article), NESTED (in an <article> nested in the headline's: a video
+    module, or the related-post cards at its foot) or TEASER (in an <article> outside the
+    headline's: a related story's card, whose byline markup names that story's authors)."""
+    if not any(a.tag == "article" for h in tree.iter("h1") for a in h.iterancestors()):
+        return lambda el: PAGE
+
+    def scope(el: lxml.etree._Element) -> int:
+        arts = [a.find(".//h1") is not None for a in el.iterancestors("article")]
+        return PAGE if not arts or arts[0] else (NESTED if any(arts) else TEASER)
+    return scope
+
+
+def _in_scope(found: list[tuple[int, list[str]]]) -> list[str]:
+    """The names of the page's own bylines: those in the headline's article when there are any,
+    else those of nested articles; a teaser's never."""
+    for wanted in (PAGE, NESTED):
+        if names := [n for s, ns in found if s == wanted for n in ns]:
+            return names
+    return []
 
 
 def _in_teaser_link(el: lxml.etree._Element, text: str) -> bool:
@@ -646,25 +658,21 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
              if "://" not in c and not c.startswith("www.")]
     names = [n for c in metas for n in clean_names(c)]
     yield "meta:author", names
-    teaser = _teaser_test(tree)
+    scope = _scope_of(tree)
     items = []
     for el in tree.xpath('.//*[@itemprop="author" or @itemprop="creator"]'):
-        if teaser(el):
-            continue
         inner = el.xpath('.//*[@itemprop="name"]')
         value = (inner[0].get("content") or _element_text(inner[0])) if inner else (
             el.get("content") or _element_text(el))
         if value and len(value) <= 200:
-            items.extend(clean_names(value))
-    yield "itemprop:author", items
+            items.append((scope(el), clean_names(value)))
+    yield "itemprop:author", _in_scope(items)
     links = []
     for el in tree.xpath('.//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'):
-        if teaser(el):
-            continue
         value = _element_text(el)
         if value and len(value) <= 100:
-            links.extend(clean_names(value))
-    yield "rel:author", links
+            links.append((scope(el), clean_names(value)))
+    yield "rel:author", _in_scope(links)
     bylines: list[str] = []
     for el in tree.xpath(".//body//*[@class or @id]"):
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
@@ -686,9 +694,11 @@ _BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)(?:\s*
 
 def _text_bylines(tree: lxml.etree._Element) -> list[str]:
     """Names from a short text node that starts with a byline word ("By X and Y"), near the top;
-    not a teaser's (in a link that also holds its headline, or in a teaser <article>)."""
+    not a teaser's (in a link that also holds its headline, or in a teaser <article>); one in a
+    nested <article> only when the headline's article has none (see _scope_of)."""
     out: list[str] = []
-    teaser = _teaser_test(tree)
+    nested: list[str] = []
+    scope = _scope_of(tree)
     for i, el in enumerate(tree.xpath(".//body//*[self::p or self::span or self::div or self::a "
                                       "or self::address or self::strong or self::em or self::li]")):
         if i > 3000 or out:
@@ -697,11 +707,15 @@ def _text_bylines(tree: lxml.etree._Element) -> list[str]:
         if not _BY_WORD.match(first or ""):
             continue   # the byline word opens the element or its first child: a cheap test first
         text = _element_text(el)
-        if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)) and not _in_teaser_link(el, text) and not teaser(el):
+        if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)) and not _in_teaser_link(el, text):
             body = m.group(1)
-            if len(body.split()) <= 12 and body[:1].isupper():
-                out.extend(clean_names(body))
-    return out
+            where = scope(el)
+            if len(body.split()) <= 12 and body[:1].isupper() and where != TEASER:
+                if where == PAGE:
+                    out.extend(clean_names(body))
+                elif not nested:
+                    nested = clean_names(body)   # the first nested one: if the page's own has none
+    return out or nested
 
 
 _LABEL = re.compile(r"^\s*(?:autor(?:in|en|es|a)?|author(?:s)?|auteur(?:e|s)?|autore|por|von|door|by|"

@@ -344,3 +344,10 @@ def test_an_article_nested_in_the_headlines_is_part_of_the_page():
 def test_more_topics_is_no_name():
     assert clean_names("Mehr Themen") == []
     assert clean_names("More stories") == []
+
+
+def test_cards_nested_in_the_headlines_article_yield_to_its_own_byline():
+    cards = "".join(f'<article class="post-card"><h3>Story {i}</h3><span itemprop="author">by {n}</span></article>'
+                    for i, n in enumerate(["Ben Popper", "Emma Bostian"]))
+    body = f'<article><h1>What is Rust?</h1><span itemprop="author">by Jake Goulding</span>{cards}</article>'
+    assert [a.name for a in _meta("", body).authors] == ["Jake Goulding"]
