@@ -19,7 +19,10 @@ value they agree on:
   element then the name ("<strong>Autor</strong> Name"), a bold name paragraph, trafilatura), split
   ("X, Y and Z", "X und Y"), cleaned of labels, roles and dates, junk rejected; an outlet or a wire
   service named as author is kept with kind "organization". When a source credits only the
-  outlet itself, a later source that names people wins.
+  outlet itself (its name, its host name, or a house account such as /author/admin), a later
+  source that names people or a declared wire service wins; a desk's signature ("Redaktion X")
+  stands. Bylines of teasers (an <article> without the page's <h1>, a link holding a headline)
+  are not the page's; a declared list is completed by the co-authors its byline markup links.
 - site_name: og:site_name, JSON-LD publisher, application-name; None rather than a made-up name.
 """
 
@@ -29,7 +32,7 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -113,7 +116,7 @@ def _jsonld_nodes(tree: lxml.etree._Element) -> list[dict[str, Any]]:
                 nodes.append(item)
                 if isinstance(item.get("@graph"), list | dict):
                     stack.append(item["@graph"])
-                if isinstance(item.get("mainEntity"), dict):
+                if isinstance(item.get("mainEntity"), list | dict):
                     stack.append(item["mainEntity"])
     return nodes
 
@@ -427,7 +430,7 @@ _BYLINE_PREFIX = re.compile(
     r"publicado|pubblicato|geplaatst|skrevet|escrito|scritto)\s+(?:by|von|par|por|da|door|av|af)\b|"
     r"by|von|vom|par|por|di|door|av|af|przez|interview|"
     r"autor(?:in|es|a|en)?|auteur|author(?:s)?|verfasst von|geschrieben von|"
-    r"text|texte|testo|tekst|texto|redaktion|reporter|redacción|redazione|"
+    r"text|texte|testo|tekst|texto|(?:redaktion|redacción|redazione|rédaction|redaction)(?=\s*[:：|-])|reporter|"
     r"от|автор|από|od|yazan|kirjoittaja|skrevet af|skrivet av|escrito por|scritto da|"
     r"ditulis oleh|oleh|bởi|文|記者)\b\s*[:：|-]?\s*",
     re.I)
@@ -437,7 +440,7 @@ _NAME_SPLIT = re.compile(
     re.I)
 _DATE_TAIL = re.compile(
     r"\s*(?:[|,·•–—-]\s*)?(?:\b(?:updated|update|aktualisiert|actualizado|mis à jour|publié|"
-    r"published|posted|veröffentlicht)\b.*|\b(?:stand|am|le|el|on|il|du|vom|de)\s+\d.*|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}.*|"
+    r"published|posted|veröffentlicht)\b.*|\b(?:stand|am|le|el|on|il|du|vom|de)\s*[:：]?\s+\d.*|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}.*|"
     r"\d{1,2}:\d{2}.*|\d{1,2}\.?\s+\w+\s+\d{4}.*|\w+\s+\d{1,2},\s+\d{4}.*|"
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
     r"donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
@@ -455,11 +458,17 @@ _JUNK = re.compile(
     r"redaktion|redacción|rédaction|redazione|newsroom|team|contributor|contributors|"
     r"posted by|written by|by|von|par|por|read more|mehr|plus|follow|folgen|share|teilen|"
     r"subscribe|abonnieren|profile|profil|home|null|none|undefined|n/?a|name|human|"
+    r"(?:mehr|weitere|more|other|plus de|más) (?:themen|artikel|beiträge|topics|stories|articles|sujets|temas)|"
     r"news|nachrichten|noticias|nouvelles|notizie|nieuws|haberler|nyheter|aktuell|actualités?|\W*)$", re.I)
 _POSTS_BY = re.compile(r"^(?:view |see |read )?(?:all |more )?(?:posts|articles|stories|beiträge|artikel)"
                        r" (?:by|from|von|de|di)\s+", re.I)
 _ROLE_SUFFIX = re.compile(r"\s*(?:기자|記者|特派員|編集委員|论说委员|記者)$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[._][a-z0-9]+)+$")   # a login (edilson.la.rosa), not a display name
+# A host name ("nieuwsblad.be", "mbl.is"): the outlet credited by its domain when it is the page's own
+# (pick_authors keeps it only then), else as much a login as any other slug.
+_DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,6}$", re.I)
+# An as-of label left at the end once its date is cut ("MDR THÜRINGEN Stand"): no part of a name.
+_LABEL_TAIL = re.compile(r"\s+(?:stand|updated|aktualisiert|actualizado|published|veröffentlicht)\s*[:：]?$", re.I)
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _JUNK_PART = re.compile(r"\b(?:view (?:all|more) posts|all posts by|more from|see all|articles by|"
                         r"image:|photo:|foto:|bild:|getty|istock|shutterstock|picture.alliance|imago|"
@@ -474,7 +483,7 @@ _AGENCIES = re.compile(
     r"belga|ntb|tt|ritzau|pap|čtk|ctk|mti|tass|ria novosti|xinhua|kyodo|jiji|yonhap|pti|ians|"
     r"aap|upi|bloomberg|lusa|europa press|agencia efe|sid|dts|kyodo news|agence france-presse|"
     r"thomson reuters|ani|cp|the canadian press|canadian press|press association|pa|aa|"
-    r"anadolu|sputnik|agenzia nova|adnkronos|agi|dapd|ddp|afp/dpa|agencias|agences|agenturen|"
+    r"anadolu|anadolu ajansı|anadolu agency|sputnik|agenzia nova|adnkronos|agi|dapd|ddp|afp/dpa|agencias|agences|agenturen|"
     r"agencies|wires|wire|agentur|nachrichtenagentur)$", re.I)
 _ORG_WORD = re.compile(
     r"\b(?:news|press|presse|media|médias|agency|agentur|agence|agencia|agenzia|group|"
@@ -500,6 +509,7 @@ def clean_names(text: str) -> list[str]:
     for _ in range(2):
         text = _BYLINE_PREFIX.sub("", text, count=1).strip(" :|-–—")
     text = _DATE_TAIL.sub("", text).strip(" ,|-–—·")
+    text = _LABEL_TAIL.sub("", text).strip(" ,|-–—·")
     text = re.sub(r"\s*\([^)]{0,40}\)", "", text)   # "Elena Oberholzer (obe)": initials, a place
     names: list[str] = []
     for part in _NAME_SPLIT.split(text):
@@ -507,7 +517,7 @@ def clean_names(text: str) -> list[str]:
         part = _BYLINE_PREFIX.sub("", part, count=1).strip(" :,;|-–—")
         if part.endswith(".") and len(part.split()[-1]) > 3 and part.split()[-1].rstrip(".").isalpha():
             part = part.rstrip(".")   # a sentence's period, not an initial's ("Joe S.", "Jr.")
-        if not part or _SLUG.match(part):
+        if not part or (_SLUG.match(part) and not _DOMAIN.match(part)):
             continue
         if _is_agency(part):
             names.append(part)
@@ -535,14 +545,33 @@ def _kind(name: str, declared: str | None, site_keys: set[str], host_keys: set[s
     return "person"
 
 
-def _jsonld_authors(ld: _JsonLd) -> list[tuple[str, str | None]]:
-    """(name, declared kind) of the article node's author (Person/Organization, lists, strings)."""
+def _flat(value: Any) -> list[Any]:
+    """A JSON-LD value as a flat list: CMSs nest author lists ([{...}, [{...}]])."""
+    if not isinstance(value, list):
+        return [value]
+    return [x for v in value for x in _flat(v)]
+
+
+def _ld_author_items(ld: _JsonLd) -> list[Any]:
+    """The article node's author (or creator) values, references resolved, nested lists flattened."""
     if not ld.article:
         return []
-    value = ld.article.get("author") or ld.article.get("creator")
+    return [ld.resolve(x) for x in _flat(ld.article.get("author") or ld.article.get("creator"))]
+
+
+def _is_affiliation(name: str, site_keys: set[str], host_keys: set[str]) -> bool:
+    """A part after a person's name in one Person node that names the outlet or an institution
+    ("Povilas A., ... universiteto profesorius, Lrt.lt"): where the person works, not a second
+    author. An agency is kept: it co-credits the copy ("Karin Bauer, dpa")."""
+    return not _is_agency(name) and (_is_site(name, site_keys, host_keys) or bool(_ORG_WORD.search(name))
+                                     or bool(_DOMAIN.match(name)))
+
+
+def _jsonld_authors(ld: _JsonLd, site_keys: set[str] = frozenset(), host_keys: set[str] = frozenset()
+                    ) -> list[tuple[str, str | None]]:
+    """(name, declared kind) of the article node's author (Person/Organization, lists, strings)."""
     out: list[tuple[str, str | None]] = []
-    for item in value if isinstance(value, list) else [value]:
-        item = ld.resolve(item)
+    for item in _ld_author_items(ld):
         if isinstance(item, str):
             out.extend((n, None) for n in clean_names(item))
         elif isinstance(item, dict):
@@ -553,12 +582,34 @@ def _jsonld_authors(ld: _JsonLd) -> list[tuple[str, str | None]]:
                 name = f"{_text(item.get('givenName'))} {_text(item.get('familyName'))}"
             declared = "organization" if any(_ORG_TYPE.search(t) for t in _types(item)) else (
                 "person" if "Person" in _types(item) else None)
-            out.extend((n, declared) for n in clean_names(_text(name)))
+            names = clean_names(_text(name))
+            if declared == "person" and names and not _is_site(names[0], site_keys, host_keys):
+                names = names[:1] + [n for n in names[1:] if not _is_affiliation(n, site_keys, host_keys)]
+            out.extend((n, declared) for n in names)
+    return out
+
+
+_HOUSE_SLUG = re.compile(r"^(?:admin|administrator|redaktion|redaction|redaccion|redazione|editor|editors|"
+                         r"staff|webmaster|newsroom|team|wpadmin|root|user)\d*$", re.I)
+
+
+def house_names(ld: _JsonLd) -> list[str]:
+    """Names of JSON-LD authors whose profile is the site's house account (@id or url ending in
+    /author/admin/): the CMS's default login, named after the outlet ("Ilanga D"), so a credit
+    to the outlet, not to a person."""
+    out = []
+    for item in _ld_author_items(ld):
+        if isinstance(item, dict) and isinstance(name := item.get("name"), str):
+            for ref in (item.get("@id"), item.get("url")):
+                path = urlsplit(ref).path if isinstance(ref, str) and "://" in ref else ""
+                if path and _HOUSE_SLUG.match(path.rstrip("/").rsplit("/", 1)[-1]):
+                    out.append(_text(name))
+                    break
     return out
 
 
 _BYLINE_ATTR = re.compile(r"byline|author|autor|auteur|writer|reporter|journalist", re.I)
-_NOT_BYLINE_ATTR = re.compile(r"bio|about|avatar|image|img|photo|pic|box|description|comment|"
+_NOT_BYLINE_ATTR = re.compile(r"bio|about|profile|avatar|image|img|photo|pic|box|description|comment|"
                               r"social|share|follow|more|related|list|widget|footer|nav|menu", re.I)
 
 
@@ -566,28 +617,62 @@ _AUTHOR_LIST = re.compile(r"author-?list", re.I)   # the list of the article's a
 _COMMENTS = re.compile(r"comment|respond|discussion|disqus|reply|related|teaser|recommend", re.I)
 
 
+PAGE, NESTED, TEASER = 0, 1, 2   # where a byline element sits (see _scope_of)
+
+
+def _scope_of(tree: lxml.etree._Element) -> Callable[[lxml.etree._Element], int]:
+    """Where an element sits, once the headline (<h1>) is in an <article>: PAGE (in the headline's
+    article, or outside every article), NESTED (in an <article> nested in the headline's: a video
+    module, or the related-post cards at its foot) or TEASER (in an <article> outside the
+    headline's: a related story's card, whose byline markup names that story's authors)."""
+    if not any(a.tag == "article" for h in tree.iter("h1") for a in h.iterancestors()):
+        return lambda el: PAGE
+
+    def scope(el: lxml.etree._Element) -> int:
+        arts = [a.find(".//h1") is not None for a in el.iterancestors("article")]
+        return PAGE if not arts or arts[0] else (NESTED if any(arts) else TEASER)
+    return scope
+
+
+def _in_scope(found: list[tuple[int, list[str]]]) -> list[str]:
+    """The names of the page's own bylines: those in the headline's article when there are any,
+    else those of nested articles; a teaser's never."""
+    for wanted in (PAGE, NESTED):
+        if names := [n for s, ns in found if s == wanted for n in ns]:
+            return names
+    return []
+
+
+def _in_teaser_link(el: lxml.etree._Element, text: str) -> bool:
+    """Is this byline inside a link that says more than the byline (a related story's card:
+    its headline and "Von X")? The article's own byline does not link elsewhere with a headline."""
+    link = el if el.tag == "a" else next(el.iterancestors("a"), None)
+    return link is not None and len(_element_text(link)) > len(text) + 20
+
+
 def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]]:
     """(source, names) from meta tags, microdata, rel=author links and byline-classed elements,
     most explicit first."""
     metas = [c for _, c in _meta(tree, "author", "article:author", "dc.creator", "dcterms.creator",
-                                  "sailthru.author", "parsely-author", "byl")
+                                  "sailthru.author", "parsely-author", "byl", "articleauthor")
              if "://" not in c and not c.startswith("www.")]
     names = [n for c in metas for n in clean_names(c)]
     yield "meta:author", names
+    scope = _scope_of(tree)
     items = []
     for el in tree.xpath('.//*[@itemprop="author" or @itemprop="creator"]'):
         inner = el.xpath('.//*[@itemprop="name"]')
         value = (inner[0].get("content") or _element_text(inner[0])) if inner else (
             el.get("content") or _element_text(el))
         if value and len(value) <= 200:
-            items.extend(clean_names(value))
-    yield "itemprop:author", items
+            items.append((scope(el), clean_names(value)))
+    yield "itemprop:author", _in_scope(items)
     links = []
     for el in tree.xpath('.//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'):
         value = _element_text(el)
         if value and len(value) <= 100:
-            links.extend(clean_names(value))
-    yield "rel:author", links
+            links.append((scope(el), clean_names(value)))
+    yield "rel:author", _in_scope(links)
     bylines: list[str] = []
     for el in tree.xpath(".//body//*[@class or @id]"):
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
@@ -604,12 +689,16 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
 
 
 _BY_WORD = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\b", re.I)
-_BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)\s+(\S.{2,120})$", re.I)
+_BY_TEXT = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af|przez|от|de)(?:\s*[:：]\s*|\s+)(\S.{2,120})$", re.I)
 
 
 def _text_bylines(tree: lxml.etree._Element) -> list[str]:
-    """Names from a short text node that starts with a byline word ("By X and Y"), near the top."""
+    """Names from a short text node that starts with a byline word ("By X and Y"), near the top;
+    not a teaser's (in a link that also holds its headline, or in a teaser <article>); one in a
+    nested <article> only when the headline's article has none (see _scope_of)."""
     out: list[str] = []
+    nested: list[str] = []
+    scope = _scope_of(tree)
     for i, el in enumerate(tree.xpath(".//body//*[self::p or self::span or self::div or self::a "
                                       "or self::address or self::strong or self::em or self::li]")):
         if i > 3000 or out:
@@ -618,11 +707,15 @@ def _text_bylines(tree: lxml.etree._Element) -> list[str]:
         if not _BY_WORD.match(first or ""):
             continue   # the byline word opens the element or its first child: a cheap test first
         text = _element_text(el)
-        if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)):
+        if 4 < len(text) <= 120 and (m := _BY_TEXT.match(text)) and not _in_teaser_link(el, text):
             body = m.group(1)
-            if len(body.split()) <= 12 and body[:1].isupper():
-                out.extend(clean_names(body))
-    return out
+            where = scope(el)
+            if len(body.split()) <= 12 and body[:1].isupper() and where != TEASER:
+                if where == PAGE:
+                    out.extend(clean_names(body))
+                elif not nested:
+                    nested = clean_names(body)   # the first nested one: if the page's own has none
+    return out or nested
 
 
 _LABEL = re.compile(r"^\s*(?:autor(?:in|en|es|a)?|author(?:s)?|auteur(?:e|s)?|autore|por|von|door|by|"
@@ -648,8 +741,15 @@ def _label_bylines(tree: lxml.etree._Element) -> list[str]:
     return []
 
 
+def _italic_only(p: lxml.etree._Element) -> bool:
+    """A paragraph set wholly in italics: a standfirst or kicker above the byline, not the text."""
+    return len(p) > 0 and not (p.text or "").strip() and all(
+        c.tag in ("em", "i") and not (c.tail or "").strip() for c in p)
+
+
 def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
-    """A paragraph that is only a bold name, among the first two or the last of the article's paragraphs
+    """A paragraph that is only a bold name, among the first two (after italic standfirst
+    paragraphs) or the last of the article's paragraphs
     ("<p><strong>Mohloai Mpesi</strong></p>"): outlets that credit only themselves in markup
     print the reporter so. Only full names (two to four capitalised words), as a bold line is
     more often a subheading."""
@@ -661,7 +761,8 @@ def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
         parents[p.getparent()] = parents.get(p.getparent(), 0) + 1
     body = max(parents, key=parents.get)
     own = [p for p in paragraphs if p.getparent() is body and _element_text(p)]
-    for p in own[:2] + own[-1:]:   # the first may be a standfirst above the byline
+    start = next((i for i, p in enumerate(own) if not _italic_only(p)), len(own))
+    for p in own[start:start + 2] + own[-1:]:   # the first may be a standfirst above the byline
         if len(p) != 1 or p[0].tag not in ("strong", "b") or (p.text or "").strip() or (p[0].tail or "").strip():
             continue
         if p is own[-1] and any(_element_text(s) for s in p.itersiblings()):
@@ -676,11 +777,11 @@ def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
 def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None, site_names: list[str],
                  url: str | None) -> tuple[list[Author], str | None]:
     """(authors, source): the first source in order of explicitness that yields a name."""
-    site_keys = {_key(s) for s in site_names if _key(s)}
+    site_keys = {_key(s) for s in [*site_names, *house_names(ld)] if _key(s)}
     host_keys = _host_keys(url)
     def sources() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
         """Lazily, most explicit first: the page-text searches run only when needed."""
-        yield "json-ld", _jsonld_authors(ld)
+        yield "json-ld", _jsonld_authors(ld, site_keys, host_keys)
         for source, names in _markup_authors(tree):
             yield source, [(n, None) for n in names]
         yield "byline:text", [(n, None) for n in _text_bylines(tree)]
@@ -691,24 +792,91 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
 
     first: tuple[list[Author], str | None] = ([], None)
     for source, found in sources():
+        found = _host_credit(found, site_keys, host_keys)
         if source in _PAGE_TEXT:
             found = [(n, k) for n, k in found if _name_shaped(n)]
             if any(len(n.split()) > 1 for n, _ in found):
                 # "Ines Zöttl, Washington": a one-word part beside full names is a place
                 found = [(n, k) for n, k in found if len(n.split()) > 1 or _is_agency(n)]
         authors = _dedupe(Author(n, _kind(n, k, site_keys, host_keys), source) for n, k in found)
+        authors = _without_address(authors, site_keys, host_keys)
         if not authors:
             continue
         if not first[0]:
             if not _is_outlet_only(authors, site_keys, host_keys):
+                if source in ("json-ld", "meta:author"):
+                    authors = _completed(authors, _markup_authors(tree), site_keys, host_keys)
                 return authors, source
             first = (authors, source)
-        elif any(a.kind == "person" for a in authors) and (
-                source not in _WEAK_SOURCES or all(a.kind == "person" for a in authors)):
-            # The outlet credited itself (meta author = site name): a later source naming people
-            # wins; from the page's text only if it names no organisation (photo credits: "APA").
+        elif _overrides_outlet(authors, source):
             return authors, source
     return first
+
+
+def _host_credit(found: list[tuple[str, str | None]], site_keys: set[str], host_keys: set[str]
+                 ) -> list[tuple[str, str | None]]:
+    """Lower-case host names of a source: the outlet credited by its domain ("nieuwsblad.be")
+    when it is the page's own and the source gives no full name; beside a person's name it is the
+    publisher a CMS appends ("Ernst Lohoff, jungle.world"), and another host is a login."""
+    hosts = {n for n, _ in found if _SLUG.match(n) and _DOMAIN.match(n)}
+    alone = not any(_full_name(n) for n, _ in found if n not in hosts)
+    return [(n, k) for n, k in found if n not in hosts or (alone and _is_site(n, site_keys, host_keys))]
+
+
+MAX_BYLINE_NAMES = 3   # a byline names one to three people; a longer list of author links is a teaser list
+
+
+def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], site_keys: set[str],
+               host_keys: set[str]) -> list[Author]:
+    """The declared list with the co-authors the article's byline markup adds: a CMS's JSON-LD or
+    meta tag may carry only the first author while rel=author / itemprop=author (teasers left
+    out) links every one. Taken only when the markup names all the declared people and more, and
+    few links (more, or the same names again and again, are teasers outside any <article>)."""
+    have = {_key(a.name) for a in authors}
+    for source, names in markup:
+        if source == "byline:class":
+            break   # the markup sources come first; the byline scan is not needed
+        if source not in ("itemprop:author", "rel:author"):
+            continue
+        keys = {_key(n) for n in names}
+        extra = [n for n in names if _key(n) not in have]
+        people = all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra)
+        if have < keys and len(names) <= MAX_BYLINE_NAMES and people:
+            return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
+    return authors
+
+
+def _overrides_outlet(authors: list[Author], source: str) -> bool:
+    """Does a later source beat the outlet's credit to itself (meta author = site name)? One
+    that names people does; from the page's text only if it names no organisation (photo
+    credits: "APA") and a full name (a lone word there is more often initials, a handle or a
+    section: "amw", "Politik"). A declared wire service does too: it wrote the copy. (One in the
+    page's text does not: "By Euronews with Agencies", "Von APA" under the outlet's own credit.)"""
+    if source not in _WEAK_SOURCES and any(_is_agency(a.name) for a in authors):
+        return True
+    if not any(a.kind == "person" for a in authors):
+        return False
+    if source not in _WEAK_SOURCES:
+        return True
+    return all(a.kind == "person" for a in authors) and any(_full_name(a.name) for a in authors)
+
+
+_NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")   # kana, Han, Hangul
+
+
+def _full_name(name: str) -> bool:
+    """A name of two words or more, or one in a script written without spaces ('신현주')."""
+    return len(name.split()) > 1 or bool(_NO_SPACES.search(name))
+
+
+def _without_address(authors: list[Author], site_keys: set[str], host_keys: set[str]) -> list[Author]:
+    """The outlet's credit without its address: beside the outlet's own name and no full name of a
+    person, capitalised single words are its city and country ("hessenschau.de, Frankfurt,
+    Germany"), not people. Lower-case initials ("srf/hosb") are kept: desks sign so."""
+    if any(_full_name(a.name) for a in authors if a.kind == "person") or not any(
+            _is_site(a.name, site_keys, host_keys) for a in authors):
+        return authors
+    return [a for a in authors if not (a.kind == "person" and a.name[:1].isupper() and a.name[1:].islower())]
 
 
 _WEAK_SOURCES = ("byline:class", "byline:text", "byline:label", "byline:bold", "trafilatura")   # found in the page, not declared
@@ -730,8 +898,14 @@ def _name_shaped(name: str) -> bool:
     return all(t[0].isupper() or t.casefold() in _PARTICLES or not t[0].isalpha() for t in cased)
 
 
+_DESK = re.compile(r"\b(?:redaktion|rédaction|redaction|redacción|redazione|newsroom)\b", re.I)
+
+
 def _is_outlet_only(authors: list[Author], site_keys: set[str], host_keys: set[str]) -> bool:
-    return all(_is_site(a.name, site_keys, host_keys) for a in authors)
+    """Does the source credit only the outlet by its bare name (a CMS default, which a later
+    source naming people beats)? A desk's signature ("Redaktion hessenschau.de", "BR24 Redaktion")
+    says the desk wrote the piece: it stands."""
+    return all(_is_site(a.name, site_keys, host_keys) and not _DESK.search(a.name) for a in authors)
 
 
 def _dedupe(authors: Iterable[Author]) -> list[Author]:

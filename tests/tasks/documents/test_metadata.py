@@ -211,3 +211,143 @@ def test_bold_last_line_the_article_goes_on_after_is_not_a_name():
     page = page.replace("<ul><li>Link one</li></ul>", "")
     m = extract_metadata(parse_text(page), "https://www.example-news.com/2024/05/story")
     assert [a.name for a in m.authors] == ["Weitere Informationen"]   # name-shaped: only position tells
+
+
+def _ld_authors(authors: str) -> str:
+    return ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Dam levels fall again",'
+            f' "author": {authors}}}</script>')
+
+
+def test_the_outlet_credited_by_its_host_name_is_kept_and_a_login_is_not():
+    m = _meta(_ld_authors('{"@type": "Person", "name": "nieuwsblad.be"}'), url="https://www.nieuwsblad.be/cnt/dmf1")
+    assert [(a.name, a.kind) for a in m.authors] == [("nieuwsblad.be", "organization")]
+    m = _meta(_ld_authors('{"@type": "Person", "name": "edilson.la.rosa"}'))
+    assert m.authors == []
+    m = _meta(_ld_authors('{"@type": "Person", "name": "othersite.de"}'))
+    assert m.authors == []
+
+
+def test_an_editorial_desk_signature_is_kept_whole_and_stands():
+    assert clean_names("Redaktion hessenschau.de") == ["Redaktion hessenschau.de"]
+    assert clean_names("Redaktion: Anna Berg") == ["Anna Berg"]
+    m = _meta(_ld_authors('[{"@type": "NewsMediaOrganization", "name": "Redaktion hessenschau.de"}]')
+              + '<meta name="author" content="hessenschau.de, Frankfurt, Germany">',
+              '<p class="text__byline">Redaktion: Roman Warschauer und Marcel Sommer</p>',
+              url="https://www.hessenschau.de/wirtschaft/x.html")
+    assert [(a.name, a.kind) for a in m.authors] == [("Redaktion hessenschau.de", "organization")]
+
+
+def test_the_outlets_address_is_no_author():
+    m = _meta('<meta name="author" content="hessenschau.de, Frankfurt, Germany">',
+              url="https://www.hessenschau.de/wirtschaft/x.html")
+    assert [a.name for a in m.authors] == ["hessenschau.de"]
+
+
+def test_an_as_of_label_is_cut_with_its_date():
+    assert clean_names("von David Straub, MDR THÜRINGEN Stand: 28. April 2023, 05:00 Uhr") == [
+        "David Straub", "MDR THÜRINGEN"]
+    assert clean_names("Anna Berg, Stand 12.03.2023") == ["Anna Berg"]
+
+
+def test_nested_json_ld_author_lists_are_flattened():
+    m = _meta(_ld_authors('[{"@type": "Person", "name": "Engin Haupt"}, [{"@type": "Person", "name": "Kai Uwe"}]]'))
+    assert [a.name for a in m.authors] == ["Engin Haupt", "Kai Uwe"]
+    ld = ('<script type="application/ld+json">{"@type": "WebPage", "mainEntity": [{"@type": "NewsArticle",'
+          ' "headline": "Storm", "author": {"@type": "Person", "name": ["Sam Reed", "Ana Gil"]}}]}</script>')
+    assert [a.name for a in _meta(ld).authors] == ["Sam Reed", "Ana Gil"]
+
+
+def test_an_affiliation_in_a_person_node_is_no_second_author():
+    m = _meta(_ld_authors('[{"@type": "Person", "name": "Povilas Aleksandravičius, Lrt.lt"}]'),
+              url="https://www.lrt.lt/naujienos/1")
+    assert [a.name for a in m.authors] == ["Povilas Aleksandravičius"]
+    m = _meta(_ld_authors('{"@type": "Person", "name": "Jane Roe | University of Leeds"}'))
+    assert [a.name for a in m.authors] == ["Jane Roe"]
+    m = _meta(_ld_authors('{"@type": "Person", "name": "Karin Bauer, dpa"}'))
+    assert [a.name for a in m.authors] == ["Karin Bauer", "dpa"]   # a wire service co-credits
+
+
+def test_the_house_account_is_the_outlets_credit():
+    ld = _ld_authors('{"@id": "https://ilanganews.co.za/author/admin/", "name": "Ilanga D"}')
+    m = _meta(ld, '<p><strong>MTHOBISI SITHOLE</strong></p>', url="https://ilanganews.co.za/x/")
+    assert [(a.name, a.source) for a in m.authors] == [("MTHOBISI SITHOLE", "byline:bold")]
+    ld = _ld_authors('{"@id": "https://example-news.com/author/jane-doe/", "name": "Jane Doe"}')
+    assert [a.name for a in _meta(ld, '<p><strong>Tom Bell</strong></p>').authors] == ["Jane Doe"]
+
+
+def test_a_lone_word_in_the_page_does_not_beat_the_outlets_credit():
+    m = _meta(_ld_outlet("Example News"), '<div class="article_details_author">Politik</div>')
+    assert [a.name for a in m.authors] == ["Example News"]
+    m = _meta(_ld_outlet("Example News"), '<div class="article_details_author">Lena Vogt</div>')
+    assert [a.name for a in m.authors] == ["Lena Vogt"]
+
+
+def test_a_declared_wire_service_beats_the_outlets_credit():
+    m = _meta(_ld_outlet("NTV") + '<meta name="articleAuthor" content="Anadolu Ajans&#x131;">',
+              url="https://www.ntv.com.tr/spor/x")
+    assert [(a.name, a.kind) for a in m.authors] == [("Anadolu Ajansı", "organization")]
+
+
+def test_bylines_of_teaser_articles_and_links_are_not_the_pages():
+    body = ('<article><h1>Dam levels fall again</h1><span itemprop="author">By Madeleine Howell</span></article>'
+            '<section><article class="card"><h3>Other story</h3><span itemprop="author">By Jack Rear</span>'
+            '</article></section>')
+    assert [a.name for a in _meta("", body).authors] == ["Madeleine Howell"]
+    body = ('<a href="/wirtschaft/other-a-1"><span>Mögliche Garantie für Bankeinlagen: Rettet die Reichen</span>'
+            '<span>Von Ines Zöttl, Washington</span></a>')
+    assert _meta("", body).authors == []
+    assert [a.name for a in _meta("", "<div><span>Von Ines Zöttl</span></div>").authors] == ["Ines Zöttl"]
+
+
+def test_a_byline_word_with_a_colon():
+    body = ('<ul><li class="information-item">Von: <span><a href="/bill">Bill MCCARTHY</a>, </span>'
+            '<span><a href="/marisha">Marisha GOLDHAMER</a></span></li></ul>')
+    assert [a.name for a in _meta("", body).authors] == ["Bill MCCARTHY", "Marisha GOLDHAMER"]
+
+
+def test_a_writer_profile_box_is_no_byline():
+    m = _meta(_ld_outlet("Example News"), '<div class="writerProfile">Topics: War, Peace</div>')
+    assert [a.name for a in m.authors] == ["Example News"]
+
+
+def test_bold_name_after_italic_standfirst_paragraphs():
+    body = ("<div><p><em>…as communities cry foul</em></p><p><em>…accuse chiefs of bribes</em></p>"
+            "<p><strong>Mathatisi Sebusi/Mohalenyane Phakela</strong></p>" + BODY + BODY + "</div>")
+    m = _meta(_ld_outlet("Lesotho Times"), body, url="https://lestimes.com/mining/")
+    assert [a.name for a in m.authors] == ["Mathatisi Sebusi", "Mohalenyane Phakela"]
+
+
+def test_the_declared_author_is_completed_by_the_bylines_co_authors():
+    links = '<a rel="author" href="/a/it">Ingrid Treborg</a> <a rel="author" href="/a/ml">Marlene Lundberg Holm</a>'
+    m = _meta(_ld_authors('[{"@type": "Person", "name": "Marlene Lundberg Holm"}]'), links)
+    assert [a.name for a in m.authors] == ["Marlene Lundberg Holm", "Ingrid Treborg"]
+    names = ["Rachel Riederer", "Anna Shechtman", "Will Nediger", "Louis Menand"]   # "more from our writers"
+    many = "".join(f'<a rel="author" href="/a/{i}">{n}</a>' for i, n in enumerate(names))
+    m = _meta(_ld_authors('[{"@type": "Person", "name": "Rachel Riederer"}]'), many)
+    assert [a.name for a in m.authors] == ["Rachel Riederer"]
+    again = "".join(f'<a rel="author" href="/a/{i % 2}">{names[i % 2]}</a>' for i in range(6))   # teaser bylines
+    m = _meta(_ld_authors('[{"@type": "Person", "name": "Rachel Riederer"}]'), again)
+    assert [a.name for a in m.authors] == ["Rachel Riederer"]
+
+
+def test_the_host_name_beside_a_reporter_is_the_publisher_not_a_co_author():
+    m = _meta('<meta name="author" content="Ernst Lohoff, jungle.world">', url="https://jungle.world/artikel/1")
+    assert [a.name for a in m.authors] == ["Ernst Lohoff"]
+
+
+def test_an_article_nested_in_the_headlines_is_part_of_the_page():
+    body = ('<article><h1>US-Sport in Zeiten von Corona</h1><article class="video-module">'
+            '<span class="teaser-cat">von Andreas Kürten</span></article></article>')
+    assert [a.name for a in _meta("", body).authors] == ["Andreas Kürten"]
+
+
+def test_more_topics_is_no_name():
+    assert clean_names("Mehr Themen") == []
+    assert clean_names("More stories") == []
+
+
+def test_cards_nested_in_the_headlines_article_yield_to_its_own_byline():
+    cards = "".join(f'<article class="post-card"><h3>Story {i}</h3><span itemprop="author">by {n}</span></article>'
+                    for i, n in enumerate(["Ben Popper", "Emma Bostian"]))
+    body = f'<article><h1>What is Rust?</h1><span itemprop="author">by Jake Goulding</span>{cards}</article>'
+    assert [a.name for a in _meta("", body).authors] == ["Jake Goulding"]
