@@ -62,9 +62,20 @@ def _key(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'",
+                             "“": '"', "”": '"', "„": '"', "‟": '"',
+                             "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+                             "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None,
+                             "\u2060": None, "\ufeff": None})
+
+
 def _norm(text: str) -> str:
-    """Whitespace and case folded: how two candidates are judged equal."""
-    return " ".join(text.casefold().split())
+    """How two candidates are judged equal: case, whitespace and typography folded (curly and
+    straight quotes, dashes, NBSP, "…" and "...", one trailing period, soft hyphens), as one CMS
+    field typed once is often served curly in the visible headline and straight in og:title."""
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).casefold()
+    text = " ".join(text.split())
+    return text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
 
 
 def _element_text(el: lxml.etree._Element) -> str:
@@ -372,7 +383,22 @@ def choose_title(stripped: list[tuple[str, str]], order: tuple[str, ...] = _TITL
         return (-(agree if agree >= min_votes else 0), r)
 
     source, title = min(stripped, key=score)
-    return title, source
+    return _best_form(stripped, title, source)
+
+
+# Which candidate's spelling to store once the vote chose a text: the visible headline is what
+# readers saw, typed in the CMS's headline field (curly quotes, real dashes); meta copies of it
+# are often flattened to straight quotes and hyphens.
+_FORM_ORDER = ("h1", "h1:out", "json-ld:headline", "json-ld:name", "title", "og:title", "twitter:title", "trafilatura")
+
+
+def _best_form(stripped: list[tuple[str, str]], title: str, source: str) -> tuple[str, str]:
+    """(title, source) in the spelling of the best source among the candidates equal to `title`
+    but for typography (_norm)."""
+    rank = {s: i for i, s in enumerate(_FORM_ORDER)}
+    same = [(s, t) for s, t in stripped if _norm(t) == _norm(title)]
+    best_source, best = min(same, key=lambda c: rank.get(c[0], len(rank)), default=(source, title))
+    return best, best_source
 
 
 # --- site name -------------------------------------------------------------------------------
