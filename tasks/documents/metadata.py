@@ -246,8 +246,7 @@ def _title_candidates(tree: lxml.etree._Element, ld: _JsonLd, doc_title: str | N
                 cands.append((f"json-ld:{key}", t))
     for name, content in _meta(tree, "og:title", "twitter:title"):
         cands.append((name, content))
-    h1s = [(el, t) for el in tree.iterfind(".//h1") if (t := _element_text(el)) and len(t) <= 400
-           and not _is_site_heading(el)]
+    h1s = visible_headlines(tree)
     cands.extend(("h1" if _in_article(el) else "h1:out", t) for el, t in h1s[:3])
     title_el = tree.find(".//title")
     if title_el is not None and (t := _element_text(title_el)):
@@ -255,6 +254,60 @@ def _title_candidates(tree: lxml.etree._Element, ld: _JsonLd, doc_title: str | N
     if doc_title:
         cands.append(("trafilatura", clean_line(doc_title)))
     return [(s, t) for s, t in cands if t and len(t) <= 400]
+
+
+_HIDDEN_CLASSES = frozenset("sr-only sr-only-focusable screen-reader-text screen-reader-only visually-hidden "
+                            "visuallyhidden vh a11y-hidden is-hidden u-hidden hidden hide d-none invisible "
+                            "element-invisible offscreen off-screen".split())
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A class or id that names the element itself as navigation ("main-nav", "breadcrumbs",
+# "site-footer"), not one that says the page has such a part ("has-sidebar", "with-navigation").
+_CHROME_TOKEN = re.compile(r"^(?!(?:has|with|no|above|below|before|after)[-_])(?:[a-z]+[-_]{1,2})?"
+                           r"(?:nav|navbar|navigation|menu|breadcrumbs?|footer|sidebar)"
+                           r"(?:[-_]{1,2}(?:wrapper|container|inner|bar|list|menu|items?|links?))?$", re.I)
+_CHROME_TAGS = ("nav", "footer", "aside")
+_CHROME_ROLES = ("navigation", "contentinfo", "complementary", "menu", "menubar")
+
+
+def _hidden(el: lxml.etree._Element) -> bool:
+    """Is this element hidden from readers (hidden attribute, aria-hidden, display:none, a class
+    such as sr-only or visually-hidden)? Such headings are for screen readers or templates
+    ("Navigation und Service"), not the headline a reader sees. A "hidden" class beside a
+    responsive display class ("hidden md:block") shows on wide screens."""
+    for e in (el, *el.iterancestors()):
+        if e.get("hidden") is not None or (e.get("aria-hidden") or "").strip().lower() == "true":
+            return True
+        if _HIDDEN_STYLE.search(e.get("style") or ""):
+            return True
+        tokens = (e.get("class") or "").lower().split()
+        if any(t in _HIDDEN_CLASSES for t in tokens) and not any(":" in t for t in tokens):
+            return True
+    return False
+
+
+def _in_chrome(el: lxml.etree._Element) -> bool:
+    """Is this element inside the page's navigation, breadcrumb, menu, footer or sidebar? A
+    heading there names a section or a teaser, not the article."""
+    for a in el.iterancestors():
+        if a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES:
+            return True
+        if a.tag in ("body", "html", "main", "article"):
+            continue   # their classes describe the whole page ("single-post has-sidebar")
+        if any(_CHROME_TOKEN.search(t) for t in f"{a.get('class') or ''} {a.get('id') or ''}".split()):
+            return True
+    return False
+
+
+def visible_headlines(tree: lxml.etree._Element) -> list[tuple[lxml.etree._Element, str]]:
+    """(element, text) of the headings a reader sees as the headline: the <h1>s that are not
+    hidden, not in the navigation, footer or sidebar and not the site's name; else the <h2> of
+    the article's header (blog themes keep <h1> for the site name)."""
+    def usable(els: Iterable[lxml.etree._Element]) -> list[tuple[lxml.etree._Element, str]]:
+        return [(el, t) for el in els if (t := _element_text(el)) and len(t) <= 400
+                and not _is_site_heading(el) and not _hidden(el) and not _in_chrome(el)]
+    return usable(tree.iterfind(".//h1")) or usable(tree.xpath(
+        ".//article//header//h2 | .//header[contains(@class, 'entry') or contains(@class, 'article')"
+        " or contains(@class, 'post')]//h2"))[:1]
 
 
 _ARTICLE_REGION = re.compile(r"\b(?:article|story|post|entry|content|headline|main)", re.I)
