@@ -246,8 +246,10 @@ def _title_candidates(tree: lxml.etree._Element, ld: _JsonLd, doc_title: str | N
                 cands.append((f"json-ld:{key}", t))
     for name, content in _meta(tree, "og:title", "twitter:title"):
         cands.append((name, content))
-    h1s = visible_headlines(tree)
-    cands.extend(("h1" if _in_article(el) else "h1:out", t) for el, t in h1s[:3])
+    for el, t in visible_headlines(tree)[:3]:
+        cands.append(("h1" if _in_article(el) else "h1:out", t))
+        if rest := _without_kicker_element(el, t):
+            cands.append(("h1:rest", rest))   # no vote: see _drop_kickers
     title_el = tree.find(".//title")
     if title_el is not None and (t := _element_text(title_el)):
         cands.append(("title", t))
@@ -400,6 +402,54 @@ def _untruncate(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+MAX_KICKER_WORDS = 6   # a kicker (overline) is a short label: "Premier League", "Nationale Demo"
+
+
+def _without_kicker_element(el: lxml.etree._Element, text: str) -> str | None:
+    """The heading's text without a short label in its own leading element
+    ("<h1><span class=topline>Premier League</span> <span>Liverpool verliert …</span></h1>")."""
+    while len(el) == 1 and not (el.text or "").strip() and isinstance(el[0].tag, str):
+        el = el[0]   # a link or a wrapper around the parts
+    parts = [c for c in el if isinstance(c.tag, str) and c.tag != "br"]
+    if len(parts) < 2 or (el.text or "").strip():
+        return None
+    first = _element_text(parts[0])
+    if not first or len(first.split()) > MAX_KICKER_WORDS or not text.startswith(first):
+        return None
+    rest = text[len(first):].strip(" :：|-–—/•·")
+    return rest if len(rest.split()) >= 2 else None
+
+
+def _drop_kickers(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An <h1> whose text is a kicker in its own element then another declaration's whole
+    headline ("Premier League" + "Rückschlag im Titelkampf - Liverpool verliert" beside og:title
+    "Rückschlag im Titelkampf - Liverpool verliert") counts as the headline without it: the declarations show where the
+    headline starts, when at least as many declarations lack the kicker as carry it. h1:rest
+    (the <h1> without its first element) has no vote of its own.
+    Measured: cutting a kicker before ":" or " - " the same way, where another declaration lacks
+    it, lost more pages of the metadata set than it won (its gold keeps the kicker when only the
+    <h1> drops it), so a separator alone does not cut."""
+    rests = [t for s, t in cands if s == "h1:rest"]
+    cands = [(s, t) for s, t in cands if s != "h1:rest"]
+    if not rests:
+        return cands
+    def backing(text: str) -> int:
+        """Declarations other than the <h1> with this text (punctuation aside: "Kicker : Headline")."""
+        return len({_FAMILY.get(v, v) for v, u in cands
+                    if _key(u) == _key(text) and _FAMILY.get(v, v) != "h1" and v not in _NO_VOTE})
+
+    out = []
+    for s, t in cands:
+        if s in ("h1", "h1:out"):
+            for r in rests:
+                k = _norm(r)
+                if _norm(t).endswith(k) and len(k) < len(_norm(t)) and backing(r) >= max(1, backing(t)):
+                    t = r
+                    break
+        out.append((s, t))
+    return out
+
+
 def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> list[tuple[str, str]]:
     """(source, text) of the candidates without outlet, date, byline and section affixes, glued
     suffixes dropped and cut-short headlines completed: what pick_title votes on."""
@@ -409,7 +459,7 @@ def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: st
     extra = _section_suffixes([t for _, t in stripped])
     stripped = [(s, strip_site(t, site_keys, host_keys, extra) if s in _SECTIONED else t) for s, t in stripped]
     stripped = [(s, t) for s, t in stripped if t and not _is_site(t, site_keys, set())]
-    return _untruncate(_drop_glued_suffix(stripped))
+    return _untruncate(_drop_kickers(_drop_glued_suffix(stripped)))
 
 
 def pick_title(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> tuple[str | None, str | None]:
