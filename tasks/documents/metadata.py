@@ -163,6 +163,9 @@ _SEPARATORS = re.compile(r"\s+[|–—·:«»›‹~/•*-]+(?:\s+[|–—·:«�
 MAX_AFFIX_WORDS = 8   # a site name is short; a longer affix is a kicker or a subtitle
 _DATE_AFFIX = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")               # "… | DW | 28.04.2023"
 _BYLINE_AFFIX = re.compile(r"^(?:by|von|par|por)\s+\S+(?:\s+\S+){0,3}$", re.I)   # "… | by Cristina Laila"
+_ARCHIVE_AFFIX = re.compile(r"^blog[- ]?archiv(?:e)?$", re.I)   # WordPress's default "Blog Archive » Post"
+_LOOSE_SEPARATOR = re.compile(r"\s+[|–—·:~/•*-]+$")   # "Headline -": an affix cut off
+MAX_SITE_TAIL_WORDS = 20   # "Headline | Site | Slogan | Country": what follows the outlet's name
 
 
 def _meta(tree: lxml.etree._Element, *names: str) -> list[tuple[str, str]]:
@@ -182,9 +185,12 @@ def _host_keys(url: str | None) -> set[str]:
     """The host's distinctive labels ('japantimes' of www.japantimes.co.jp), for affix matching."""
     host = (urlsplit(url).hostname or "") if url and "://" in url else ""
     labels = [lab for lab in host.lower().split(".") if lab not in ("www", "m", "amp", "edition", "")]
+    keys = set()
     if len(labels) > 1:
+        if len(labels[-1]) >= 4:   # a brand TLD is part of the name: aoc.media is "AOC media"
+            keys.add(_key("".join(labels)))
         labels = labels[:-1]   # the TLD
-    keys = {_key(lab) for lab in labels if lab not in ("com", "co", "org", "net", "gov")}
+    keys |= {_key(lab) for lab in labels if lab not in ("com", "co", "org", "net", "gov")}
     if labels:
         keys.add(_key("".join(labels)))
     return {k for k in keys if len(k) >= 2}
@@ -210,7 +216,7 @@ def strip_site(title: str, site_keys: set[str], host_keys: set[str], extra: froz
     date or a byline, or (trailing only) that `extra` holds: see _section_suffixes."""
     def chrome(part: str) -> bool:
         return (_is_site(part, site_keys, host_keys) or bool(_DATE_AFFIX.match(part))
-                or bool(_BYLINE_AFFIX.match(part)))
+                or bool(_BYLINE_AFFIX.match(part)) or bool(_ARCHIVE_AFFIX.match(part)))
 
     changed = True
     while changed:
@@ -227,6 +233,18 @@ def strip_site(title: str, site_keys: set[str], host_keys: set[str], extra: froz
         head, tail = title[:start].strip(), title[end:].strip()
         if head and tail and chrome(head):
             title, changed = tail, True
+    return _LOOSE_SEPARATOR.sub("", _cut_at_site(title, site_keys, host_keys))
+
+
+def _cut_at_site(title: str, site_keys: set[str], host_keys: set[str]) -> str:
+    """The title up to a middle part that names the outlet ("Headline | la diaria | Uruguay"):
+    what follows the outlet's name is its slogan or place, not the headline."""
+    cuts = _splits(title)
+    for i, (start, end) in enumerate(cuts):
+        part = title[end: cuts[i + 1][0] if i + 1 < len(cuts) else len(title)].strip()
+        head = title[:start].strip()
+        if len(_key(head)) >= 3 and _is_site(part, site_keys, host_keys) and len(title[end:].split()) <= MAX_SITE_TAIL_WORDS:
+            return head
     return title
 
 
@@ -352,6 +370,28 @@ def site_headings(tree: lxml.etree._Element) -> list[str]:
             and len(t) <= 80]
 
 
+def _title_affix_headings(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> list[str]:
+    """<h1>s outside the article whose text is the first or last part of the <title> (cut at a
+    separator) and at most half as long as the rest, which no meta tag or JSON-LD declares as the
+    headline: the outlet's name in a theme's header ("DimidoBlog" beside "Was ist Virales
+    Marketing? | DimidoBlog"), used as one of the outlet's names."""
+    titles = [t for s, t in cands if s == "title"]
+    cuts = _splits(titles[0]) if titles else []
+    if not cuts:
+        return []
+    title = titles[0]
+    # the affix, and the rest of the title: a name is the shorter side (a headline may open it)
+    first, last = title[: cuts[0][0]], title[cuts[-1][1]:]
+    site_keys, host_keys = {_key(n) for n in site_names} - {""}, _host_keys(url)
+    # (affix, rest of the title, the other end): an end that already names the outlet leaves
+    # the headline at this end ("D.O.Ca. Rioja, Spanien - … - Vinos Y Tapas")
+    sides = [(first, title[cuts[0][1]:], last), (last, title[: cuts[-1][0]], first)]
+    affixes = {_key(a) for a, rest, other in sides if 2 * len(a) <= len(rest) and len(a.split()) <= MAX_AFFIX_WORDS
+               and not _is_site(other, site_keys, host_keys)} - {""}
+    declared = {_key(t) for s, t in cands if s not in ("title", "h1", "h1:out", "h1:rest", "trafilatura")}
+    return [t for s, t in cands if s == "h1:out" and _key(t) in affixes - declared]
+
+
 def _section_suffixes(titles: list[str]) -> frozenset[str]:
     """Keys of suffixes a candidate adds to another candidate's whole text ("Headline" and
     "Headline - National"): a section or outlet label the page appends to its title tags."""
@@ -458,7 +498,7 @@ def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: st
     stripped = [(s, strip_site(t, site_keys, host_keys)) for s, t in cands]
     extra = _section_suffixes([t for _, t in stripped])
     stripped = [(s, strip_site(t, site_keys, host_keys, extra) if s in _SECTIONED else t) for s, t in stripped]
-    stripped = [(s, t) for s, t in stripped if t and not _is_site(t, site_keys, set())]
+    stripped = [(s, t) for s, t in stripped if _key(t) and not _is_site(t, site_keys, set())]
     return _untruncate(_drop_kickers(_drop_glued_suffix(stripped)))
 
 
@@ -909,7 +949,9 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
                               *(c for _, c in _meta(tree, "application-name", "og:site_name")),
                               *(_PAREN.sub("", c).strip() for _, c in _meta(tree, "publisher")),
                               *site_headings(tree)) if n]
-    meta.title_candidates = stripped_titles(_title_candidates(tree, ld, getattr(doc, "title", None)), site_names, url)
+    cands = _title_candidates(tree, ld, getattr(doc, "title", None))
+    site_names += _title_affix_headings(cands, site_names, url)
+    meta.title_candidates = stripped_titles(cands, site_names, url)
     title, source = choose_title(meta.title_candidates)
     if title:
         meta.title, meta.sources["title"] = title, source
