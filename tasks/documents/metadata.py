@@ -6,14 +6,20 @@ a title-cased host. Here every field gathers its candidates from the page's own 
 (JSON-LD, Open Graph, Twitter, meta tags, microdata, visible headline and byline) and picks the
 value they agree on:
 
-- title: the candidates (JSON-LD headline, og:title, <h1>, twitter:title, <title>) lose a prefix
-  or suffix, cut at a separator, that names the outlet (its declared name, its host, a site-title
-  <h1>), a date or a byline, and title tags lose a section suffix that another candidate lacks
-  ("Headline - National") or one glued on without spaces ("Headline-정치"); a headline cut short
-  ("…", or a JSON-LD headline of 100+ characters) counts as the longer candidate it starts; the
-  text most sources agree on wins, else the first in _TITLE_ORDER (an <h1> inside the article
-  before one outside it). Measured (bench/RESULTS.md): no fixed preference order beats the vote
-  on held-out countries; the page's declarations disagree by publisher, not by kind.
+- title: the candidates (JSON-LD headline, og:title, the visible <h1> — not hidden, not in the
+  navigation, footer or sidebar — else the article header's <h2>, twitter:title, <title>) lose a
+  prefix or suffix, cut at a separator, that names the outlet (its declared name, its host, a
+  site-title <h1>, a header <h1> that is a short affix of the <title>), a date, a byline or
+  "Blog Archive", and what follows an outlet's name in the middle ("Headline | Site | Slogan");
+  title tags lose a section suffix that another candidate lacks ("Headline - National") or one
+  glued on without spaces ("Headline-정치"); an <h1> loses a kicker in its own element when the
+  declarations carry the headline without it; a headline cut short ("…", or a JSON-LD headline of
+  100+ characters) counts as the longer candidate it starts. Candidates equal but for typography
+  (curly or straight quotes, dashes, NBSP, "…") agree; the text most sources agree on wins (the
+  <title> has half a vote), else the first in _TITLE_ORDER (an <h1> inside the article before
+  one outside it), stored in the visible headline's spelling. Measured (bench/RESULTS.md): no
+  fixed preference order beats the vote on held-out countries; the page's declarations disagree
+  by publisher, not by kind.
 - authors: names from the first source, in order of explicitness, that yields any (JSON-LD,
   meta tags, microdata, rel=author, byline-classed elements, "By X" lines, a label in its own
   element then the name ("<strong>Autor</strong> Name"), a bold name paragraph, trafilatura), split
