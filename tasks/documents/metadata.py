@@ -534,11 +534,12 @@ def choose_title(stripped: list[tuple[str, str]], order: tuple[str, ...] = _TITL
             support.setdefault(_norm(t), set()).add(_FAMILY.get(s, s))
     rank = {s: i for i, s in enumerate(order)}
 
-    def score(item: tuple[str, str]) -> tuple[float, float]:
+    def score(item: tuple[str, str]) -> tuple[float, float, float]:
         agree = sum(_VOTE_WEIGHT.get(f, 1.0) for f in support.get(_norm(item[1]), ()))
         fam = _FAMILY.get(item[0], item[0])   # a kind not in `order` right after its family's
         r = rank[item[0]] if item[0] in rank else rank.get(fam, len(rank)) + 0.5
-        return (-(agree if agree >= min_votes else 0), r)
+        # among candidates of one kind (several <h1>s), the one the <title> seconds
+        return (-(agree if agree >= min_votes else 0), r, -agree)
 
     source, title = min(stripped, key=score)
     return _best_form(stripped, title, source)
@@ -964,6 +965,7 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
                               *(c for _, c in _meta(tree, "application-name", "og:site_name")),
                               *(_PAREN.sub("", c).strip() for _, c in _meta(tree, "publisher")),
                               *site_headings(tree)) if n]
+    site_names += _name_parts(site_names)
     cands = _title_candidates(tree, ld, getattr(doc, "title", None))
     site_names += _title_affix_headings(cands, site_names, url)
     meta.title_candidates = stripped_titles(cands, site_names, url)
@@ -974,6 +976,12 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
     if authors:
         meta.authors, meta.sources["authors"] = authors, source
     return meta
+
+
+def _name_parts(names: list[str]) -> list[str]:
+    """The parts of a declared outlet name cut at a separator ("International Biathlon Union -
+    IBU"): each is a name the outlet goes by (og:title "IBU" is the outlet, not a headline)."""
+    return [p for n in names for p in _SEPARATORS.split(n) if p and p.strip() and p.strip() != n]
 
 
 def with_listing(meta: Metadata, hints: PageHints | None) -> Metadata:
