@@ -96,6 +96,26 @@ def _element_text(el: lxml.etree._Element) -> str:
     return clean_line(" ".join(parts))
 
 
+_CLOSING_MARK = re.compile(r"^\s*[:;,.!?)\]»“”’]")
+
+
+def _heading_text(el: lxml.etree._Element) -> str:
+    """A heading's visible text, its parts joined with a space except before a closing mark: a
+    kicker in its own element then ": " in the next ("<span>LTE-Patent</span><span>: </span>…")
+    reads "LTE-Patent: …", as on the page, not "LTE-Patent : …"."""
+    parts: list[str] = []
+    hidden = ("script", "style", "noscript", "template")
+    for node in el.iter():
+        if isinstance(node.tag, str) and node.text and node.tag not in hidden:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    text = ""
+    for part in parts:
+        text += part if _CLOSING_MARK.match(part) else f" {part}"
+    return clean_line(text)
+
+
 # --- JSON-LD ---------------------------------------------------------------------------------
 
 _ARTICLE_TYPE = re.compile(r"(Article|BlogPosting|Posting|Report|NewsArticle)$", re.I)
@@ -329,7 +349,7 @@ def visible_headlines(tree: lxml.etree._Element) -> list[tuple[lxml.etree._Eleme
     hidden, not in the navigation, footer or sidebar and not the site's name; else the <h2> of
     the article's header (blog themes keep <h1> for the site name)."""
     def usable(els: Iterable[lxml.etree._Element]) -> list[tuple[lxml.etree._Element, str]]:
-        return [(el, t) for el in els if (t := _element_text(el)) and len(t) <= 400
+        return [(el, t) for el in els if (t := _heading_text(el)) and len(t) <= 400
                 and not _is_site_heading(el) and not _hidden(el) and not _in_chrome(el)]
     return usable(tree.iterfind(".//h1")) or usable(tree.xpath(
         ".//article//header//h2 | .//header[contains(@class, 'entry') or contains(@class, 'article')"

@@ -306,3 +306,10 @@ def test_the_title_tag_alone_does_not_make_an_agreement():
               "<title>Who is Rebecca Cooke and how many children do they have?</title>",
               "<article><h1>Who is Rebecca Cooke and how many children do they have?</h1></article>")
     assert m.title == "Who is Rebecca Cooke?"   # one vote and a half: no agreement; og:title ranks first
+
+
+def test_a_kicker_element_then_a_colon_reads_as_on_the_page():
+    h1 = ('<h1><span class="kicker">LTE-Patent</span><span class="sep">: </span>'
+          "<span>Samsung soll wegen Patentklage Smartphones zerstören</span></h1>")
+    m = _meta("", f"<article>{h1}</article>")
+    assert m.title == "LTE-Patent: Samsung soll wegen Patentklage Smartphones zerstören"
