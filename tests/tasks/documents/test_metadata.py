@@ -351,3 +351,105 @@ def test_cards_nested_in_the_headlines_article_yield_to_its_own_byline():
                     for i, n in enumerate(["Ben Popper", "Emma Bostian"]))
     body = f'<article><h1>What is Rust?</h1><span itemprop="author">by Jake Goulding</span>{cards}</article>'
     assert [a.name for a in _meta("", body).authors] == ["Jake Goulding"]
+
+
+def test_curly_and_straight_spellings_agree_and_the_visible_headline_spelling_is_stored():
+    # og:title and <title> flatten the quotes; the visible <h1> and JSON-LD keep them: one text
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+          '"Kelce calls Swift’s album her ‘best work’ – fans agree"}</script>')
+    m = _meta(ld + "<meta property=\"og:title\" content=\"Kelce calls Swift's album her 'best work' - fans agree\">"
+              "<title>Kelce calls Swift's new record her 'best work' - Example News</title>",
+              "<article><h1>Kelce calls Swift’s album her ‘best work’ – fans agree</h1></article>")
+    assert (m.title, m.sources["title"]) == ("Kelce calls Swift’s album her ‘best work’ – fans agree", "h1")
+    # a straight-quoted og:title and a curly <h1> outvote a differently worded JSON-LD headline
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A Paris-8, la tension monte"}</script>'
+    m = _meta(ld + "<meta property=\"og:title\" content=\"A Paris-8, un peu de tension, beaucoup d'actions\">",
+              "<article><h1>A Paris-8, un peu de tension, beaucoup d’actions</h1></article>")
+    assert m.title == "A Paris-8, un peu de tension, beaucoup d’actions"
+
+
+def test_hidden_and_navigation_h1s_are_no_headline():
+    body = ('<h1 class="visually-hidden">Navigation und Service</h1>'
+            '<nav class="main-nav"><h1>Politik</h1></nav>'
+            '<div aria-hidden="true"><h1>Top-Thema</h1></div>'
+            '<div class="breadcrumbs"><h1>Startseite</h1></div>'
+            "<div class='story'><h1>Rede des Bundespräsidenten zum Föderalismus</h1></div>")
+    m = _meta("<title>Reden / Rede des Bundespräsidenten zum Föderalismus</title>", body)
+    assert (m.title, m.sources["title"]) == ("Rede des Bundespräsidenten zum Föderalismus", "h1")
+    # a page whose body is classed "has-sidebar" keeps its headline: that class names the page
+    page = ("<html><head><title>Laufen im Winter › Nordish by Nature</title></head>"
+            "<body class='single-post has-sidebar'><div class='with-sidebar-right'>"
+            f"<h1>Laufen im Winter</h1></div>{BODY}</body></html>")
+    assert extract_metadata(parse_text(page), "https://www.example-blog.de/laufen/").title == "Laufen im Winter"
+
+
+def test_article_header_h2_is_the_headline_when_no_h1_is_visible():
+    m = _meta('<meta property="og:title" content="Kleine Schafskunde">',
+              '<header><h1 class="site-title"><a href="/">Mäscot das Schaf</a></h1></header>'
+              "<article><header class='entry-header'><h2>Kleine Schafskunde</h2></header></article>",
+              url="http://www.maescot.de/kleine-schafskunde/")
+    assert (m.title, m.sources["title"]) == ("Kleine Schafskunde", "h1")
+
+
+def test_kicker_in_its_own_element_is_cut_when_the_declarations_lack_it():
+    head = ('<meta property="og:title" content="Rückschlag im Titelkampf - Liverpool verliert bei Everton">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Rückschlag im Titelkampf - Liverpool verliert bei Everton"}</script>')
+    h1 = ('<h1 class="seitenkopf__headline"><span class="seitenkopf__topline">Premier League</span> '
+          '<span>Rückschlag im Titelkampf - Liverpool verliert bei Everton</span></h1>')
+    assert _meta(head, h1).title == "Rückschlag im Titelkampf - Liverpool verliert bei Everton"
+    # the declarations carry the kicker: it is part of the headline
+    head = ('<meta property="og:title" content="Nutzerbasierte Abrechnung: Musik-Stars fordern neues Streaming-Modell">'
+            "<title>Nutzerbasierte Abrechnung: Musik-Stars fordern neues Streaming-Modell</title>"
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Musik-Stars fordern neues Streaming-Modell"}</script>')
+    h1 = "<h1><span>Nutzerbasierte Abrechnung:</span> <span>Musik-Stars fordern neues Streaming-Modell</span></h1>"
+    assert _meta(head, h1).title == "Nutzerbasierte Abrechnung: Musik-Stars fordern neues Streaming-Modell"
+
+
+def test_outlet_name_in_the_middle_of_the_title_ends_the_headline():
+    m = _meta("<title>Productor fumigó con glifosato predio lindero a escuela rural | la diaria | Uruguay</title>"
+              '<meta property="og:site_name" content="la diaria">', url="https://ladiaria.com.uy/ambiente/articulo/x")
+    assert m.title == "Productor fumigó con glifosato predio lindero a escuela rural"
+    m = _meta("<title>Pour le néolibéralisme, la retraite est un archaïsme | AOC media</title>",
+              url="https://aoc.media/opinion/2019/12/09/retraite/")   # the brand TLD is part of the name
+    assert m.title == "Pour le néolibéralisme, la retraite est un archaïsme"
+
+
+def test_header_h1_that_is_an_affix_of_the_title_is_the_outlet():
+    m = _meta("<title>Was ist Virales Marketing? | DimidoBlog</title>",
+              "<div id='header'><h1>DimidoBlog</h1></div><div>Was ist Virales Marketing?</div>",
+              url="http://www.dimido.de/2008/07/29/was-ist-virales-marketing/")
+    assert m.title == "Was ist Virales Marketing?"
+    # a header <h1> that repeats the headline at the start of the title stays the headline
+    m = _meta("<title>D.O.Ca. Rioja, Spanien - Iberische Weine in Berlin - Vinos Y Tapas</title>",
+              "<div id='top'><h1>D.O.Ca. Rioja, Spanien</h1></div>", url="https://www.vinosytapas.de/wein/rioja/")
+    assert m.title == "D.O.Ca. Rioja, Spanien"
+
+
+def test_wordpress_archive_prefix_and_a_dangling_separator_are_dropped():
+    assert _meta("<title>Blog Archive » Interning of Small Integers in Python</title>").title == (
+        "Interning of Small Integers in Python")
+    assert _meta("<title>Pferdesport definitiv bei Olympia 2028 dabei -</title>").title == (
+        "Pferdesport definitiv bei Olympia 2028 dabei")
+
+
+def test_the_title_tag_alone_does_not_make_an_agreement():
+    # og:title and the <h1> disagree; the <title> seconding the <h1> does not outvote og:title's rank
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+          '"headline": "Starmer defiant over taking gifts from Lord Alli"}</script>')
+    m = _meta(ld + '<meta property="og:title" content="Starmer defiant over taking gifts from Lord Alli">'
+              "<title>Starmer suggests he will continue taking gifts</title>",
+              "<article><h1>Starmer suggests he will continue taking gifts</h1></article>")
+    assert m.title == "Starmer defiant over taking gifts from Lord Alli"
+    m = _meta('<meta property="og:title" content="Who is Rebecca Cooke?">'
+              "<title>Who is Rebecca Cooke and how many children do they have?</title>",
+              "<article><h1>Who is Rebecca Cooke and how many children do they have?</h1></article>")
+    assert m.title == "Who is Rebecca Cooke?"   # one vote and a half: no agreement; og:title ranks first
+
+
+def test_a_kicker_element_then_a_colon_reads_as_on_the_page():
+    h1 = ('<h1><span class="kicker">LTE-Patent</span><span class="sep">: </span>'
+          "<span>Samsung soll wegen Patentklage Smartphones zerstören</span></h1>")
+    m = _meta("", f"<article>{h1}</article>")
+    assert m.title == "LTE-Patent: Samsung soll wegen Patentklage Smartphones zerstören"
