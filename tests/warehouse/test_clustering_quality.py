@@ -37,6 +37,23 @@ def test_rpm2_stories_in_four_batches(db_path):
           f"{len(set(predicted.values()))} stories")
     assert len(predicted) == 200
     assert f1 >= BCUBED_F1_FLOOR
+    assert_consolidation_kept_the_books(con)
+
+
+def assert_consolidation_kept_the_books(con) -> None:
+    """After consolidation: every story's count is its articles', no story is empty, every merged
+    id resolves to a current story and is gone from stories, and every event names real stories."""
+    assert con.execute("""SELECT count(*) FROM stories s LEFT JOIN (SELECT story_id, count(*) AS n FROM story_articles
+                          GROUP BY ALL) sa USING (story_id) WHERE coalesce(sa.n, 0) <> s.article_count
+                          OR s.article_count = 0""").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM story_articles WHERE story_id NOT IN (SELECT story_id FROM stories)"
+                       ).fetchone()[0] == 0
+    assert con.execute("""SELECT count(*) FROM story_aliases WHERE into_story_id NOT IN (SELECT story_id FROM stories)
+                          OR story_id IN (SELECT story_id FROM stories)""").fetchone()[0] == 0
+    merged = {sid for (sid,) in con.execute("SELECT story_id FROM story_events WHERE kind = 'merge'").fetchall()}
+    assert merged == {sid for (sid,) in con.execute("SELECT story_id FROM story_aliases").fetchall()}
+    assert con.execute("SELECT count(*) FROM story_events WHERE articles < 1 OR articles > articles_before"
+                       ).fetchone()[0] == 0
 
 
 # Leave-5-topics-out on 4 splits (the first two complementary pairs of bench/story_quality.py, one
