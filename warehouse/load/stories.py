@@ -30,6 +30,10 @@ STORY_SHORTLIST = 10   # stored stories compared with each new article (the most
 # side vector is computed or stored (they would double internals.story_terms for nothing); stories
 # grown after it is switched on gather them from then on.
 USE_JOIN_MODEL = False  # True: the join model; False: the single cosine threshold (THRESHOLD)
+# Consolidation after each batch (tasks/stories/consolidation.py): cross-validated on RPM2 dev it
+# beats streaming alone on the mean and the worst split (bench/RESULTS.md). False: streaming only
+# (the benches' baseline).
+CONSOLIDATE = True
 
 
 SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
@@ -213,7 +217,8 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
     insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
                                  "created_run_id", "updated_run_id"], created)
     _write_rows_and_index(con, run_id, stories, "_stories")
-    rebuilt, merged = consolidate(con, run_id, now or datetime.now(), set(ids) | set(neighbours))
+    rebuilt, merged = (consolidate(con, run_id, now or datetime.now(), set(ids) | set(neighbours))
+                       if CONSOLIDATE else (set(), set()))
     shown = sorted((set(ids) | rebuilt) - merged)
     changes = []
     for sid, title, articles, outlets in con.execute(
