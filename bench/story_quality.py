@@ -9,7 +9,10 @@ streams the whole set. Methods, all on the same splits and orders:
   * offline: TF-IDF average-link (scipy), distance threshold chosen on the training topics;
   * current: streaming assignment, one cosine threshold chosen on the training topics;
   * model:   streaming assignment with evidence.py's logistic join model, trained on (article,
-             story) pairs of the training topics, and its "new story" probability chosen there.
+             story) pairs of the training topics, and its "new story" probability chosen there;
+  * consolidated: the current stream (its threshold chosen as for `current`), each batch followed
+             by tasks/stories/consolidation.py on the stories it touched and their shortlisted
+             neighbours (cosine ≥ the threshold), average-link cut chosen on the training topics.
 Prints mean and worst BCubed F1 / P / R and story count on the test topics, per method and per
 order, ratios to `current`, and the sensitivity of each chosen parameter (test F1 at ±20%).
 The stream is assign_stories itself (tasks/stories/assignment.py) with the warehouse's document
@@ -402,6 +405,7 @@ def main() -> None:
           f"splits × {args.orders} orders × {BATCHES} batches (test: 100 articles, 5 stories)")
     n = len(evidence.FEATURES)
     methods = [("offline average-link TF-IDF", "offline", None), ("current (one cosine threshold)", "current", None),
+               ("streamed + consolidation", "consolidated", None),
                ("model (all features)", "model", (True,) * n),
                ("model as committed (MODEL_MASK)", "model", evidence.MODEL_MASK)]
     if args.ablation:
@@ -421,6 +425,10 @@ def main() -> None:
          [mean_f1(runner.current(test, round(THRESHOLD * k, 4))) for k in (0.8, 1.2)]) for _, test in split_list],
         args.orders)
     summaries.insert(2, current_fixed)
+    summaries.insert(4, summary(f"consolidated, fixed {THRESHOLD} / cut {consolidation.CUT}", [
+        (consolidation.CUT, runner.consolidated(test, THRESHOLD, consolidation.CUT),
+         [mean_f1(runner.consolidated(test, THRESHOLD, round(consolidation.CUT * k, 4))) for k in (0.8, 1.2)])
+        for _, test in split_list], args.orders))
     print_table(summaries, summaries[1])
     whole = [score(data, stream(data, tuple(data.topics), o, THRESHOLD)) for o in range(args.orders)]
     print("whole dev set, current method at its dev-tuned threshold: F1 " + " ".join(f"{w[0]:.3f}" for w in whole))

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
-from tasks.stories.assignment import story_id_for
+from tasks.stories.assignment import MAX_GAP_DAYS, story_id_for
 
 # The average-link cut (mean cosine between two clusters' articles, TF-IDF unit vectors): the
 # cross-validation's rule (bench/story_quality.py: the strictest cut within 0.01 of the best F1)
@@ -46,10 +47,14 @@ class Plan:
     aliases: dict[str, str]     # merged story_id -> surviving story_id
 
 
-def average_link(vectors: list[dict[str, float]], cut: float) -> list[int]:
+def average_link(vectors: list[dict[str, float]], cut: float, days: list[float | None] | None = None,
+                 max_gap_days: float = MAX_GAP_DAYS) -> list[int]:
     """Cluster label per vector: clusters merged, most similar pair first, while the mean cosine
-    between their members is at least `cut` (UPGMA). Exact, O(n³) in numpy: n is the few hundred
-    articles of the stories one batch touched, never the warehouse."""
+    between their members is at least `cut` (UPGMA). With `days` (publication day per vector, None
+    if undated), two clusters whose date spans are more than `max_gap_days` apart never merge: the
+    window streaming keeps (assignment.MAX_GAP_DAYS), so that the same words months apart (a
+    yearly event, a trial and its appeal) stay separate stories. Exact, O(n³) in numpy: n is the
+    few hundred articles of the stories one batch touched, never the warehouse."""
     n = len(vectors)
     if n == 0:
         return []
@@ -65,7 +70,11 @@ def average_link(vectors: list[dict[str, float]], cut: float) -> list[int]:
     m /= np.where(norms > 0, norms, 1.0)[:, None]
     total = m @ m.T                      # sum of pairwise cosines between clusters
     size = np.ones(n)
-    mean = total.copy()                  # mean pairwise cosine; -inf on the diagonal and dead rows
+    day = np.array([np.nan if d is None else d for d in (days or [None] * n)], dtype=float)
+    first, last = day.copy(), day.copy()  # each cluster's date span (NaN: no dated article)
+    alive = np.ones(n, dtype=bool)
+    mean = total.copy()                  # mean pairwise cosine; -inf where no merge may happen
+    mean[_too_far(first[:, None], last[:, None], first[None, :], last[None, :], max_gap_days)] = -np.inf
     np.fill_diagonal(mean, -np.inf)
     label = np.arange(n)
     for _ in range(n - 1):
@@ -76,27 +85,38 @@ def average_link(vectors: list[dict[str, float]], cut: float) -> list[int]:
         total[i, :] += total[j, :]
         total[:, i] = total[i, :]
         size[i] += size[j]
-        mean[i, :] = total[i, :] / (size[i] * size)
+        first[i], last[i] = np.fmin(first[i], first[j]), np.fmax(last[i], last[j])
+        alive[j] = False
+        row = total[i, :] / (size[i] * size)
+        row[~alive | _too_far(first[i], last[i], first, last, max_gap_days)] = -np.inf
+        row[i] = -np.inf
+        mean[i, :] = row
+        mean[:, i] = row
         mean[j, :] = -np.inf
         mean[:, j] = -np.inf
-        mean[i, i] = -np.inf
-        dead = np.isneginf(mean[:, i]) & (np.arange(n) != i)
-        mean[i, dead] = -np.inf
-        mean[:, i] = mean[i, :]
         label[label == j] = i
     return [int(x) for x in label]
 
 
+def _too_far(first_a, last_a, first_b, last_b, gap: float):
+    """Whether two date spans are more than `gap` days apart (never when either is undated: NaN)."""
+    with np.errstate(invalid="ignore"):
+        return (first_b - last_a > gap) | (first_a - last_b > gap)
+
+
 def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, float]], age: dict[str, tuple],
-                taken: set[str], cut: float = CUT) -> Plan:
+                taken: set[str], cut: float = CUT, published: dict[str, datetime | None] | None = None) -> Plan:
     """Merges and splits of the stories `members` (story_id -> its article ids) that make them the
-    average-link clusters of their articles' `vectors` at `cut`. `age` orders stories and articles
-    (smaller is older: the oldest story survives a merge, the earliest article names a new one);
-    `taken` holds every story id in use, aliases included, that a new story must not take."""
+    average-link clusters of their articles' `vectors` at `cut` (within the time window, given the
+    articles' `published` dates). `age` orders stories and articles (smaller is older: the oldest
+    story survives a merge, the earliest article names a new one); `taken` holds every story id in
+    use, aliases included, that a new story must not take."""
     articles = [a for sid in sorted(members, key=lambda s: age[s]) for a in members[sid]]
     if not articles:
         return Plan({}, [], [], {})
-    labels = dict(zip(articles, average_link([vectors[a] for a in articles], cut), strict=True))
+    when = published or {}
+    days = [when[a].timestamp() / 86400 if when.get(a) is not None else None for a in articles]
+    labels = dict(zip(articles, average_link([vectors[a] for a in articles], cut, days), strict=True))
     story_of = {a: sid for sid, arts in members.items() for a in arts}
     main: dict[str, int] = {}
     for sid, arts in members.items():

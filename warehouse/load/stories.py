@@ -296,7 +296,7 @@ def consolidate(con, run_id: str, now: datetime, group: set[str]) -> tuple[set[s
     taken = {sid for (sid,) in con.execute(f"""
         SELECT story_id FROM stories WHERE story_id IN {keys(con, named, '_named')}
         UNION ALL SELECT story_id FROM story_aliases WHERE story_id IN (SELECT v FROM _named)""").fetchall()}
-    plan = consolidation.consolidate(members, vectors, {**age, **story_age}, taken)
+    plan = consolidation.consolidate(members, vectors, {**age, **story_age}, taken, published=published)
     if not plan.moves:
         return set(), set()
     was = {a: sid for sid, arts in members.items() for a in arts}

@@ -3,6 +3,7 @@ glued from two events splits, a clean story is left alone."""
 
 import csv
 from collections import Counter
+from datetime import datetime
 from functools import cache
 
 from tasks.stories.consolidation import CUT, average_link, consolidate
@@ -67,3 +68,16 @@ def test_the_seeds_stay_one_cluster():
     counts = [terms(a.title, a.body) for a in articles]
     df = Counter(t for c in counts for t in c)
     assert len(set(average_link([tfidf_vector(c, df, len(articles)) for c in counts], CUT))) == 1
+
+
+def test_the_same_event_months_apart_does_not_merge():
+    """The time window streaming keeps (MAX_GAP_DAYS) holds in consolidation too."""
+    event = of_topic("T01")
+    _, vectors = dev()
+    members = {"s_old": event[:8], "s_new": event[8:]}
+    age = {a: (k,) for k, a in enumerate(event)} | {"s_old": (0,), "s_new": (1,)}
+    dates = {a: datetime(2024, 1, 1) if a in event[:8] else datetime(2024, 6, 1) for a in event}
+    plan = consolidate(members, vectors, age, taken=set(members), published=dates)
+    assert plan.moves == {} and plan.aliases == {}
+    dates = {a: datetime(2024, 1, 1) if a in event[:8] else datetime(2024, 1, 20) for a in event}
+    assert consolidate(members, vectors, age, taken=set(members), published=dates).aliases == {"s_new": "s_old"}
