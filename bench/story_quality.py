@@ -138,23 +138,29 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
     """The warehouse's consolidation step on the bench's stream: the touched stories and the
     shortlisted ones an article could have joined (cosine ≥ floor), re-clustered with the
     document frequencies after batch `b`; stories rebuilt from those vectors."""
-    group = {story_of[c.article_id] for c in cands} | {
-        sid for c in cands for sid, sc in c.shortlist.items() if sc >= floor and sid in stories}
+    links = {(story_of[c.article_id], sid) for c in cands for sid, sc in c.shortlist.items()
+             if sc >= floor and sid in stories}
+    groups = consolidation.neighbourhoods({story_of[c.article_id] for c in cands}, links)
+    group = set().union(*groups)
     members: dict[str, list[str]] = {sid: [] for sid in group}
     for a, sid in story_of.items():
         if sid in members:
             members[sid].append(a)
     vectors = {a: batch_vector(data, topics, order, b, a) for arts in members.values() for a in arts}
     story_age = {sid: age[sid.removeprefix("s_")] for sid in members}
-    plan = consolidation.consolidate(members, vectors, {**age, **story_age}, set(stories) | set(aliases), cut)
-    if not plan.moves:
+    rebuilt: set[str] = set()
+    for g in groups:
+        plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
+                                         set(stories) | set(aliases), cut)
+        for a, sid in plan.moves.items():
+            story_of[a] = sid
+        aliases.update(plan.aliases)
+        for sid in plan.aliases:
+            del stories[sid]
+        if plan.moves:
+            rebuilt |= (g - set(plan.aliases)) | set(plan.opened)
+    if not rebuilt:
         return
-    for a, sid in plan.moves.items():
-        story_of[a] = sid
-    aliases.update(plan.aliases)
-    for sid in plan.aliases:
-        del stories[sid]
-    rebuilt = (group - set(plan.aliases)) | set(plan.opened)
     for sid in rebuilt:
         stories[sid] = Story(sid, {}, 0, None, None)
     for a in sorted((a for a, sid in story_of.items() if sid in rebuilt), key=lambda a: age[a]):

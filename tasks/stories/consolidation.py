@@ -150,3 +150,25 @@ def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, floa
               for (sid, into), n in sorted(moved.items())]
     return Plan(moves, events, opened, aliases)
 
+
+
+def neighbourhoods(stories: set[str], links: set[tuple[str, str]]) -> list[set[str]]:
+    """The connected groups of `stories` under `links` (a batch's article's story, a story that
+    article could have joined): what consolidation re-clusters together. Two stories no article
+    links are never compared, so each group stays as small as the batch's own overlaps."""
+    parent = {s: s for s in stories | {x for link in links for x in link}}
+
+    def root(s: str) -> str:
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    for a, b in sorted(links):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, set[str]] = {}
+    for s in parent:
+        groups.setdefault(root(s), set()).add(s)
+    return sorted(groups.values(), key=min)

@@ -41,8 +41,8 @@ SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story ind
 
 def assign(con, new: list[Article], links: list[CopyLink]):
     """Build TF-IDF vectors with warehouse document frequencies and assign stories. Also returns
-    the stored stories an article could have joined (its shortlist above the floor, open at its
-    date): consolidation's neighbours."""
+    links (the story each article joined, a stored story it could have joined: shortlisted above
+    the floor, open at its date): which stories consolidation compares."""
     counts, sides = [], {}
     for article in new:
         with stage("stories", article.article_id):
@@ -112,7 +112,9 @@ def assign(con, new: list[Article], links: list[CopyLink]):
                 story.centroid[term] = weight
     assignments = assign_stories(candidates, stories, story_of, threshold=floor,
                                  join_model=evidence.model() if USE_JOIN_MODEL else None)
-    return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df, set(joinable)
+    links = {(story_of[cand.article_id], sid) for cand in candidates for sid, score in cand.shortlist.items()
+             if score >= floor and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
+    return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df, links
 
 
 def story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, float]]:
@@ -197,19 +199,19 @@ def story_aggregates(where: str = "true") -> str:
 
 
 def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
-                  batch_df: Counter[str], neighbours: set[str] = frozenset(),
+                  batch_df: Counter[str], links: set[tuple[str, str]] = frozenset(),
                   now: datetime | None = None) -> list[StoryChange]:
     """Each article's story, the stories opened or grown (rows, centroids, index) and the batch's
-    term document frequencies, then consolidation of the touched stories with their `neighbours`
-    (the stored stories the batch's articles could have joined); returns the changes, counts
-    before and after (a story merged away is not one: story_events lists it)."""
+    term document frequencies, then consolidation of the touched stories with the stored stories
+    their articles could have joined (`links`, from assign); returns the changes, counts before
+    and after (a story merged away is not one: story_events lists it)."""
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
                 [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
     add_counts(con, "internals.term_df", ["term"], "df", [((t,), n) for t, n in sorted(batch_df.items())])
     if not stories:
         return []
     ids = sorted(stories)
-    watched = sorted(set(ids) | set(neighbours))
+    watched = sorted(set(ids) | {s for link in links for s in link})
     before = {sid: (n, o) for sid, n, o in con.execute(
         f"SELECT story_id, article_count, outlet_count FROM stories WHERE story_id IN {keys(con, watched, '_watched')}"
     ).fetchall()}
@@ -217,7 +219,7 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
     insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
                                  "created_run_id", "updated_run_id"], created)
     _write_rows_and_index(con, run_id, stories, "_stories")
-    rebuilt, merged = (consolidate(con, run_id, now or datetime.now(), set(ids) | set(neighbours))
+    rebuilt, merged = (consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links))
                        if CONSOLIDATE else (set(), set()))
     shown = sorted((set(ids) | rebuilt) - merged)
     changes = []
@@ -260,12 +262,13 @@ def _write_rows_and_index(con, run_id: str, stories: dict[str, Story], name: str
 CONSOLIDATION_MAX_ARTICLES = 1500
 
 
-def consolidate(con, run_id: str, now: datetime, group: set[str]) -> tuple[set[str], set[str]]:
-    """Re-cluster the articles of the stories in `group` (the touched ones and their neighbours,
-    never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
+def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]) -> tuple[set[str], set[str]]:
+    """Re-cluster the articles of the stories of each group (a neighbourhood of the stories the
+    batch touched, never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
     articles moved, merged stories removed and aliased, split parts opened as stories, the
     changed stories' rows, centroids and index rebuilt, each change in story_events. Returns the
     ids of the stories rebuilt and of those merged away."""
+    group = set().union(*groups)
     if not group:
         return set(), set()
     members: dict[str, list[str]] = {}
@@ -273,8 +276,11 @@ def consolidate(con, run_id: str, now: datetime, group: set[str]) -> tuple[set[s
             f"SELECT story_id, article_id FROM story_articles WHERE story_id IN {keys(con, sorted(group), '_group')}"
     ).fetchall():
         members.setdefault(sid, []).append(aid)
+    sizes = [sum(len(members.get(s, ())) for s in g) for g in groups]
+    groups = [g for g, n in zip(groups, sizes, strict=True) if 2 <= n <= CONSOLIDATION_MAX_ARTICLES]
+    members = {s: members[s] for g in groups for s in g if s in members}
     articles = sorted(a for arts in members.values() for a in arts)
-    if len(articles) < 2 or len(articles) > CONSOLIDATION_MAX_ARTICLES:
+    if not articles:
         return set(), set()
     founders = sorted({sid.removeprefix("s_") for sid in members} | set(articles))
     rows = con.execute(f"""SELECT article_id, title, body, ingested_at, published_at, source_uri
@@ -296,7 +302,13 @@ def consolidate(con, run_id: str, now: datetime, group: set[str]) -> tuple[set[s
     taken = {sid for (sid,) in con.execute(f"""
         SELECT story_id FROM stories WHERE story_id IN {keys(con, named, '_named')}
         UNION ALL SELECT story_id FROM story_aliases WHERE story_id IN (SELECT v FROM _named)""").fetchall()}
-    plan = consolidation.consolidate(members, vectors, {**age, **story_age}, taken, published=published)
+    plan = consolidation.Plan({}, [], [], {})
+    for g in groups:
+        part = consolidation.consolidate({s: members[s] for s in sorted(g) if s in members}, vectors,
+                                         {**age, **story_age}, taken, published=published)
+        taken |= set(part.opened)
+        plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
+                                  plan.aliases | part.aliases)
     if not plan.moves:
         return set(), set()
     was = {a: sid for sid, arts in members.items() for a in arts}
