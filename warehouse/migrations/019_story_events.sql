@@ -31,3 +31,7 @@ COMMENT ON COLUMN story_aliases.story_id IS 'The merged story''s id (once storie
 COMMENT ON COLUMN story_aliases.into_story_id IS 'The story it is now part of (stories.story_id).';
 COMMENT ON COLUMN story_aliases.run_id IS 'The run that merged it (runs.run_id; re-pointing keeps the first).';
 COMMENT ON COLUMN story_aliases.merged_at IS 'UTC time of the merge.';
+
+COMMENT ON COLUMN stories.story_id IS 's_ + the article_id of the article that opened the story (or, for a part split off by consolidation, of its earliest article); never reused. A story merged into another leaves this table: its id resolves through story_aliases.';
+COMMENT ON COLUMN story_articles.story_id IS 'The story (stories.story_id); consolidation may move an article to another story (story_events).';
+COMMENT ON COLUMN story_articles.similarity IS 'Cosine similarity to the story it first joined, when it joined (1 for the article that opened it); kept when consolidation moves it.';
