@@ -9,7 +9,10 @@ streams the whole set. Methods, all on the same splits and orders:
   * offline: TF-IDF average-link (scipy), distance threshold chosen on the training topics;
   * current: streaming assignment, one cosine threshold chosen on the training topics;
   * model:   streaming assignment with evidence.py's logistic join model, trained on (article,
-             story) pairs of the training topics, and its "new story" probability chosen there.
+             story) pairs of the training topics, and its "new story" probability chosen there;
+  * consolidated: the current stream (its threshold chosen as for `current`), each batch followed
+             by tasks/stories/consolidation.py on the stories it touched and their shortlisted
+             neighbours (cosine ≥ the threshold), average-link cut chosen on the training topics.
 Prints mean and worst BCubed F1 / P / R and story count on the test topics, per method and per
 order, ratios to `current`, and the sensitivity of each chosen parameter (test F1 at ±20%).
 The stream is assign_stories itself (tasks/stories/assignment.py) with the warehouse's document
@@ -39,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.metrics import bcubed  # noqa: E402
-from tasks.stories import evidence  # noqa: E402
+from tasks.stories import consolidation, evidence  # noqa: E402
 from tasks.stories.assignment import THRESHOLD, Candidate, Story, assign_stories  # noqa: E402
 from tasks.stories.terms import terms, tfidf_vector  # noqa: E402
 
@@ -53,6 +56,7 @@ L2 = 1.0              # model: ridge penalty of the logistic fit (not tuned)
 CURRENT_GRID = [round(0.06 + 0.02 * i, 2) for i in range(13)]
 P_GRID = [round(0.1 + 0.05 * i, 2) for i in range(17)]
 OFFLINE_GRID = [round(0.02 + 0.02 * i, 2) for i in range(25)]   # similarity cut (1 - cosine distance)
+CUT_GRID = [round(0.02 + 0.01 * i, 2) for i in range(19)]        # consolidation's average-link cut
 
 
 class Data:
@@ -106,19 +110,79 @@ def candidates(data: Data, topics: tuple[str, ...], order: int) -> list[list[Can
 
 
 def stream(data: Data, topics: tuple[str, ...], order: int, threshold: float,
-           join_model: tuple | None = None) -> dict[str, str]:
-    """Stream the topics' articles through assign_stories batch by batch; article → story."""
+           join_model: tuple | None = None, cut: float | None = None) -> dict[str, str]:
+    """Stream the topics' articles through assign_stories batch by batch; article → story. With
+    `cut`, each batch is followed by consolidation (tasks/stories/consolidation.py) of the stories it
+    touched and their shortlisted neighbours, as warehouse/load/stories.py does."""
     stories: dict[str, Story] = {}
     story_of: dict[str, str] = {}
-    for batch in candidates(data, topics, order):
+    age: dict[str, tuple] = {}
+    aliases: dict[str, str] = {}
+    for b, batch in enumerate(candidates(data, topics, order)):
         stored = list(stories.values())
         cands = []
-        for c in batch:
+        for k, c in enumerate(batch):
+            age[c.article_id] = (b, k)
             scores = sorted(((s.similarity(c.vector), s.story_id) for s in stored), key=lambda x: (-x[0], x[1]))
             cands.append(Candidate(c.article_id, c.vector, None, c.title, shortlist=dict(
                 (sid, sc) for sc, sid in scores[:SHORTLIST]), title_vector=c.title_vector, entity_vector=c.entity_vector))
         assign_stories(cands, stories, story_of, threshold=threshold, join_model=join_model)
+        if cut is not None:
+            consolidate_batch(data, topics, order, b, cands, stories, story_of, age, aliases, threshold, cut)
     return story_of
+
+
+def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, cands: list[Candidate],
+                      stories: dict[str, Story], story_of: dict[str, str], age: dict[str, tuple],
+                      aliases: dict[str, str], floor: float, cut: float) -> None:
+    """The warehouse's consolidation step on the bench's stream: the touched stories and the
+    shortlisted ones an article could have joined (cosine ≥ floor), re-clustered with the
+    document frequencies after batch `b`; stories rebuilt from those vectors."""
+    links = {(story_of[c.article_id], sid) for c in cands for sid, sc in c.shortlist.items()
+             if sc >= floor and sid in stories}
+    groups = consolidation.neighbourhoods({story_of[c.article_id] for c in cands}, links)
+    group = set().union(*groups)
+    members: dict[str, list[str]] = {sid: [] for sid in group}
+    for a, sid in story_of.items():
+        if sid in members:
+            members[sid].append(a)
+    vectors = {a: batch_vector(data, topics, order, b, a) for arts in members.values() for a in arts}
+    story_age = {sid: age[sid.removeprefix("s_")] for sid in members}
+    rebuilt: set[str] = set()
+    for g in groups:
+        plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
+                                         set(stories) | set(aliases), cut)
+        for a, sid in plan.moves.items():
+            story_of[a] = sid
+        aliases.update(plan.aliases)
+        for sid in plan.aliases:
+            del stories[sid]
+        if plan.moves:
+            rebuilt |= (g - set(plan.aliases)) | set(plan.opened)
+    if not rebuilt:
+        return
+    for sid in rebuilt:
+        stories[sid] = Story(sid, {}, 0, None, None)
+    for a in sorted((a for a, sid in story_of.items() if sid in rebuilt), key=lambda a: age[a]):
+        stories[story_of[a]].add(vectors[a], None, None)
+
+
+_DF: dict[tuple, tuple] = {}
+
+
+def batch_vector(data: Data, topics: tuple[str, ...], order: int, b: int, article_id: str) -> dict[str, float]:
+    """An article's vector under the document frequencies after batch `b` (memoised)."""
+    key = (topics, order, b)
+    if key not in _DF:
+        df: Counter[str] = Counter()
+        seen = [i for batch in batches(data, topics, order)[:b + 1] for i in batch]
+        for i in seen:
+            df.update(data.counts[i].keys())
+        _DF[key] = (df, len(seen), {})
+    df, n, memo = _DF[key]
+    if article_id not in memo:
+        memo[article_id] = tfidf_vector(data.counts[article_id], df, n)
+    return memo[article_id]
 
 
 def score(data: Data, predicted: dict[str, str]) -> tuple[float, float, float, int]:
@@ -226,17 +290,21 @@ class Runner:
         self.data, self.orders = data, orders
         self._memo: dict[tuple, tuple] = {}
 
-    def streamed(self, key: tuple, topics: tuple[str, ...], threshold: float, join_model: tuple | None) -> list[tuple]:
+    def streamed(self, key: tuple, topics: tuple[str, ...], threshold: float, join_model: tuple | None,
+                 cut: float | None = None) -> list[tuple]:
         """Scores (one per order) of a streamed configuration, memoised: a 5-topic set is the
         training half of one split and the test half of its complement."""
         full = (key, topics)
         if full not in self._memo:
-            self._memo[full] = tuple(score(self.data, stream(self.data, topics, o, threshold, join_model))
+            self._memo[full] = tuple(score(self.data, stream(self.data, topics, o, threshold, join_model, cut))
                                      for o in range(self.orders))
         return list(self._memo[full])
 
     def current(self, topics: tuple[str, ...], threshold: float) -> list[tuple]:
         return self.streamed(("current", threshold), topics, threshold, None)
+
+    def consolidated(self, topics: tuple[str, ...], threshold: float, cut: float) -> list[tuple]:
+        return self.streamed(("consolidated", threshold, cut), topics, threshold, None, cut)
 
     def model_fit(self, topics: tuple[str, ...], mask: tuple[bool, ...]) -> tuple[tuple[float, ...], float]:
         key = ("fit", topics, mask)
@@ -270,6 +338,12 @@ def cross_validate(runner: Runner, split_list, method: str, mask: tuple[bool, ..
             g = pick(CURRENT_GRID, f1, +1)
             rows = runner.current(test, g)
             sens = [mean_f1(runner.current(test, round(g * k, 4))) for k in (0.8, 1.2)]
+        elif method == "consolidated":
+            t = pick(CURRENT_GRID, {g: mean_f1(runner.current(train, g)) for g in CURRENT_GRID}, +1)
+            f1 = {g: mean_f1(runner.consolidated(train, t, g)) for g in CUT_GRID}
+            g = pick(CUT_GRID, f1, +1)
+            rows = runner.consolidated(test, t, g)
+            sens = [mean_f1(runner.consolidated(test, t, round(g * k, 4))) for k in (0.8, 1.2)]
         else:
             f1 = {g: mean_f1(runner.model(train, train, mask, g)) for g in P_GRID}
             g = pick(P_GRID, f1, +1)
@@ -337,6 +411,7 @@ def main() -> None:
           f"splits × {args.orders} orders × {BATCHES} batches (test: 100 articles, 5 stories)")
     n = len(evidence.FEATURES)
     methods = [("offline average-link TF-IDF", "offline", None), ("current (one cosine threshold)", "current", None),
+               ("streamed + consolidation", "consolidated", None),
                ("model (all features)", "model", (True,) * n),
                ("model as committed (MODEL_MASK)", "model", evidence.MODEL_MASK)]
     if args.ablation:
@@ -356,6 +431,10 @@ def main() -> None:
          [mean_f1(runner.current(test, round(THRESHOLD * k, 4))) for k in (0.8, 1.2)]) for _, test in split_list],
         args.orders)
     summaries.insert(2, current_fixed)
+    summaries.insert(4, summary(f"consolidated, fixed {THRESHOLD} / cut {consolidation.CUT}", [
+        (consolidation.CUT, runner.consolidated(test, THRESHOLD, consolidation.CUT),
+         [mean_f1(runner.consolidated(test, THRESHOLD, round(consolidation.CUT * k, 4))) for k in (0.8, 1.2)])
+        for _, test in split_list], args.orders))
     print_table(summaries, summaries[1])
     whole = [score(data, stream(data, tuple(data.topics), o, THRESHOLD)) for o in range(args.orders)]
     print("whole dev set, current method at its dev-tuned threshold: F1 " + " ".join(f"{w[0]:.3f}" for w in whole))

@@ -1,10 +1,11 @@
-"""Stories on the synthetic corpus's story truth, through load_batch: the join model vs the single threshold.
+"""Stories on the synthetic corpus's story truth, through load_batch: the single threshold, with and without
+consolidation (warehouse/load/stories.py CONSOLIDATE), and the join model.
 
     .venv/bin/python bench/story_synthetic.py [--n 10000] [--batch-size 500]
 
 Inputs: `n` articles of bench/corpus.py built from the RPM2 texts only (word salad with a story's
-vocabulary, 30% near-copies, dated), written once to bench/out/synth-<n>-rpm2-1000/. Both methods
-load them in generation order, in batches, each into a fresh DuckDB file (warehouse.load.load_batch,
+vocabulary, 30% near-copies, dated), written once to bench/out/synth-<n>-rpm2-1000/. Each method
+loads them in generation order, in batches, each into a fresh DuckDB file (warehouse.load.load_batch,
 no Prefect), and are scored by BCubed against the corpus's story labels. Also prints the seconds of
 the first and last 5 batches, whole load_batch and the stories stage alone (stories.assign and
 write_stories, timed by wrapping them): its cost as the warehouse grows (a proxy, not
@@ -73,9 +74,10 @@ def main() -> None:
           f"{'last 5':>7} {'stories stage s, first 5':>24} {'last 5':>7}")
     base = None
     clock = StageClock()
-    configured = stories_stage.USE_JOIN_MODEL
-    for name, use_model in (("single threshold", False), ("join model", True)):
-        stories_stage.USE_JOIN_MODEL = use_model
+    configured = stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE
+    for name, use_model, consolidate in (("single threshold", False, False), ("threshold + consolid.", False, True),
+                                         ("join model", True, False)):
+        stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE = use_model, consolidate
         with tempfile.TemporaryDirectory() as tmp:
             con = connect(Path(tmp) / "news.duckdb")
             took, staged = [], []
@@ -93,7 +95,7 @@ def main() -> None:
         print(f"{name:<20} {f:>6.3f} {p:>6.3f} {r:>6.3f} {len(set(predicted.values())):>7} {sum(took):>7.0f} "
               f"{statistics.fmean(took[:5]):>17.2f} {statistics.fmean(took[-5:]):>7.2f} "
               f"{statistics.fmean(staged[:5]):>24.2f} {statistics.fmean(staged[-5:]):>7.2f}   F1/threshold {f / base:.3f}")
-    stories_stage.USE_JOIN_MODEL = configured
+    stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE = configured
 
 
 if __name__ == "__main__":

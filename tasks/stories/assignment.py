@@ -7,7 +7,8 @@ story is not older than `max_gap_days`, else opens a new story named after it. T
 `join_model` (tasks/stories/evidence.py): then the choice is by a join probability from the cosine,
 title and name-like similarities, and "new story" is that probability under a threshold chosen
 by cross-validation (bench/story_quality.py). Copies join the story of their original. Story ids
-derive from the founding article, so re-runs never rename or split a story.
+derive from the founding article, so re-runs never rename a story; the warehouse's consolidation
+step (consolidation.py) then merges and splits what streaming got wrong, recording each change.
 """
 
 from __future__ import annotations

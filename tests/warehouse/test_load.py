@@ -9,7 +9,8 @@ from warehouse.load import load_batch
 
 TABLES = {"runs", "batches", "sources", "articles", "paragraphs", "removed_lines", "duplicates", "copied_paragraphs",
           "stories", "story_articles", "failures", "schema_migrations", "pages", "raw_pages", "quotes", "entities",
-          "mentions", "article_authors", "metadata_sources", "article_versions", "article_checks", "snapshot_info"}
+          "mentions", "article_authors", "metadata_sources", "article_versions", "article_checks", "snapshot_info",
+          "story_events", "story_aliases"}
 
 
 def count(con, table: str) -> int:

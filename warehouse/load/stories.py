@@ -1,5 +1,6 @@
 """Stories as stored: the shortlist of stored stories per article (SQL over internals.story_terms), assignment by
-tasks/stories/assignment.py, and the story rows, centroids and index written back."""
+tasks/stories/assignment.py, consolidation of the stories the batch touched (tasks/stories/consolidation.py),
+and the story rows, centroids, index, events and aliases written back."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from tasks.copies.dedup import (
 from tasks.features import terms_of
 from tasks.isolation import stage
 from tasks.models import Article
-from tasks.stories import evidence
+from tasks.stories import consolidation, evidence
 from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
-from tasks.stories.terms import tfidf_vector
+from tasks.stories.terms import terms, tfidf_vector
 from warehouse.load.articles import add_counts
 from warehouse.load.report import StoryChange
 from warehouse.sql import insert_rows, keys
@@ -29,13 +30,19 @@ STORY_SHORTLIST = 10   # stored stories compared with each new article (the most
 # side vector is computed or stored (they would double internals.story_terms for nothing); stories
 # grown after it is switched on gather them from then on.
 USE_JOIN_MODEL = False  # True: the join model; False: the single cosine threshold (THRESHOLD)
+# Consolidation after each batch (tasks/stories/consolidation.py): cross-validated on RPM2 dev it
+# beats streaming alone on the mean and the worst split (bench/RESULTS.md). False: streaming only
+# (the benches' baseline).
+CONSOLIDATE = True
 
 
 SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
 
 
 def assign(con, new: list[Article], links: list[CopyLink]):
-    """Build TF-IDF vectors with warehouse document frequencies and assign stories."""
+    """Build TF-IDF vectors with warehouse document frequencies and assign stories. Also returns
+    links (the story each article joined, a stored story it could have joined: shortlisted above
+    the floor, open at its date): which stories consolidation compares."""
     counts, sides = [], {}
     for article in new:
         with stage("stories", article.article_id):
@@ -105,7 +112,9 @@ def assign(con, new: list[Article], links: list[CopyLink]):
                 story.centroid[term] = weight
     assignments = assign_stories(candidates, stories, story_of, threshold=floor,
                                  join_model=evidence.model() if USE_JOIN_MODEL else None)
-    return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df
+    links = {(story_of[cand.article_id], sid) for cand in candidates for sid, score in cand.shortlist.items()
+             if score >= floor and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
+    return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df, links
 
 
 def story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, float]]:
@@ -190,27 +199,51 @@ def story_aggregates(where: str = "true") -> str:
 
 
 def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
-                  batch_df: Counter[str]) -> list[StoryChange]:
+                  batch_df: Counter[str], links: set[tuple[str, str]] = frozenset(),
+                  now: datetime | None = None) -> list[StoryChange]:
     """Each article's story, the stories opened or grown (rows, centroids, index) and the batch's
-    term document frequencies; returns the changes, counts before and after."""
+    term document frequencies, then consolidation of the touched stories with the stored stories
+    their articles could have joined (`links`, from assign); returns the changes, counts before
+    and after (a story merged away is not one: story_events lists it)."""
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
                 [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
     add_counts(con, "internals.term_df", ["term"], "df", [((t,), n) for t, n in sorted(batch_df.items())])
     if not stories:
         return []
     ids = sorted(stories)
+    watched = sorted(set(ids) | {s for link in links for s in link})
     before = {sid: (n, o) for sid, n, o in con.execute(
-        f"SELECT story_id, article_count, outlet_count FROM stories WHERE story_id IN {keys(con, ids, '_stories')}").fetchall()}
+        f"SELECT story_id, article_count, outlet_count FROM stories WHERE story_id IN {keys(con, watched, '_watched')}"
+    ).fetchall()}
     created = [(s.story_id, s.title, 0, 0, run_id, run_id) for s in stories.values() if s.new]
     insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
                                  "created_run_id", "updated_run_id"], created)
+    _write_rows_and_index(con, run_id, stories, "_stories")
+    rebuilt, merged = (consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links))
+                       if CONSOLIDATE else (set(), set()))
+    shown = sorted((set(ids) | rebuilt) - merged)
+    changes = []
+    for sid, title, articles, outlets in con.execute(
+            f"SELECT story_id, title, article_count, outlet_count FROM stories WHERE story_id IN {keys(con, shown, '_shown')} "
+            "ORDER BY story_id").fetchall():
+        articles_before, outlets_before = before.get(sid, (0, 0))
+        if sid in stories or (articles, outlets) != (articles_before, outlets_before):
+            changes.append(StoryChange(sid, title, articles_before, articles, outlets_before, outlets))
+    return changes
+
+
+def _write_rows_and_index(con, run_id: str, stories: dict[str, Story], name: str) -> None:
+    """The stories' rows recomputed from their articles (counts, span, headline), and their
+    centroids and index rows replaced by the Story objects'."""
+    ids = sorted(stories)
+    keys(con, ids, name)
     con.execute(f"""
         UPDATE stories SET article_count = agg.n, outlet_count = agg.outlets,
                first_seen = agg.first_seen, last_seen = agg.last_seen, updated_run_id = $run,
                title = coalesce(agg.headline, stories.title)
-        FROM ({story_aggregates("sa.story_id IN (SELECT v FROM _stories)")}) agg
+        FROM ({story_aggregates(f"sa.story_id IN (SELECT v FROM {name})")}) agg
         WHERE stories.story_id = agg.story_id""", {"run": run_id})
-    con.execute("DELETE FROM internals.story_terms WHERE story_id IN (SELECT v FROM _stories)")
+    con.execute(f"DELETE FROM internals.story_terms WHERE story_id IN (SELECT v FROM {name})")
     # The side centroids (evidence.py) ride in the same index under prefixed terms, which no
     # article vector holds, so the shortlist's dot products and the stored norm ignore them.
     term_rows = [(sid, prefix + t, w) for sid in ids
@@ -219,13 +252,96 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
                                           (evidence.ENTITY_PREFIX, stories[sid].entity_centroid))
                  for t, w in sorted(centroid.items())]
     insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
-    con.execute("DELETE FROM internals.story_index WHERE story_id IN (SELECT v FROM _stories)")
+    con.execute(f"DELETE FROM internals.story_index WHERE story_id IN (SELECT v FROM {name})")
     insert_rows(con, "internals.story_index", ["story_id", "norm", "first_published", "last_published"],
                 [(sid, stories[sid].norm, stories[sid].first_seen, stories[sid].last_seen) for sid in ids])
-    changes = []
-    for sid, title, articles, outlets in con.execute(
-            "SELECT story_id, title, article_count, outlet_count FROM stories WHERE story_id IN (SELECT v FROM _stories) "
-            "ORDER BY story_id").fetchall():
-        articles_before, outlets_before = before.get(sid, (0, 0))
-        changes.append(StoryChange(sid, title, articles_before, articles, outlets_before, outlets))
-    return changes
+
+
+# Consolidation re-clusters at most this many articles at once (average link is cubic in them:
+# about a second at 1,000); a larger neighbourhood is left as streaming made it.
+CONSOLIDATION_MAX_ARTICLES = 1500
+
+
+def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]) -> tuple[set[str], set[str]]:
+    """Re-cluster the articles of the stories of each group (a neighbourhood of the stories the
+    batch touched, never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
+    articles moved, merged stories removed and aliased, split parts opened as stories, the
+    changed stories' rows, centroids and index rebuilt, each change in story_events. Returns the
+    ids of the stories rebuilt and of those merged away."""
+    group = set().union(*groups)
+    if not group:
+        return set(), set()
+    members: dict[str, list[str]] = {}
+    for sid, aid in con.execute(
+            f"SELECT story_id, article_id FROM story_articles WHERE story_id IN {keys(con, sorted(group), '_group')}"
+    ).fetchall():
+        members.setdefault(sid, []).append(aid)
+    sizes = [sum(len(members.get(s, ())) for s in g) for g in groups]
+    groups = [g for g, n in zip(groups, sizes, strict=True) if 2 <= n <= CONSOLIDATION_MAX_ARTICLES]
+    members = {s: members[s] for g in groups for s in g if s in members}
+    articles = sorted(a for arts in members.values() for a in arts)
+    if not articles:
+        return set(), set()
+    founders = sorted({sid.removeprefix("s_") for sid in members} | set(articles))
+    rows = con.execute(f"""SELECT article_id, title, body, ingested_at, published_at, source_uri
+                           FROM articles WHERE article_id IN {keys(con, founders, '_founders')}""").fetchall()
+    age = {aid: (ingested, published is None, published or ingested, uri) for aid, _, _, ingested, published, uri in rows}
+    text = {aid: (title, body) for aid, title, body, *_ in rows}
+    published = {aid: p for aid, _, _, _, p, _ in rows}
+    counts = {a: terms(*text[a]) for a in articles}
+    sides = {a: (evidence.title_terms(text[a][0]), evidence.entity_terms(*text[a])) if USE_JOIN_MODEL
+             else (Counter(), Counter()) for a in articles}
+    wanted = set().union(*(c.keys() for c in counts.values()), *(t.keys() | e.keys() for t, e in sides.values()))
+    df = dict(con.execute(
+        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(wanted), '_terms')}").fetchall())
+    n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    vectors = {a: tfidf_vector(counts[a], df, n_docs) for a in articles}
+    far = (datetime.max, True, datetime.max, "")
+    story_age = {sid: age.get(sid.removeprefix("s_"), far) for sid in members}
+    named = sorted({consolidation.story_id_for(a) for a in articles})
+    taken = {sid for (sid,) in con.execute(f"""
+        SELECT story_id FROM stories WHERE story_id IN {keys(con, named, '_named')}
+        UNION ALL SELECT story_id FROM story_aliases WHERE story_id IN (SELECT v FROM _named)""").fetchall()}
+    plan = consolidation.Plan({}, [], [], {})
+    for g in groups:
+        part = consolidation.consolidate({s: members[s] for s in sorted(g) if s in members}, vectors,
+                                         {**age, **story_age}, taken, published=published)
+        taken |= set(part.opened)
+        plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
+                                  plan.aliases | part.aliases)
+    if not plan.moves:
+        return set(), set()
+    was = {a: sid for sid, arts in members.items() for a in arts}
+    story_of = was | plan.moves
+    changed = ({was[a] for a in plan.moves} | set(plan.moves.values())) - set(plan.aliases)
+    merged = sorted(plan.aliases)
+    con.register("_moves", pa.table({"article_id": list(plan.moves), "story_id": list(plan.moves.values())}))
+    try:
+        con.execute("UPDATE story_articles SET story_id = m.story_id FROM _moves m "
+                    "WHERE story_articles.article_id = m.article_id")
+    finally:
+        con.unregister("_moves")
+    insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count", "created_run_id", "updated_run_id"],
+                [(sid, None, 0, 0, run_id, run_id) for sid in plan.opened])
+    if merged:
+        keys(con, merged, "_merged")
+        for table in ("stories", "internals.story_terms", "internals.story_index"):
+            con.execute(f"DELETE FROM {table} WHERE story_id IN (SELECT v FROM _merged)")
+        con.register("_aliases", pa.table({"story_id": merged, "into_story_id": [plan.aliases[s] for s in merged]}))
+        try:
+            con.execute("UPDATE story_aliases SET into_story_id = a.into_story_id FROM _aliases a "
+                        "WHERE story_aliases.into_story_id = a.story_id")
+        finally:
+            con.unregister("_aliases")
+        insert_rows(con, "story_aliases", ["story_id", "into_story_id", "run_id", "merged_at"],
+                    [(sid, plan.aliases[sid], run_id, now) for sid in merged])
+    insert_rows(con, "story_events", ["run_id", "happened_at", "kind", "story_id", "into_story_id", "articles",
+                                      "articles_before"],
+                [(run_id, now, e.kind, e.story_id, e.into_story_id, e.articles, e.articles_before) for e in plan.events])
+    rebuilt = {sid: Story(sid, {}, 0, None, None) for sid in sorted(changed)}
+    for a in sorted((a for a, sid in story_of.items() if sid in rebuilt), key=lambda a: age[a]):
+        rebuilt[story_of[a]].add(vectors[a], published[a], None,
+                                 evidence.side_vector(sides[a][0], df, n_docs) if USE_JOIN_MODEL else None,
+                                 evidence.side_vector(sides[a][1], df, n_docs) if USE_JOIN_MODEL else None)
+    _write_rows_and_index(con, run_id, rebuilt, "_rebuilt")
+    return set(rebuilt), set(merged)

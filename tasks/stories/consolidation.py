@@ -1,0 +1,174 @@
+"""Story consolidation: re-cluster the articles of the stories a batch touched (and their neighbours)
+by average link, and turn the clusters into merges and splits of story ids.
+
+Streaming assignment (assignment.py) decides each article once, against the stories of that moment:
+an early article can open a story that the same event's later articles then fill in twice, or a
+broad early centroid can take in another event. Average link over the same articles at once does
+not depend on their order (bench/story_quality.py measures both). Re-clustering only the stories a
+batch touched and the stories on their articles' shortlists keeps the cost independent of the
+warehouse's size. Ids stay stable: a story keeps its id for its largest part, stories whose largest
+parts meet merge into the oldest of them, and a part nobody keeps opens a story named after its
+earliest article (story_id_for), as streaming does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from tasks.stories.assignment import MAX_GAP_DAYS, story_id_for
+
+# The average-link cut (mean cosine between two clusters' articles, TF-IDF unit vectors): the
+# cross-validation's rule (bench/story_quality.py: the strictest cut within 0.01 of the best F1)
+# applied to all 10 RPM2 dev topics; the folds chose 0.04-0.09 (median 0.06), bench/RESULTS.md.
+CUT = 0.07
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change of story membership: `kind` "merge" (every article of `story_id` left for
+    `into_story_id`; the id becomes an alias) or "split" (`articles` of them left, the rest stayed)."""
+
+    kind: str
+    story_id: str
+    into_story_id: str
+    articles: int
+    articles_before: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    moves: dict[str, str]       # article_id -> its new story_id (only articles that move)
+    events: list[Event]
+    opened: list[str]           # story ids opened by splits
+    aliases: dict[str, str]     # merged story_id -> surviving story_id
+
+
+def average_link(vectors: list[dict[str, float]], cut: float, days: list[float | None] | None = None,
+                 max_gap_days: float = MAX_GAP_DAYS) -> list[int]:
+    """Cluster label per vector: clusters merged, most similar pair first, while the mean cosine
+    between their members is at least `cut` (UPGMA). With `days` (publication day per vector, None
+    if undated), two clusters whose date spans are more than `max_gap_days` apart never merge: the
+    window streaming keeps (assignment.MAX_GAP_DAYS), so that the same words months apart (a
+    yearly event, a trial and its appeal) stay separate stories. Exact, O(n³) in numpy: n is the
+    few hundred articles of the stories one batch touched, never the warehouse."""
+    n = len(vectors)
+    if n == 0:
+        return []
+    vocab: dict[str, int] = {}
+    for v in vectors:
+        for t in v:
+            vocab.setdefault(t, len(vocab))
+    m = np.zeros((n, len(vocab)))
+    for row, v in enumerate(vectors):
+        for t, w in v.items():
+            m[row, vocab[t]] = w
+    norms = np.linalg.norm(m, axis=1)
+    m /= np.where(norms > 0, norms, 1.0)[:, None]
+    total = m @ m.T                      # sum of pairwise cosines between clusters
+    size = np.ones(n)
+    day = np.array([np.nan if d is None else d for d in (days or [None] * n)], dtype=float)
+    first, last = day.copy(), day.copy()  # each cluster's date span (NaN: no dated article)
+    alive = np.ones(n, dtype=bool)
+    mean = total.copy()                  # mean pairwise cosine; -inf where no merge may happen
+    mean[_too_far(first[:, None], last[:, None], first[None, :], last[None, :], max_gap_days)] = -np.inf
+    np.fill_diagonal(mean, -np.inf)
+    label = np.arange(n)
+    for _ in range(n - 1):
+        i, j = divmod(int(np.argmax(mean)), n)
+        if mean[i, j] < cut:
+            break
+        i, j = min(i, j), max(i, j)      # j joins i
+        total[i, :] += total[j, :]
+        total[:, i] = total[i, :]
+        size[i] += size[j]
+        first[i], last[i] = np.fmin(first[i], first[j]), np.fmax(last[i], last[j])
+        alive[j] = False
+        row = total[i, :] / (size[i] * size)
+        row[~alive | _too_far(first[i], last[i], first, last, max_gap_days)] = -np.inf
+        row[i] = -np.inf
+        mean[i, :] = row
+        mean[:, i] = row
+        mean[j, :] = -np.inf
+        mean[:, j] = -np.inf
+        label[label == j] = i
+    return [int(x) for x in label]
+
+
+def _too_far(first_a, last_a, first_b, last_b, gap: float):
+    """Whether two date spans are more than `gap` days apart (never when either is undated: NaN)."""
+    with np.errstate(invalid="ignore"):
+        return (first_b - last_a > gap) | (first_a - last_b > gap)
+
+
+def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, float]], age: dict[str, tuple],
+                taken: set[str], cut: float = CUT, published: dict[str, datetime | None] | None = None) -> Plan:
+    """Merges and splits of the stories `members` (story_id -> its article ids) that make them the
+    average-link clusters of their articles' `vectors` at `cut` (within the time window, given the
+    articles' `published` dates). `age` orders stories and articles (smaller is older: the oldest
+    story survives a merge, the earliest article names a new one); `taken` holds every story id in
+    use, aliases included, that a new story must not take."""
+    articles = [a for sid in sorted(members, key=lambda s: age[s]) for a in members[sid]]
+    if not articles:
+        return Plan({}, [], [], {})
+    when = published or {}
+    days = [when[a].timestamp() / 86400 if when.get(a) is not None else None for a in articles]
+    labels = dict(zip(articles, average_link([vectors[a] for a in articles], cut, days), strict=True))
+    story_of = {a: sid for sid, arts in members.items() for a in arts}
+    main: dict[str, int] = {}
+    for sid, arts in members.items():
+        parts = Counter(labels[a] for a in arts)
+        first_in: dict[int, tuple] = {}
+        for a in sorted(arts, key=lambda a: age[a]):
+            first_in.setdefault(labels[a], age[a])
+        main[sid] = min(parts, key=lambda k: (-parts[k], first_in[k]))   # ties: the part of its earliest article
+    owner: dict[int, str] = {}
+    for sid in sorted(members, key=lambda s: age[s]):
+        owner.setdefault(main[sid], sid)
+    used = set(taken) | set(members)
+    opened: list[str] = []
+    for k in sorted(set(labels.values())):
+        if k not in owner:
+            for a in sorted((a for a in articles if labels[a] == k), key=lambda a: age[a]):
+                if story_id_for(a) not in used:
+                    owner[k] = story_id_for(a)
+                    used.add(owner[k])
+                    opened.append(owner[k])
+                    break
+    moves: dict[str, str] = {}
+    moved: Counter[tuple[str, str]] = Counter()
+    for a in articles:
+        new = owner.get(labels[a], story_of[a])
+        if new != story_of[a]:
+            moves[a] = new
+            moved[(story_of[a], new)] += 1
+    aliases = {sid: owner[main[sid]] for sid in members if owner[main[sid]] != sid}
+    events = [Event("merge" if aliases.get(sid) == into else "split", sid, into, n, len(members[sid]))
+              for (sid, into), n in sorted(moved.items())]
+    return Plan(moves, events, opened, aliases)
+
+
+
+def neighbourhoods(stories: set[str], links: set[tuple[str, str]]) -> list[set[str]]:
+    """The connected groups of `stories` under `links` (a batch's article's story, a story that
+    article could have joined): what consolidation re-clusters together. Two stories no article
+    links are never compared, so each group stays as small as the batch's own overlaps."""
+    parent = {s: s for s in stories | {x for link in links for x in link}}
+
+    def root(s: str) -> str:
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    for a, b in sorted(links):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, set[str]] = {}
+    for s in parent:
+        groups.setdefault(root(s), set()).add(s)
+    return sorted(groups.values(), key=min)

@@ -1,0 +1,83 @@
+"""Consolidation on real dev data (RPM2): stories streaming split in two merge, a story streaming
+glued from two events splits, a clean story is left alone."""
+
+import csv
+from collections import Counter
+from datetime import datetime
+from functools import cache
+
+from tasks.stories.consolidation import CUT, average_link, consolidate
+from tasks.stories.terms import terms, tfidf_vector
+from tests.conftest import RPM2, SEEDS, require
+from tests.helpers import articles_from
+
+
+@cache
+def dev() -> tuple[dict[str, str], dict[str, dict[str, float]]]:
+    """RPM2 article id -> topic, and its vector with the 200 articles' document frequencies."""
+    with open(require(RPM2 / "labels.csv"), encoding="utf-8") as fh:
+        label = {str((RPM2 / r["file"]).resolve()): r["story_label"] for r in csv.DictReader(fh)}
+    articles, failures = articles_from(sorted((RPM2 / "documents").glob("*.txt")))
+    assert not failures
+    counts = {a.article_id: terms(a.title, a.body) for a in articles}
+    df = Counter(t for c in counts.values() for t in c)
+    return ({a.article_id: label[a.source_uri.removeprefix("file://")] for a in articles},
+            {i: tfidf_vector(c, df, len(articles)) for i, c in counts.items()})
+
+
+def of_topic(topic: str) -> list[str]:
+    gold, _ = dev()
+    return sorted(i for i, t in gold.items() if t == topic)
+
+
+def plan_for(members: dict[str, list[str]]):
+    _, vectors = dev()
+    order = [a for arts in members.values() for a in arts]
+    age = {a: (k,) for k, a in enumerate(order)} | {sid: (k,) for k, sid in enumerate(members)}
+    return consolidate(members, vectors, age, taken=set(members))
+
+
+def test_a_story_opened_twice_merges_into_the_older_id():
+    event = of_topic("T01")
+    plan = plan_for({"s_old": event[:8], "s_new": event[8:]})
+    assert plan.aliases == {"s_new": "s_old"}
+    assert plan.moves == {a: "s_old" for a in event[8:]}
+    assert [(e.kind, e.story_id, e.into_story_id, e.articles, e.articles_before) for e in plan.events] == [
+        ("merge", "s_new", "s_old", 12, 12)]
+    assert plan.opened == []
+
+
+def test_a_story_holding_two_events_splits_and_keeps_its_id_for_the_larger_part():
+    big, small = of_topic("T07"), of_topic("T01")[:6]
+    plan = plan_for({"s_mixed": small[:1] + big + small[1:]})
+    new_id = "s_" + small[0]            # the part nobody keeps is named after its earliest article
+    assert plan.opened == [new_id]
+    assert plan.moves == {a: new_id for a in small}
+    assert [(e.kind, e.story_id, e.into_story_id, e.articles) for e in plan.events] == [
+        ("split", "s_mixed", new_id, 6)]
+    assert plan.aliases == {}
+
+
+def test_clean_stories_are_left_alone():
+    plan = plan_for({"s_a": of_topic("T05"), "s_b": of_topic("T08")})
+    assert plan.moves == {} and plan.events == [] and plan.aliases == {}
+
+
+def test_the_seeds_stay_one_cluster():
+    articles, _ = articles_from([SEEDS])
+    counts = [terms(a.title, a.body) for a in articles]
+    df = Counter(t for c in counts for t in c)
+    assert len(set(average_link([tfidf_vector(c, df, len(articles)) for c in counts], CUT))) == 1
+
+
+def test_the_same_event_months_apart_does_not_merge():
+    """The time window streaming keeps (MAX_GAP_DAYS) holds in consolidation too."""
+    event = of_topic("T01")
+    _, vectors = dev()
+    members = {"s_old": event[:8], "s_new": event[8:]}
+    age = {a: (k,) for k, a in enumerate(event)} | {"s_old": (0,), "s_new": (1,)}
+    dates = {a: datetime(2024, 1, 1) if a in event[:8] else datetime(2024, 6, 1) for a in event}
+    plan = consolidate(members, vectors, age, taken=set(members), published=dates)
+    assert plan.moves == {} and plan.aliases == {}
+    dates = {a: datetime(2024, 1, 1) if a in event[:8] else datetime(2024, 1, 20) for a in event}
+    assert consolidate(members, vectors, age, taken=set(members), published=dates).aliases == {"s_new": "s_old"}
