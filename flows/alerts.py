@@ -17,6 +17,9 @@ def story_alert(story_id: str, db: str = str(DEFAULT_DB)) -> int:
     """Report one story: its outlets and articles. Returns the number of articles."""
     ensure_write_limit()
     with warehouse_writer(db) as con:   # waits for a running ingest to release the file
+        # a story merged since the event fired is reported as the story it is part of now
+        story_id = con.execute("SELECT coalesce((SELECT into_story_id FROM story_aliases WHERE story_id = $id), $id)",
+                               {"id": story_id}).fetchone()[0]
         story = con.execute("SELECT title, article_count, outlet_count FROM stories WHERE story_id = ?",
                             [story_id]).fetchone()
         rows = con.execute("""

@@ -120,7 +120,7 @@ def load(db: str, run_id: str, batch_no: int, articles: list[Article],
          failures: list[Failure], web: WebBatch | None = None) -> BatchReport:
     with warehouse_writer(db) as con:
         report = load_batch(con, run_id, batch_no, articles, failures, web)
-    emit_story_events(report.story_changes, run_id)
+    emit_story_events(report.story_changes, run_id, report.story_events)
     return report
 
 

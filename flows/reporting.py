@@ -1,5 +1,6 @@
 """What a run shows in the Prefect UI: artifacts (summary, per-source table, progress) and
-events for the analysis (a story opened, grew, reached N outlets) that automations can act on."""
+events for the analysis (a story opened, grew, reached N outlets, was merged into another or split)
+that automations can act on."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from prefect.artifacts import (
 )
 from prefect.events import emit_event
 
+from tasks.stories.consolidation import Event
 from warehouse.load.report import RunSummary, StoryChange
 
 OUTLET_MILESTONES = (2, 3, 5, 10, 20, 50)
@@ -38,12 +40,24 @@ def story_events(change: StoryChange, run_id: str) -> list[tuple[str, dict[str, 
     return events
 
 
-def emit_story_events(changes: list[StoryChange], run_id: str) -> int:
+def consolidation_event(event: Event, run_id: str) -> tuple[str, dict[str, str], dict[str, object]]:
+    """(event name, resource, payload) for one merge or split made by consolidation, the row it
+    wrote to story_events: `newsflow.story.merged` on the story that ceased to exist (an alert
+    holding its id learns where its articles went), `newsflow.story.split` on the story that lost
+    part of its articles; the story they went to is a related resource's id in the payload."""
+    resource = {"prefect.resource.id": f"newsflow.story.{event.story_id}", "newsflow.into": event.into_story_id}
+    payload: dict[str, object] = {"story_id": event.story_id, "into_story_id": event.into_story_id,
+                                  "articles": event.articles, "articles_before": event.articles_before,
+                                  "run_id": run_id}
+    return ("newsflow.story.merged" if event.kind == "merge" else "newsflow.story.split"), resource, payload
+
+
+def emit_story_events(changes: list[StoryChange], run_id: str, consolidated: list[Event] = ()) -> int:
     sent = 0
-    for change in changes:
-        for name, resource, payload in story_events(change, run_id):
-            emit_event(event=name, resource=resource, payload=payload)
-            sent += 1
+    for name, resource, payload in [*(e for change in changes for e in story_events(change, run_id)),
+                                    *(consolidation_event(e, run_id) for e in consolidated)]:
+        emit_event(event=name, resource=resource, payload=payload)
+        sent += 1
     return sent
 
 

@@ -2,7 +2,8 @@
 
 from collections import Counter
 
-from flows.reporting import story_events, summary_markdown
+from flows.reporting import consolidation_event, story_events, summary_markdown
+from tasks.stories.consolidation import Event
 from warehouse.load.report import RunSummary, StoryChange
 
 
@@ -18,6 +19,16 @@ def test_created_grown_and_outlet_milestones():
     assert resource["prefect.resource.id"] == "newsflow.story.s_a"
     assert payload["outlet_count"] == 5 and payload["article_count"] == 6 and payload["run_id"] == "r2"
     assert story_events(StoryChange("s_a", None, 6, 7, 5, 5), "r3")[0][1]["prefect.resource.name"] == "s_a"
+
+
+def test_a_merge_and_a_split_are_events_on_the_story_that_lost_articles():
+    name, resource, payload = consolidation_event(Event("merge", "s_b", "s_a", 4, 4), "r4")
+    assert name == "newsflow.story.merged"
+    assert resource == {"prefect.resource.id": "newsflow.story.s_b", "newsflow.into": "s_a"}
+    assert payload == {"story_id": "s_b", "into_story_id": "s_a", "articles": 4, "articles_before": 4, "run_id": "r4"}
+    name, resource, payload = consolidation_event(Event("split", "s_a", "s_c", 2, 7), "r5")
+    assert name == "newsflow.story.split" and resource["prefect.resource.id"] == "newsflow.story.s_a"
+    assert (payload["articles"], payload["articles_before"]) == (2, 7)
 
 
 def test_summary_lists_top_stories():

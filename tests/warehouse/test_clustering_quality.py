@@ -25,10 +25,11 @@ def test_rpm2_stories_in_four_batches(db_path):
     random.Random(0).shuffle(files)
     con = connect(db_path)
     gold: dict[str, str] = {}
+    reported = []
     for batch_no in range(4):
         articles, failures = articles_from(files[batch_no * 50 : (batch_no + 1) * 50])
         assert not failures
-        load_batch(con, "quality", batch_no, articles, [])
+        reported += load_batch(con, "quality", batch_no, articles, []).story_events
     story_label = {str((RPM2 / r["file"]).resolve()): r["story_label"] for r in rows}
     for article_id, uri in con.execute("SELECT article_id, source_uri FROM articles").fetchall():
         gold[article_id] = story_label[uri.removeprefix("file://")]
@@ -39,6 +40,10 @@ def test_rpm2_stories_in_four_batches(db_path):
     assert len(predicted) == 200
     assert f1 >= BCUBED_F1_FLOOR
     assert_consolidation_kept_the_books(con)
+    # what the batches report (the flow emits them as Prefect events) is what story_events holds
+    stored = con.execute("SELECT kind, story_id, into_story_id, articles, articles_before FROM story_events").fetchall()
+    assert reported and sorted((e.kind, e.story_id, e.into_story_id, e.articles, e.articles_before)
+                               for e in reported) == sorted(stored)
 
 
 def assert_consolidation_kept_the_books(con) -> None:

@@ -88,7 +88,8 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     web_rows.write_raw(con, [a.raw for a in [*new, *updated] if a.raw is not None])
     copies.write_fingerprints(con, fingerprints)
     copies.write_copies(con, run_id, new, links, stored)
-    report.story_changes = stories.write_stories(con, run_id, assignments, changed, batch_df, story_links, now)
+    report.story_changes, report.story_events = stories.write_stories(con, run_id, assignments, changed, batch_df,
+                                                                      story_links, now)
     clean.add_site_lines(con, site_lines)
     articles_rows.write_failures(con, run_id, now, failures)
     articles_rows.mark_batch(con, run_id, batch_no, now, len(new), len(failures))
