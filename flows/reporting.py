@@ -4,6 +4,7 @@ that automations can act on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
@@ -44,7 +45,7 @@ def consolidation_event(event: Event, run_id: str) -> tuple[str, dict[str, str],
     """(event name, resource, payload) for one merge or split made by consolidation, the row it
     wrote to story_events: `newsflow.story.merged` on the story that ceased to exist (an alert
     holding its id learns where its articles went), `newsflow.story.split` on the story that lost
-    part of its articles; the story they went to is a related resource's id in the payload."""
+    part of its articles; the story they went to is the resource label `newsflow.into`."""
     resource = {"prefect.resource.id": f"newsflow.story.{event.story_id}", "newsflow.into": event.into_story_id}
     payload: dict[str, object] = {"story_id": event.story_id, "into_story_id": event.into_story_id,
                                   "articles": event.articles, "articles_before": event.articles_before,
@@ -52,13 +53,12 @@ def consolidation_event(event: Event, run_id: str) -> tuple[str, dict[str, str],
     return ("newsflow.story.merged" if event.kind == "merge" else "newsflow.story.split"), resource, payload
 
 
-def emit_story_events(changes: list[StoryChange], run_id: str, consolidated: list[Event] = ()) -> int:
-    sent = 0
-    for name, resource, payload in [*(e for change in changes for e in story_events(change, run_id)),
-                                    *(consolidation_event(e, run_id) for e in consolidated)]:
+def emit_story_events(changes: list[StoryChange], run_id: str, consolidated: Sequence[Event] = ()) -> int:
+    events = [e for change in changes for e in story_events(change, run_id)]
+    events += [consolidation_event(e, run_id) for e in consolidated]
+    for name, resource, payload in events:
         emit_event(event=name, resource=resource, payload=payload)
-        sent += 1
-    return sent
+    return len(events)
 
 
 class Progress:

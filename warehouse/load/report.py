@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from tasks.copies.dedup import CopyLink
 from tasks.models import Article, Failure, PageRecord
 from tasks.stories.assignment import Assignment, Story
+from tasks.stories.consolidation import Event
 
 
 @dataclass
@@ -58,7 +59,7 @@ class BatchReport:
     stories_created: set[str] = field(default_factory=set)
     stories_grown: set[str] = field(default_factory=set)
     story_changes: list[StoryChange] = field(default_factory=list)
-    story_events: list = field(default_factory=list)   # consolidation's merges and splits (tasks.stories.consolidation.Event)
+    story_events: list[Event] = field(default_factory=list)   # consolidation's merges and splits (story_events rows)
     lines_removed: int = 0
     lines_removed_retroactively: int = 0   # newly learned site boilerplate taken out of stored articles
     articles_recleaned: list[str] = field(default_factory=list)   # the stored articles that lost those lines
