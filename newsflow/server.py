@@ -108,8 +108,12 @@ def _seed_home(home: Path) -> bool:
         return False
     import sqlite3
 
-    with contextlib.closing(sqlite3.connect(home / "prefect.db")) as db:
-        db.executescript(schema.read_text(encoding="utf-8"))
+    try:
+        with contextlib.closing(sqlite3.connect(home / "prefect.db")) as db:
+            db.executescript(schema.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, sqlite3.Error):   # a damaged file: no half-made database, the server migrates
+        (home / "prefect.db").unlink(missing_ok=True)
+        return False
     return True
 
 

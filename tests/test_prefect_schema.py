@@ -40,3 +40,14 @@ def test_a_prefect_version_without_a_shipped_schema_migrates_as_prefect_does(tmp
     home.mkdir()
     assert not server._seed_home(home)
     assert not (home / "prefect.db").exists()
+
+
+def test_a_damaged_shipped_schema_leaves_no_half_made_database(tmp_path, monkeypatch):
+    monkeypatch.setenv(server.TEMPLATE_ENV, str(tmp_path / "kept"))
+    damaged = tmp_path / "prefect-damaged.sql"
+    damaged.write_text("CREATE TABLE flow (id CHAR(36));\nCREATE TABLE flow (id CHAR(36));\n", encoding="utf-8")
+    monkeypatch.setattr(server, "shipped_schema", lambda version=None: damaged)
+    home = tmp_path / "home"
+    home.mkdir()
+    assert not server._seed_home(home)
+    assert not (home / "prefect.db").exists()
