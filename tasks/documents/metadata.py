@@ -214,7 +214,7 @@ def _host_keys(url: str | None) -> set[str]:
     """The host's distinctive labels ('japantimes' of www.japantimes.co.jp), for affix matching."""
     host = (urlsplit(url).hostname or "") if url and "://" in url else ""
     labels = [lab for lab in host.lower().split(".") if lab not in ("www", "m", "amp", "edition", "")]
-    keys = set()
+    keys = {_key("".join(labels))}   # the host written out is the outlet's name: "… | MDR.DE"
     if len(labels) > 1:
         if len(labels[-1]) >= 4:   # a brand TLD is part of the name: aoc.media is "AOC media"
             keys.add(_key("".join(labels)))
@@ -244,7 +244,7 @@ def strip_site(title: str, site_keys: set[str], host_keys: set[str], extra: froz
     """The title without leading or trailing parts, cut at a separator, that name the outlet, a
     date or a byline, or (trailing only) that `extra` holds: see _section_suffixes."""
     def chrome(part: str) -> bool:
-        return (_is_site(part, site_keys, host_keys) or bool(_DATE_AFFIX.match(part))
+        return (not _key(part) or _is_site(part, site_keys, host_keys) or bool(_DATE_AFFIX.match(part))
                 or bool(_BYLINE_AFFIX.match(part)) or bool(_ARCHIVE_AFFIX.match(part)))
 
     changed = True
@@ -456,11 +456,29 @@ def _drop_glued_suffix(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+_ATTRIBUTE_CUT = ("og:title", "twitter:title", "trafilatura")   # meta content: HTML attributes (trafilatura: og:title first)
+
+
+def _quote_cut(source: str, text: str, cands: list[tuple[str, str]]) -> str | None:
+    """The longer candidate a meta tag's content was cut from at an unescaped quote
+    (content="Senador califica a Biden de "incapacitado"" ends the attribute before the quote):
+    another candidate starts with the text and goes on with a quote mark."""
+    if source not in _ATTRIBUTE_CUT or len(text.split()) < 3:
+        return None
+    head = _norm(text)
+    longer = [u for _, u in cands if _norm(u).startswith(head) and _norm(u)[len(head):].lstrip().startswith('"')]
+    return max(longer, key=len) if longer else None
+
+
 def _untruncate(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A candidate cut short ("…" at its end, or a JSON-LD headline of 100+ characters) that
-    another candidate continues counts as that longer text: it is the same headline."""
+    """A candidate cut short ("…" at its end, a JSON-LD headline of 100+ characters, or a meta
+    tag cut at an unescaped quote) that another candidate continues counts as that longer text:
+    it is the same headline."""
     out = []
     for s, t in cands:
+        if full := _quote_cut(s, t, cands):
+            out.append((s, full))
+            continue
         cut = _ELLIPSIS.search(t)
         if cut or (s.startswith("json-ld") and len(t) >= TRUNCATED_LD):
             head = _norm(t[: cut.start()] if cut else t)
@@ -527,8 +545,15 @@ def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: st
     stripped = [(s, strip_site(t, site_keys, host_keys)) for s, t in cands]
     extra = _section_suffixes([t for _, t in stripped])
     stripped = [(s, strip_site(t, site_keys, host_keys, extra) if s in _SECTIONED else t) for s, t in stripped]
-    stripped = [(s, t) for s, t in stripped if _key(t) and not _is_site(t, site_keys, set())]
-    return _untruncate(_drop_kickers(_drop_glued_suffix(stripped)))
+    return _untruncate(_drop_kickers(_drop_glued_suffix(_without_outlet_names(stripped, site_keys))))
+
+
+def _without_outlet_names(cands: list[tuple[str, str]], site_keys: set[str]) -> list[tuple[str, str]]:
+    """The candidates that are not the outlet's name (og:title "IBU" on an article page). A name
+    only contained in a candidate ("15 Jahre rete-mirabile.net", "Gitarre & Bass 02/2022") drops
+    it only when another candidate stays: where every declaration says so, it is the headline."""
+    kept = [(s, t) for s, t in cands if _key(t) and not _is_site(t, site_keys, set())]
+    return kept or [(s, t) for s, t in cands if _key(t) and _key(t) not in site_keys]
 
 
 def pick_title(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> tuple[str | None, str | None]:
@@ -1159,8 +1184,8 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
                               *(c for _, c in _meta(tree, "application-name", "og:site_name")),
                               *(_PAREN.sub("", c).strip() for _, c in _meta(tree, "publisher")),
                               *site_headings(tree)) if n]
-    site_names += _name_parts(site_names)
     cands = _title_candidates(tree, ld, getattr(doc, "title", None))
+    site_names = _outlet_names(site_names, cands)
     site_names += _title_affix_headings(cands, site_names, url)
     meta.title_candidates = stripped_titles(cands, site_names, url)
     title, source = choose_title(meta.title_candidates)
@@ -1170,6 +1195,17 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
     if authors:
         meta.authors, meta.sources["authors"] = authors, source
     return meta
+
+
+def _outlet_names(names: list[str], cands: list[tuple[str, str]]) -> list[str]:
+    """The declared outlet names and their parts (_name_parts), without a declaration that is the
+    page's title ("Achtsam durch die Krise | Die FURCHE" as og:site_name, the <title> as
+    application-name) and without its parts that are a title candidate: the headline in such a
+    name is no outlet name, its other part ("Die FURCHE") is."""
+    titles = {_key(t) for _, t in cands} - {""}
+    misdeclared = [n for n in names if _splits(n) and _key(n) in titles]
+    names = [n for n in names if n not in misdeclared]
+    return names + _name_parts(names) + [p for p in _name_parts(misdeclared) if _key(p) not in titles]
 
 
 def _name_parts(names: list[str]) -> list[str]:
