@@ -453,3 +453,66 @@ def test_a_kicker_element_then_a_colon_reads_as_on_the_page():
           "<span>Samsung soll wegen Patentklage Smartphones zerstören</span></h1>")
     m = _meta("", f"<article>{h1}</article>")
     assert m.title == "LTE-Patent: Samsung soll wegen Patentklage Smartphones zerstören"
+
+
+def test_a_declared_outlet_name_that_is_the_pages_title_is_no_outlet_name():
+    # og:site_name holds the <title>: its headline part is no outlet name, its other part is
+    m = _meta("<title>Achtsam durch die Krise | Die FURCHE</title>"
+              '<meta property="og:site_name" content="Achtsam durch die Krise | Die FURCHE">'
+              '<meta property="og:title" content="Achtsam durch die Krise">',
+              "<h1>Achtsam durch die Krise</h1>", url="https://www.furche.at/gesellschaft/achtsam-2497954")
+    assert m.title == "Achtsam durch die Krise"
+    # a declared name that is not the page's title keeps its parts: og:title "IBU" is the outlet
+    m = _meta('<meta property="og:site_name" content="International Biathlon Union - IBU">'
+              '<meta property="og:title" content="IBU">',
+              "<article><h1>Preuss wins the pursuit in Oberhof</h1></article>",
+              url="https://www.biathlonworld.com/news/preuss-wins")
+    assert m.title == "Preuss wins the pursuit in Oberhof"
+
+
+def test_a_headline_holding_the_outlets_name_stays_when_every_candidate_holds_it():
+    ld = '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "15 Jahre rete-mirabile.net"}</script>'
+    m = _meta(ld + '<meta property="og:site_name" content="rete-mirabile.net">'
+              '<meta property="og:title" content="15 Jahre rete-mirabile.net — rete-mirabile.net">'
+              "<title>15 Jahre rete-mirabile.net — rete-mirabile.net</title>",
+              "<article><h1>15 Jahre rete-mirabile.net</h1></article>", url="https://rete-mirabile.net/notizen/15-jahre/")
+    assert m.title == "15 Jahre rete-mirabile.net"
+    # beside another candidate, a title that is the outlet's name and a word more is the outlet
+    m = _meta('<meta property="og:site_name" content="Gitarre &amp; Bass">'
+              '<meta property="og:title" content="Gitarre &amp; Bass Magazin">',
+              "<article><h1>Die neue Ausgabe ist da: Gitarren-Tests und Workshops</h1></article>",
+              url="https://www.gitarrebass.de/news/ausgabe/")
+    assert m.title == "Die neue Ausgabe ist da: Gitarren-Tests und Workshops"
+
+
+def test_the_host_written_out_and_a_symbol_only_affix_are_no_headline():
+    url = "https://www.mdr.de/nachrichten/sachsen-anhalt/autohaeuser-100.html"
+    assert _meta("<title>Autohäuser rechnen mit langsamem Anlaufen des Geschäfts | MDR.DE</title>", url=url).title == (
+        "Autohäuser rechnen mit langsamem Anlaufen des Geschäfts")
+    assert _meta("<title>Ladensterben immer dramatischer » ☆☆☆☆☆</title>").title == "Ladensterben immer dramatischer"
+    # a last part with words that name neither the host nor the outlet stays
+    assert _meta("<title>Autohäuser rechnen mit langsamem Anlaufen | Sachsen-Anhalt</title>", url=url).title == (
+        "Autohäuser rechnen mit langsamem Anlaufen | Sachsen-Anhalt")
+
+
+def test_a_meta_title_cut_at_an_unescaped_quote_counts_as_the_full_headline():
+    # content="…de "incapacitado"": the attribute ends at the inner quote
+    head = ('<meta property="og:title" content="Senador republicano califica a Biden de "incapacitado"">'
+            '<meta name="twitter:title" content="Senador republicano califica a Biden de "incapacitado"">')
+    full = 'Senador republicano califica a Biden de "incapacitado"'
+    assert _meta(head, f"<article><h1>{full}</h1></article>").title == full
+    # a shorter og:title that the <h1> continues with words, not a quote, is another headline
+    m = _meta('<meta property="og:title" content="Senador republicano califica a Biden">',
+              '<article><h1>Senador republicano califica a Biden de incapaz</h1></article>')
+    assert m.title == "Senador republicano califica a Biden"
+
+
+def test_a_label_before_the_h1_in_the_meta_titles_is_cut_without_a_json_ld_headline():
+    meta = ('<meta property="og:title" content="Pressemitteilung: Endlich mehr Beschleunigung wagen!">'
+            "<title>Pressemitteilung: Endlich mehr Beschleunigung wagen!</title>")
+    h1 = "<article><h1>Endlich mehr Beschleunigung wagen!</h1></article>"
+    assert _meta(meta, h1).title == "Endlich mehr Beschleunigung wagen!"
+    # a JSON-LD headline that carries the label is the CMS's headline field: it stays
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+          '"headline": "Pressemitteilung: Endlich mehr Beschleunigung wagen!"}</script>')
+    assert _meta(ld + meta, h1).title == "Pressemitteilung: Endlich mehr Beschleunigung wagen!"
