@@ -214,7 +214,7 @@ def _host_keys(url: str | None) -> set[str]:
     """The host's distinctive labels ('japantimes' of www.japantimes.co.jp), for affix matching."""
     host = (urlsplit(url).hostname or "") if url and "://" in url else ""
     labels = [lab for lab in host.lower().split(".") if lab not in ("www", "m", "amp", "edition", "")]
-    keys = {_key("".join(labels))}   # the host written out is the outlet's name: "… | MDR.DE"
+    keys = set()
     if len(labels) > 1:
         if len(labels[-1]) >= 4:   # a brand TLD is part of the name: aoc.media is "AOC media"
             keys.add(_key("".join(labels)))
@@ -223,6 +223,15 @@ def _host_keys(url: str | None) -> set[str]:
     if labels:
         keys.add(_key("".join(labels)))
     return {k for k in keys if len(k) >= 2}
+
+
+def _title_host_keys(url: str | None) -> set[str]:
+    """_host_keys and the whole host written out ("… | MDR.DE" on www.mdr.de: "mdr" alone is too
+    short to match loosely). For title affixes only: as an outlet's name, the declared one
+    ("Neue Zürcher Zeitung") is better than its domain ("NZZ.ch")."""
+    host = (urlsplit(url).hostname or "") if url and "://" in url else ""
+    labels = [lab for lab in host.lower().split(".") if lab not in ("www", "m", "amp", "edition", "")]
+    return _host_keys(url) | ({_key("".join(labels))} if len(labels) > 1 else set())
 
 
 def _is_site(part: str, site_keys: set[str], host_keys: set[str]) -> bool:
@@ -555,8 +564,9 @@ def _drop_meta_kickers(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out = []
     for s, t in cands:
         head = t[: len(t) - len(h1)]
-        if (s in _META_TITLES and len(t) > len(h1) and t.endswith(h1) and _KICKER_END.search(head)
-                and len(head.split()) <= MAX_KICKER_WORDS + 1):
+        label = _KICKER_END.sub("", head)
+        if (s in _META_TITLES and len(t) > len(h1) and t.endswith(h1) and label != head
+                and len(label.split()) <= MAX_KICKER_WORDS):
             t = h1
         out.append((s, t))
     return out
@@ -566,7 +576,7 @@ def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: st
     """(source, text) of the candidates without outlet, date, byline and section affixes, glued
     suffixes dropped and cut-short headlines completed: what pick_title votes on."""
     site_keys = {_key(s) for s in site_names if _key(s)}
-    host_keys = _host_keys(url)
+    host_keys = _title_host_keys(url)
     stripped = [(s, strip_site(t, site_keys, host_keys)) for s, t in cands]
     extra = _section_suffixes([t for _, t in stripped])
     stripped = [(s, strip_site(t, site_keys, host_keys, extra) if s in _SECTIONED else t) for s, t in stripped]
