@@ -13,8 +13,12 @@ value they agree on:
   "Blog Archive", and what follows an outlet's name in the middle ("Headline | Site | Slogan");
   title tags lose a section suffix that another candidate lacks ("Headline - National") or one
   glued on without spaces ("Headline-정치"); an <h1> loses a kicker in its own element when the
-  declarations carry the headline without it; a headline cut short ("…", or a JSON-LD headline of
-  100+ characters) counts as the longer candidate it starts. Candidates equal but for typography
+  declarations carry the headline without it, and (pages without a JSON-LD headline) a meta
+  title loses a short label before the <h1>'s text ("Pressemitteilung: …"); a headline cut short
+  ("…", a JSON-LD headline of 100+ characters, a meta tag cut at an unescaped quote) counts as
+  the longer candidate it starts. A declared outlet name that is itself a title candidate
+  ("Headline | Outlet" as og:site_name) is no outlet name, and a headline that only contains the
+  outlet's name stays when every candidate does. Candidates equal but for typography
   (curly or straight quotes, dashes, NBSP, "…") agree; the text most sources agree on wins (the
   <title> has half a vote), else the first in _TITLE_ORDER (an <h1> inside the article before
   one outside it), stored in the visible headline's spelling. Measured (bench/RESULTS.md): no
