@@ -25,7 +25,7 @@ from flows.head_start import EXTRACT_AHEAD
 from flows.locking import ensure_write_limit, publish_snapshot, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
-from flows.runners import extraction_slots, make_task_runner
+from flows.runners import extraction_slots
 from tasks.documents.article import article_from_archived_page, article_from_file, article_from_page
 from tasks.documents.read import InputFile, discover_files
 from tasks.models import Article, ArticleCheck, Failure, RobotsEntry, WebBatch, WebPage
@@ -137,11 +137,6 @@ def ingest_files(paths: list[str], db: str = str(DEFAULT_DB), batch_size: int = 
 def _sandbox(sandbox: SandboxConfig | None, workers: int | None) -> SandboxConfig:
     sandbox = sandbox or SandboxConfig()
     return replace(sandbox, workers=workers) if workers else sandbox
-
-
-# The same flow with extraction on Dask (deployment ingest-folder-dask): a LocalCluster, or the
-# scheduler named by NEWSFLOW_DASK_ADDRESS where the flow runs.
-ingest_files_dask = ingest_files.with_options(name="ingest-files-dask", task_runner=make_task_runner("dask"))
 
 
 @flow(name="ingest")

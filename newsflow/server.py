@@ -123,6 +123,8 @@ def _keep_template(home: Path) -> None:
     import sqlite3
 
     template = _template_dir()
+    if template is not None and template.exists():
+        _refresh_template_memo(home, template)
     if template is None or template.exists() or not (home / "prefect.db").is_file():
         return
     try:
@@ -141,6 +143,22 @@ def _keep_template(home: Path) -> None:
         pass
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _refresh_template_memo(home: Path, template: Path) -> None:
+    """Keep the kept database's block-registration memo equal to the one this run's server wrote:
+    a template kept by an older newsflow (its memo hashed another database URL) would otherwise make
+    every server register the block types again. Atomic (a rename); a failure changes nothing."""
+    memo = home / "memo_store.toml"
+    kept = template / "memo_store.toml"
+    try:
+        if not memo.is_file() or (kept.is_file() and kept.read_bytes() == memo.read_bytes()):
+            return
+        scratch = template / f".memo_store.toml.{os.getpid()}"
+        shutil.copyfile(memo, scratch)
+        os.replace(scratch, kept)
+    except OSError:
+        pass
 
 
 def supported() -> bool:
@@ -194,10 +212,26 @@ def _server_env() -> dict[str, str]:
     return {**os.environ, **_SERVER_FLAGS, **get_current_settings().to_environment_variables(exclude_unset=True)}
 
 
+# The database of a home own_home made, named relative to the server's working directory (the
+# home): Prefect skips re-registering its ~100 block types at start when a hash of the block
+# registry *and this URL* matches the one in memo_store.toml, and an absolute URL names a new
+# temporary folder each run, so the kept database's memo never matched (1-2 CPU-s per start).
+HOME_DATABASE_URL = "sqlite+aiosqlite:///prefect.db"
+
+
+def _home_database() -> tuple[dict[str, str], str | None]:
+    """(environment, working directory) that make the server open this run's own home database
+    under the same URL every run; nothing when the home or the database is someone else's."""
+    if _own_home is None or _custom_database():
+        return {}, None
+    return {"PREFECT_API_DATABASE_CONNECTION_URL": HOME_DATABASE_URL}, str(_own_home)
+
+
 def _launch(env: dict[str, str]) -> TemporaryServer:
     port = _free_port()
+    database_env, cwd = _home_database()
     process = subprocess.Popen([sys.executable, "-m", "newsflow.server", str(os.getpid()), *_server_command(port)],
-                               env=env, stdin=subprocess.DEVNULL)
+                               env={**env, **database_env}, cwd=cwd, stdin=subprocess.DEVNULL)
     return TemporaryServer(process, port)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -179,9 +180,20 @@ class PageRecord:
     outcome: str | None = None
 
 
+# zlib level of raw_pages.content: level 3 compresses HTML ~2.4x faster than the default 6 for
+# 11% more bytes (0.44 vs 1.05 CPU-s, 22.2% vs 20.0% of the size, on 300 corpus pages); any
+# level reads back with zlib.decompress.
+RAW_ZLIB_LEVEL = 3
+
+
+def compress_raw(body: bytes) -> bytes:
+    """A body as raw_pages.content stores it."""
+    return zlib.compress(body, RAW_ZLIB_LEVEL)
+
+
 @dataclass
 class RawPage:
-    """A fetched body kept for re-extraction (content is zlib-compressed)."""
+    """A fetched body kept for re-extraction (content is compress_raw's zlib stream)."""
 
     sha256: str
     content: bytes

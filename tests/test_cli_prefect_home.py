@@ -45,6 +45,7 @@ def test_the_first_runs_migrated_prefect_database_seeds_the_next_runs_home(tmp_p
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
     env[TEMPLATE_ENV] = str(template)
     db = tmp_path / "news.duckdb"
+    memos = []
     for expected in ("5 loaded", "5 unchanged"):
         run = subprocess.run([NEWSFLOW, "ingest", str(SEEDS), "--db", str(db)], env=env, capture_output=True,
                              text=True, timeout=600)
@@ -53,6 +54,11 @@ def test_the_first_runs_migrated_prefect_database_seeds_the_next_runs_home(tmp_p
         with contextlib.closing(sqlite3.connect(template / "prefect.db")) as con:
             assert con.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)   # migrated
             assert con.execute("SELECT count(*) FROM flow_run").fetchone() == (0,)          # before any run
+        memos.append((template / "memo_store.toml").read_text(encoding="utf-8"))
+    # Prefect's block-registration memo hashes the database URL: the same in every run's home, so
+    # the second server found the first one's memo valid and skipped registering ~100 block types
+    # (a home-specific URL would give another hash, which the kept memo would then follow)
+    assert "block_auto_registration" in memos[0] and memos[1] == memos[0]
     # no scratch left beside the warehouse, its read snapshot and the snapshot's spare (warehouse/snapshot.py)
     assert sorted(p.name for p in template.parent.iterdir()) == [
         ".news.read.duckdb.spare", "news.duckdb", "news.read.duckdb", "template"]

@@ -5,14 +5,12 @@ after the stage that raised it (tasks/isolation.py)."""
 
 from __future__ import annotations
 
-import zlib
-
 from tasks.documents.clean import clean_document
 from tasks.documents.extract import extract_html
 from tasks.documents.read import InputFile, StoredFile, document_from_bytes, is_html_name, read_bytes
 from tasks.features import with_features
 from tasks.isolation import failure_or, stage
-from tasks.models import Article, Failure, RawDocument, RawPage, WebPage
+from tasks.models import Article, Failure, RawDocument, RawPage, WebPage, compress_raw
 from tasks.web.urls import canonical_url, is_web_url, same_site, strip_userinfo
 
 NO_CONTENT = "no content after cleaning"
@@ -53,7 +51,7 @@ def _article_from_file(item: InputFile) -> Article | Failure:
 
 def file_raw(data: bytes, sha256: str, uri: str, name: str) -> RawPage:
     """A file's bytes as a raw_pages row (content-addressed, like a fetched page's)."""
-    return RawPage(sha256, zlib.compress(data), len(data), "text/html" if is_html_name(name) else "text/plain",
+    return RawPage(sha256, compress_raw(data), len(data), "text/html" if is_html_name(name) else "text/plain",
                    None, uri)
 
 
@@ -78,7 +76,7 @@ def article_from_archived_page(page: WebPage) -> Article | Failure:
     the worker (the reader would otherwise spend most of its time in zlib), for raw_pages."""
     article = article_from_page(page)
     if isinstance(article, Article):
-        article.raw = RawPage(page.sha256, zlib.compress(page.body, 6), len(page.body), page.content_type,
+        article.raw = RawPage(page.sha256, compress_raw(page.body), len(page.body), page.content_type,
                               page.charset, page.final_url)
     return article
 

@@ -6,7 +6,6 @@ flow passes in what the warehouse remembers (validators, robots.txt) and loads w
 from __future__ import annotations
 
 import tomllib
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import anyio
 
 from tasks.isolation import InputError, stage
-from tasks.models import Failure, PageHints, PageRecord, RawPage, RobotsEntry, WebPage, utcnow
+from tasks.models import Failure, PageHints, PageRecord, RawPage, RobotsEntry, WebPage, compress_raw, utcnow
 from tasks.web.exchange import HTML_TYPES, XML_TYPES, FetchConfig, FetchedPage, FetchError
 from tasks.web.feeds import DiscoveryError, Link, check_served_as_html, parse_feed, parse_sitemap, parse_url_list
 from tasks.web.fetch import Fetcher
@@ -255,7 +254,7 @@ def fetch_batch(targets: Sequence[Target], config: FetchConfig, validators: Vali
                 elif not result.not_modified:
                     page = WebPage(target.source_id, target.url, result.final_url, result.body,
                                    result.charset, result.sha256, target.hints())
-                    raw = RawPage(result.sha256, zlib.compress(result.body, 6), len(result.body),
+                    raw = RawPage(result.sha256, compress_raw(result.body), len(result.body),
                                   result.content_type, result.charset, result.final_url)
         except InputError as err:
             out.records.append(PageRecord(target.url, "article", target.source_id, utcnow(),

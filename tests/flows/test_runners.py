@@ -67,3 +67,20 @@ def test_batches_split_into_one_chunk_per_slot_in_order():
 def test_unknown_task_runner_is_refused():
     with pytest.raises(ValueError, match="unknown task runner"):
         make_task_runner("ray")
+
+
+def test_the_ingest_flows_import_no_dask_until_asked_for():
+    """Dask's import costs every run start-up time: only the Dask runner and its flow import it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    check = "import sys, flows.ingest, newsflow.cli; print('dask' in sys.modules, 'distributed' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", check], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False", "False"]
+    from flows.ingest_dask import ingest_files_dask
+    assert type(ingest_files_dask.task_runner).__module__ == "flows.dask_runner"

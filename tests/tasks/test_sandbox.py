@@ -34,3 +34,20 @@ def test_a_different_config_does_not_collect_what_was_started_for_another(tmp_pa
     assert run_isolated(record_run, [item], SandboxConfig(workers=1, timeout=31.0)) == ["x.trace"]
     assert run_isolated(record_run, [item], AHEAD) == ["x.trace"]
     assert len(Path(item).read_text().splitlines()) == 2
+
+
+def test_workers_start_with_the_functions_module_imported_by_the_fork_server():
+    """The fork server imports the per-document function's module once; workers forked from it do
+    not import lxml, trafilatura and the rest again (a new process: this one's fork server runs)."""
+    import subprocess
+    import sys
+
+    script = ("from tasks.sandbox import SandboxConfig, run_isolated\n"
+              "from tests.tasks.preload_probe import where_imported\n"
+              "import os; [(imported, worker)] = run_isolated(where_imported, [0], SandboxConfig(workers=1))\n"
+              "print(imported != worker, imported != os.getpid())\n")
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["True", "True"]   # imported neither by the worker nor by the caller
