@@ -123,9 +123,10 @@ def _keep_template(home: Path) -> None:
     import sqlite3
 
     template = _template_dir()
-    if template is not None and template.exists():
+    if template is None or not (home / "prefect.db").is_file():
+        return
+    if template.exists():
         _refresh_template_memo(home, template)
-    if template is None or template.exists() or not (home / "prefect.db").is_file():
         return
     try:
         template.parent.mkdir(parents=True, exist_ok=True)

@@ -86,7 +86,7 @@ def compile_listed() -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--all", action="store_true", help="compile the whole venv (for the test suite)")
-    parser.add_argument("--write", action="store_true", help=f"rewrite {LIST.name} from the entry points' imports")
+    parser.add_argument("--write", action="store_true", help=f"rewrite {LIST.name} from a real run's imports")
     args = parser.parse_args()
     if args.write:
         LIST.write_text("\n".join(imported_modules()) + "\n", encoding="utf-8")
