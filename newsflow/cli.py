@@ -319,6 +319,9 @@ def summary_lines(summary) -> list[str]:
     if getattr(summary, "lines_removed_retroactively", 0):
         lines.append(f"{plural(summary.lines_removed_retroactively, 'line')} of newly learned site boilerplate "
                      f"removed from {plural(summary.articles_recleaned, 'article')} loaded before.")
+    if getattr(summary, "neighbourhoods_skipped", 0):
+        lines.append(f"Stories: {plural(summary.neighbourhoods_skipped, 'neighbourhood')} too large to "
+                     "consolidate, left as streamed.")
     if summary.conflict_retries:
         lines.append(f"DuckLake: {plural(summary.conflict_retries, 'batch', 'batches')} recomputed after a "
                      "concurrent writer committed first.")

@@ -38,3 +38,18 @@ def test_a_failed_feed_is_an_input_and_a_304_page_is_unchanged():
     assert c["files_seen"] == 4 == c["articles_loaded"] + c["unchanged"] + c["failures"]
     assert (c["unchanged"], c["not_modified"], c["pages_fetched"], c["requests"]) == (1, 1, 2, 4)
     assert summary.per_source["feed:x"].unchanged == 1
+
+
+def test_a_story_merged_away_in_a_later_batch_is_no_new_story_of_the_run():
+    from tasks.stories.consolidation import Event
+    from warehouse.load.report import StoryChange
+
+    summary = RunSummary("r", "w.duckdb")
+    summary.add(BatchReport(0, story_changes=[StoryChange("s_a", "A", 0, 2, 0, 1), StoryChange("s_b", "B", 0, 1, 0, 1),
+                                              StoryChange("s_old", "Old", 5, 6, 2, 2)]))
+    assert (summary.stories_created, summary.stories_grown) == (2, 1)
+    summary.add(BatchReport(1, story_events=[Event("merge", "s_b", "s_a", 1, 1)],
+                            story_changes=[StoryChange("s_a", "A", 2, 4, 1, 2)], neighbourhoods_skipped=1))
+    assert (summary.stories_created, summary.stories_grown) == (1, 1)   # s_a new (2 → 4 is its first batch's growth)
+    assert summary.stories["s_a"].articles_before == 0 and "s_b" not in summary.stories
+    assert summary.neighbourhoods_skipped == 1

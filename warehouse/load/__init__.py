@@ -88,8 +88,8 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     web_rows.write_raw(con, [a.raw for a in [*new, *updated] if a.raw is not None])
     copies.write_fingerprints(con, fingerprints)
     copies.write_copies(con, run_id, new, links, stored)
-    report.story_changes, report.story_events = stories.write_stories(con, run_id, assignments, changed, batch_df,
-                                                                      story_links, now)
+    report.story_changes, report.story_events, report.neighbourhoods_skipped = stories.write_stories(
+        con, run_id, assignments, changed, batch_df, story_links, now)
     clean.add_site_lines(con, site_lines)
     articles_rows.write_failures(con, run_id, now, failures)
     articles_rows.mark_batch(con, run_id, batch_no, now, len(new), len(failures))
@@ -98,8 +98,9 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     report.failures = failures
     report.outcomes.update({a.article_id: "loaded" for a in new})
     report.links = links
-    report.stories_created = {s.story_id for s in changed.values() if s.new}
-    report.stories_grown = {s.story_id for s in changed.values() if s.changed and not s.new}
+    # After consolidation: a story opened then merged away is no new story, a split part is one.
+    report.stories_created = {c.story_id for c in report.story_changes if c.created}
+    report.stories_grown = {c.story_id for c in report.story_changes if c.grown}
     report.lines_removed = sum(len(a.removed) for a in new)
     report.lines_removed_retroactively = recleaned.lines
     report.articles_recleaned = recleaned.articles

@@ -34,7 +34,7 @@ class SourceReport:
 
 @dataclass(frozen=True)
 class StoryChange:
-    """A story this batch opened or grew: counts before (0 when new) and after."""
+    """A story this batch opened, grew or consolidated: counts before (0 when new) and after."""
 
     story_id: str
     title: str | None
@@ -46,6 +46,10 @@ class StoryChange:
     @property
     def created(self) -> bool:
         return self.articles_before == 0
+
+    @property
+    def grown(self) -> bool:
+        return 0 < self.articles_before < self.articles_after
 
 
 @dataclass
@@ -60,6 +64,7 @@ class BatchReport:
     stories_grown: set[str] = field(default_factory=set)
     story_changes: list[StoryChange] = field(default_factory=list)
     story_events: list[Event] = field(default_factory=list)   # consolidation's merges and splits (story_events rows)
+    neighbourhoods_skipped: int = 0   # story neighbourhoods too large to consolidate (left as streamed)
     lines_removed: int = 0
     lines_removed_retroactively: int = 0   # newly learned site boilerplate taken out of stored articles
     articles_recleaned: list[str] = field(default_factory=list)   # the stored articles that lost those lines
@@ -139,6 +144,7 @@ class RunSummary:
     not_modified: int = 0
     requests: int = 0
     conflict_retries: int = 0   # DuckLake: batches recomputed because a concurrent writer committed first
+    neighbourhoods_skipped: int = 0   # not a runs column: story neighbourhoods too large to consolidate
     warc_records: int = 0       # WARC records read (not a runs column: shown in the CLI summary and the artifact)
     warc_skipped: Counter[str] = field(default_factory=Counter)   # WARC records not extracted, by reason
     per_source: dict[str, SourceReport] = field(default_factory=dict)
@@ -147,6 +153,10 @@ class RunSummary:
     def add(self, report: BatchReport) -> None:
         self.batches += 1
         self.conflict_retries += report.retries
+        self.neighbourhoods_skipped += report.neighbourhoods_skipped
+        for event in report.story_events:   # a story merged away is no longer one of the run's stories
+            if event.kind == "merge":
+                self.stories.pop(event.story_id, None)
         for change in report.story_changes:
             first = self.stories.get(change.story_id, change)
             self.stories[change.story_id] = replace(change, articles_before=first.articles_before,
@@ -158,8 +168,10 @@ class RunSummary:
         exact, near = copies(report.links)
         self.exact_copies += len(exact)
         self.near_copies += len(near)
-        self.stories_created += len(report.stories_created)
-        self.stories_grown += len(report.stories_grown)
+        # Over the whole run (before it → after it): a story opened in one batch and merged away in
+        # a later one is not new, one opened in a batch and grown in the next is new, not grown.
+        self.stories_created = sum(c.created for c in self.stories.values())
+        self.stories_grown = sum(c.grown for c in self.stories.values())
         self.lines_removed += report.lines_removed
         self.lines_removed_retroactively += report.lines_removed_retroactively
         self.articles_recleaned += len(report.articles_recleaned)

@@ -4,6 +4,7 @@ and the story rows, centroids, index, events and aliases written back."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ from tasks.stories.terms import terms, tfidf_vector
 from warehouse.load.articles import add_counts
 from warehouse.load.report import StoryChange
 from warehouse.sql import insert_rows, keys
+
+log = logging.getLogger(__name__)
 
 STORY_SHORTLIST = 10   # stored stories compared with each new article (the most similar ones)
 # The join model (tasks/stories/evidence.py) beats the single threshold in cross-validation, but is
@@ -200,17 +203,17 @@ def story_aggregates(where: str = "true") -> str:
 
 def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
                   batch_df: Counter[str], links: set[tuple[str, str]] = frozenset(),
-                  now: datetime | None = None) -> tuple[list[StoryChange], list[consolidation.Event]]:
+                  now: datetime | None = None) -> tuple[list[StoryChange], list[consolidation.Event], int]:
     """Each article's story, the stories opened or grown (rows, centroids, index) and the batch's
     term document frequencies, then consolidation of the touched stories with the stored stories
     their articles could have joined (`links`, from assign); returns the changes, counts before
-    and after (a story merged away is not one), and consolidation's merges and splits (the rows
-    written to story_events)."""
+    and after (a story merged away is not one), consolidation's merges and splits (the rows
+    written to story_events) and the number of neighbourhoods too large to consolidate."""
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
                 [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
     add_counts(con, "internals.term_df", ["term"], "df", [((t,), n) for t, n in sorted(batch_df.items())])
     if not stories:
-        return [], []
+        return [], [], 0
     ids = sorted(stories)
     watched = sorted(set(ids) | {s for link in links for s in link})
     before = {sid: (n, o) for sid, n, o in con.execute(
@@ -220,8 +223,9 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
     insert_rows(con, "stories", ["story_id", "title", "article_count", "outlet_count",
                                  "created_run_id", "updated_run_id"], created)
     _write_rows_and_index(con, run_id, stories, "_stories")
-    rebuilt, merged, events = (consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links))
-                               if CONSOLIDATE else (set(), set(), []))
+    rebuilt, merged, events, skipped = (
+        consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links))
+        if CONSOLIDATE else (set(), set(), [], 0))
     shown = sorted((set(ids) | rebuilt) - merged)
     changes = []
     for sid, title, articles, outlets in con.execute(
@@ -230,7 +234,7 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
         articles_before, outlets_before = before.get(sid, (0, 0))
         if sid in stories or (articles, outlets) != (articles_before, outlets_before):
             changes.append(StoryChange(sid, title, articles_before, articles, outlets_before, outlets))
-    return changes, events
+    return changes, events, skipped
 
 
 def _write_rows_and_index(con, run_id: str, stories: dict[str, Story], name: str) -> None:
@@ -264,26 +268,31 @@ CONSOLIDATION_MAX_ARTICLES = 1500
 
 
 def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
-                ) -> tuple[set[str], set[str], list[consolidation.Event]]:
+                ) -> tuple[set[str], set[str], list[consolidation.Event], int]:
     """Re-cluster the articles of the stories of each group (a neighbourhood of the stories the
     batch touched, never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
     articles moved, merged stories removed and aliased, split parts opened as stories, the
     changed stories' rows, centroids and index rebuilt, each change in story_events. Returns the
-    ids of the stories rebuilt and of those merged away, and the changes (story_events' rows)."""
+    ids of the stories rebuilt and of those merged away, the changes (story_events' rows), and
+    how many neighbourhoods were left as streaming made them (over CONSOLIDATION_MAX_ARTICLES)."""
     group = set().union(*groups)
     if not group:
-        return set(), set(), []
+        return set(), set(), [], 0
     members: dict[str, list[str]] = {}
     for sid, aid in con.execute(
             f"SELECT story_id, article_id FROM story_articles WHERE story_id IN {keys(con, sorted(group), '_group')}"
     ).fetchall():
         members.setdefault(sid, []).append(aid)
     sizes = [sum(len(members.get(s, ())) for s in g) for g in groups]
+    skipped = sum(n > CONSOLIDATION_MAX_ARTICLES for n in sizes)
+    if skipped:
+        log.warning("%d story neighbourhood(s) over %d articles left unconsolidated (largest: %d articles)",
+                    skipped, CONSOLIDATION_MAX_ARTICLES, max(sizes))
     groups = [g for g, n in zip(groups, sizes, strict=True) if 2 <= n <= CONSOLIDATION_MAX_ARTICLES]
     members = {s: members[s] for g in groups for s in g if s in members}
     articles = sorted(a for arts in members.values() for a in arts)
     if not articles:
-        return set(), set(), []
+        return set(), set(), [], skipped
     founders = sorted({sid.removeprefix("s_") for sid in members} | set(articles))
     rows = con.execute(f"""SELECT article_id, title, body, ingested_at, published_at, source_uri
                            FROM articles WHERE article_id IN {keys(con, founders, '_founders')}""").fetchall()
@@ -312,7 +321,7 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
         plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
                                   plan.aliases | part.aliases)
     if not plan.moves:
-        return set(), set(), []
+        return set(), set(), [], skipped
     was = {a: sid for sid, arts in members.items() for a in arts}
     story_of = was | plan.moves
     changed = ({was[a] for a in plan.moves} | set(plan.moves.values())) - set(plan.aliases)
@@ -346,4 +355,4 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
                                  evidence.side_vector(sides[a][0], df, n_docs) if USE_JOIN_MODEL else None,
                                  evidence.side_vector(sides[a][1], df, n_docs) if USE_JOIN_MODEL else None)
     _write_rows_and_index(con, run_id, rebuilt, "_rebuilt")
-    return set(rebuilt), set(merged), plan.events
+    return set(rebuilt), set(merged), plan.events, skipped
