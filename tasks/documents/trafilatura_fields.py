@@ -15,7 +15,9 @@ the tree, and the URL it finds only serves links, which are not extracted.
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
+from copy import copy
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
@@ -28,6 +30,17 @@ from trafilatura.utils import line_processing
 
 MAX_FIELD = 10000   # trafilatura's Document.clean_and_trim cuts longer values
 
+# Every element trafilatura's author search can return (trafilatura.xpaths.AUTHOR_XPATHS) has one
+# of these in its class, id, rel, itemprop, data-testid or data-component (its tests are
+# case-sensitive: "[Aa]uthor", "author-?name", @class='byline', 'BBL'...), or is an <author> or
+# holds a <rel> (its `rel='me'`). A page with none of them gets no author from it: the search (a
+# deep copy of the page and three XPaths calling Python regexes on every element, ~12 ms) is
+# skipped on ~60% of the pages that reach it.
+_AUTHOR_HINT = re.compile(r"uthor|byl|yline|BBL|username|screenname|writer|zuozhe|bianji|xiaobian|channel-name|"
+                          r"submitted-by|posted-by|journalist-name")
+_AUTHOR_ATTRS = ("class", "id", "rel", "itemprop", "data-testid", "data-component")
+_AUTHOR_TAGS = frozenset({"author", "rel"})
+
 
 def trimmed(value: str | None) -> str | None:
     """A value as trafilatura's Document.clean_and_trim leaves it (cut, entities decoded, spaces
@@ -37,6 +50,25 @@ def trimmed(value: str | None) -> str | None:
     if len(value) > MAX_FIELD:
         value = value[:MAX_FIELD - 1] + "…"
     return line_processing(unescape(value))
+
+
+def may_have_author(tree: lxml.etree._Element) -> bool:
+    """Could trafilatura's author search find anything in this tree? False only when no element
+    has what its XPaths test (see _AUTHOR_HINT); one walk, stopped at the first candidate."""
+    for el in tree.iter():
+        if el.tag in _AUTHOR_TAGS:
+            return True
+        attrib = el.attrib
+        if attrib and any((value := attrib.get(name)) and _AUTHOR_HINT.search(value) for name in _AUTHOR_ATTRS):
+            return True
+    return False
+
+
+def own_document(tree: lxml.etree._Element) -> lxml.etree._Element:
+    """The tree as trafilatura's metadata step read it: a copy, that is the tree itself unless the
+    parser returned an element inside a larger document (a fragment without <html>), where its
+    XPaths from the root (//h1, htmldate's) would see more than the copy holds."""
+    return tree if tree.getroottree().getroot() is tree else copy(tree)
 
 
 @dataclass
@@ -55,7 +87,7 @@ class TrafilaturaFields:
         """The declared author (meta tags, JSON-LD), else trafilatura's search of the page's
         bylines, run on first use only: pick_authors rarely gets that far, and the search copies
         the whole page."""
-        if self.search_tree is None:
+        if self.search_tree is None or not may_have_author(self.search_tree):
             return self.declared_author
         try:
             return trimmed(extract_author(self.search_tree))
@@ -69,6 +101,7 @@ def trafilatura_fields(tree: lxml.etree._Element, url: str | None = None) -> Tra
     returns them (trafilatura.metadata.extract_metadata, same order). A TypeError or ValueError
     there (htmldate raises one on a meta date with an offset of +99:99) made trafilatura discard
     its metadata: every field is then None, as the pipeline had it."""
+    tree = own_document(tree)
     try:
         meta = examine_meta(tree)
         if meta.author and " " not in meta.author:
