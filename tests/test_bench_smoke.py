@@ -19,6 +19,8 @@ from tests.conftest import EXTRACTION, ROOT, require
      ["200 base articles: 200 loaded", "peak RSS while ingesting them", "ratio incremental/empty (medians):"]),
     ("warc_throughput.py", ["--limit", "20", "--copies", "1", "--skip-ingest"],
      ["read+filter archive: 60 records", "fastwarc's speed"]),
+    ("worker_cpu.py", ["--limit", "12", "--rounds", "1", "--slices", "2"],
+     ["12 pages in 2 slices", "ratio bare / ours:"]),
     ("cleaning_quality.py", ["--html-pages", "3"],
      ["RPM2: 200 texts", "shipped (both)", "body paragraphs (4+ words) inside a dropped block: 0"]),
 ])

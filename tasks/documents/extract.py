@@ -18,12 +18,12 @@ import charset_normalizer
 import lxml.etree
 import lxml.html
 import trafilatura
-from trafilatura.settings import set_date_params
 from trafilatura.utils import repair_faulty_html
 
 from tasks.documents.dropped import audit_page
 from tasks.documents.metadata import extract_metadata, with_listing
 from tasks.documents.published import HTMLDATE_FALLBACK, htmldate_checks, page_dates
+from tasks.documents.trafilatura_fields import trafilatura_fields
 from tasks.isolation import InputError, stage
 from tasks.models import Failure, Line, PageHints, RawDocument
 from tasks.text import WORD_RUN, clean_line, has_word_run, not_text_reason
@@ -232,14 +232,10 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
     if tree is None:
         return Failure(source_id, source_uri, "extract", "no content", "the bytes hold no HTML document")
     with stage("extract", source_uri):   # trafilatura raises many types on broken markup
-        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                                          include_tables=True, date_extraction_params=set_date_params(extensive=False))
-        if doc is None:
-            # trafilatura discards the whole page when its metadata step raises a ValueError (a
-            # meta date with an offset of +99:99 did): keep the text, metadata.py and published.py
-            # read the page's metadata themselves.
-            doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
-                                              include_tables=True)
+        # The text only: the few fields of trafilatura's metadata step read here come from
+        # trafilatura_fields (the rest of that step cost a fifth of a worker's time).
+        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
+                                          include_tables=True)
     if doc is None or not (doc.text or "").strip():
         if data.count(b"<") > MAX_DEPTH and max_depth(tree) > MAX_DEPTH:
             return Failure(source_id, source_uri, "extract", "nesting too deep",
@@ -247,14 +243,17 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         return Failure(source_id, source_uri, "extract", "no content", "no main text found in the page")
     if len(doc.text.split()) >= 3 * WORD_RUN and not has_word_run(doc.text):   # a few words: cleaning judges
         return Failure(source_id, source_uri, "extract", "not text", f"no run of {WORD_RUN} real words in the main text")
-    with stage("date", source_uri):   # tasks/documents/published.py; doc.date: htmldate's quick search
-        dates = page_dates(tree, doc.url or url, hints, doc.date if HTMLDATE_FALLBACK else None,
-                           checks=htmldate_checks(tree, doc.url or url, doc.date))
+    with stage("extract", source_uri):
+        fields = trafilatura_fields(tree, url)
+    page_url = fields.url or url
+    with stage("date", source_uri):   # tasks/documents/published.py; fields.date: htmldate's quick search
+        dates = page_dates(tree, page_url, hints, fields.date if HTMLDATE_FALLBACK else None,
+                           checks=htmldate_checks(tree, page_url, fields.date))
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
     with stage("metadata", source_uri):
-        meta = with_listing(extract_metadata(tree, doc.url or url, doc), hints)
+        meta = with_listing(extract_metadata(tree, page_url, fields), hints)
     with stage("extract", source_uri):   # what trafilatura left out, as removed lines (dropped.py)
-        lines, dropped = audit_page(tree, lines, doc.title)
+        lines, dropped = audit_page(tree, lines, fields.title)
     return RawDocument(
         format="html",
         source_id=source_id,
@@ -270,9 +269,9 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
         published_precision=dates.published_precision,
         published_offset=dates.published_offset,
         updated_at=dates.updated_at,
-        language=doc.language or None,
-        image_url=doc.image or None,
-        url=doc.url or url,
+        language=None,   # trafilatura sets one only with target_language; language.py detects it
+        image_url=fields.image or None,
+        url=page_url,
         metadata_sources={**meta.sources, **dates.sources()},   # title/authors/site_name, then the dates
         removed=dropped,
     )

@@ -1043,9 +1043,11 @@ def _bold_bylines(tree: lxml.etree._Element) -> list[str]:
     return []
 
 
-def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None, site_names: list[str],
+def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: Callable[[], str | None], site_names: list[str],
                  url: str | None) -> tuple[list[Author], str | None]:
-    """(authors, source): the first source in order of explicitness that yields a name."""
+    """(authors, source): the first source in order of explicitness that yields a name.
+    `doc_author` gives trafilatura's author, asked for only when every other source failed (its
+    search copies the whole page)."""
     site_keys = {_key(s) for s in [*site_names, *house_names(ld)] if _key(s)}
     host_keys = _host_keys(url)
     def sources() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
@@ -1056,8 +1058,8 @@ def pick_authors(tree: lxml.etree._Element, ld: _JsonLd, doc_author: str | None,
         yield "byline:text", [(n, None) for n in _text_bylines(tree)]
         yield "byline:label", [(n, None) for n in _label_bylines(tree)]
         yield "byline:bold", [(n, None) for n in _bold_bylines(tree)]
-        if doc_author:
-            yield "trafilatura", [(n, None) for n in clean_names(doc_author.replace(";", ","))]
+        if last := doc_author():
+            yield "trafilatura", [(n, None) for n in clean_names(last.replace(";", ","))]
 
     first: tuple[list[Author], str | None] = ([], None)
     for source, found in sources():
@@ -1210,8 +1212,9 @@ class Metadata:
 
 
 def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any = None) -> Metadata:
-    """Title, title tag, authors and outlet of a parsed page; `doc` (trafilatura's Document) is a
-    last-resort candidate for each field."""
+    """Title, title tag, authors and outlet of a parsed page; `doc` (trafilatura's fields: a
+    Document or TrafilaturaFields) is a last-resort candidate for each field, its author read
+    only when needed."""
     ld = _read_jsonld(tree)
     meta = Metadata()
     title_el = tree.find(".//title")
@@ -1230,7 +1233,7 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
     title, source = choose_title(meta.title_candidates)
     if title:
         meta.title, meta.sources["title"] = title, source
-    authors, source = pick_authors(tree, ld, getattr(doc, "author", None), site_names, url)
+    authors, source = pick_authors(tree, ld, lambda: getattr(doc, "author", None), site_names, url)
     if authors:
         meta.authors, meta.sources["authors"] = authors, source
     return meta

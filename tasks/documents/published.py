@@ -589,7 +589,7 @@ def confirmed_date(tree: lxml.etree._Element, url: str | None, checks: Sequence[
     """A date for a page nothing machine-readable dates, only where two independent pieces of
     evidence name it: the first date written near the headline and either the URL's year and
     month or one of htmldate's answers (`checks`, called in order and only while needed: the
-    quick search is free, trafilatura ran it; the extensive one is not). A date in the <title>
+    quick search is run for every page, by trafilatura_fields; the extensive one is not). A date in the <title>
     that is not that day vetoes it (the headline says which day the page is about). With
     `htmldate_in_url_month`, htmldate's day inside the URL's month counts too.
     Each rule's right and wrong days are in bench/RESULTS.md."""
@@ -622,7 +622,7 @@ def confirmed_date(tree: lxml.etree._Element, url: str | None, checks: Sequence[
 
 def htmldate_checks(tree: lxml.etree._Element, url: str | None,
                     quick: str | None) -> tuple[Callable[[], str | None], ...]:
-    """The htmldate answers confirmed_date may ask for: the quick search trafilatura already ran
+    """The htmldate answers confirmed_date may ask for: the quick search trafilatura_fields already ran
     (`quick`, free), then the extensive search, run only when a byline date is still unconfirmed
     (it costs a quarter of an extraction)."""
     def extensive() -> str | None:
