@@ -12,7 +12,9 @@ streams the whole set. Methods, all on the same splits and orders:
              story) pairs of the training topics, and its "new story" probability chosen there;
   * consolidated: the current stream (its threshold chosen as for `current`), each batch followed
              by tasks/stories/consolidation.py on the stories it touched and their shortlisted
-             neighbours (cosine ≥ the threshold), average-link cut chosen on the training topics.
+             neighbours (cosine ≥ the threshold), average-link cut chosen on the training topics;
+             "+ title" blends the title-term cosine into the linkage (consolidation.TITLE_WEIGHT;
+             tried, not in the warehouse: mean up, worst split down, bench/RESULTS.md).
 Prints mean and worst BCubed F1 / P / R and story count on the test topics, per method and per
 order, ratios to `current`, and the sensitivity of each chosen parameter (test F1 at ±20%).
 The stream is assign_stories itself (tasks/stories/assignment.py) with the warehouse's document
@@ -110,7 +112,8 @@ def candidates(data: Data, topics: tuple[str, ...], order: int) -> list[list[Can
 
 
 def stream(data: Data, topics: tuple[str, ...], order: int, threshold: float,
-           join_model: tuple | None = None, cut: float | None = None) -> dict[str, str]:
+           join_model: tuple | None = None, cut: float | None = None,
+           title_weight: float = 0.0) -> dict[str, str]:
     """Stream the topics' articles through assign_stories batch by batch; article → story. With
     `cut`, each batch is followed by consolidation (tasks/stories/consolidation.py) of the stories it
     touched and their shortlisted neighbours, as warehouse/load/stories.py does."""
@@ -128,16 +131,19 @@ def stream(data: Data, topics: tuple[str, ...], order: int, threshold: float,
                 (sid, sc) for sc, sid in scores[:SHORTLIST]), title_vector=c.title_vector, entity_vector=c.entity_vector))
         assign_stories(cands, stories, story_of, threshold=threshold, join_model=join_model)
         if cut is not None:
-            consolidate_batch(data, topics, order, b, cands, stories, story_of, age, aliases, threshold, cut)
+            consolidate_batch(data, topics, order, b, cands, stories, story_of, age, aliases, threshold, cut,
+                              title_weight)
     return story_of
 
 
 def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, cands: list[Candidate],
                       stories: dict[str, Story], story_of: dict[str, str], age: dict[str, tuple],
-                      aliases: dict[str, str], floor: float, cut: float) -> None:
+                      aliases: dict[str, str], floor: float, cut: float,
+                      title_weight: float = 0.0) -> None:
     """The warehouse's consolidation step on the bench's stream: the touched stories and the
     shortlisted ones an article could have joined (cosine ≥ floor), re-clustered with the
-    document frequencies after batch `b`; stories rebuilt from those vectors."""
+    document frequencies after batch `b` (body and title-term vectors); stories rebuilt from the
+    body vectors."""
     links = {(story_of[c.article_id], sid) for c in cands for sid, sc in c.shortlist.items()
              if sc >= floor and sid in stories}
     groups = consolidation.neighbourhoods({story_of[c.article_id] for c in cands}, links)
@@ -147,11 +153,13 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
         if sid in members:
             members[sid].append(a)
     vectors = {a: batch_vector(data, topics, order, b, a) for arts in members.values() for a in arts}
+    titles = {a: batch_vector(data, topics, order, b, a, title=True) for a in vectors}
     story_age = {sid: age[sid.removeprefix("s_")] for sid in members}
     rebuilt: set[str] = set()
     for g in groups:
         plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
-                                         set(stories) | set(aliases), cut)
+                                         set(stories) | set(aliases), cut, titles=titles,
+                                         title_weight=title_weight)
         for a, sid in plan.moves.items():
             story_of[a] = sid
         aliases.update(plan.aliases)
@@ -170,8 +178,10 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
 _DF: dict[tuple, tuple] = {}
 
 
-def batch_vector(data: Data, topics: tuple[str, ...], order: int, b: int, article_id: str) -> dict[str, float]:
-    """An article's vector under the document frequencies after batch `b` (memoised)."""
+def batch_vector(data: Data, topics: tuple[str, ...], order: int, b: int, article_id: str,
+                 title: bool = False) -> dict[str, float]:
+    """An article's vector (`title`: its title-term vector) under the document frequencies after
+    batch `b` (memoised)."""
     key = (topics, order, b)
     if key not in _DF:
         df: Counter[str] = Counter()
@@ -180,9 +190,10 @@ def batch_vector(data: Data, topics: tuple[str, ...], order: int, b: int, articl
             df.update(data.counts[i].keys())
         _DF[key] = (df, len(seen), {})
     df, n, memo = _DF[key]
-    if article_id not in memo:
-        memo[article_id] = tfidf_vector(data.counts[article_id], df, n)
-    return memo[article_id]
+    if (article_id, title) not in memo:
+        memo[(article_id, title)] = (evidence.side_vector(data.title[article_id], df, n) if title
+                                     else tfidf_vector(data.counts[article_id], df, n))
+    return memo[(article_id, title)]
 
 
 def score(data: Data, predicted: dict[str, str]) -> tuple[float, float, float, int]:
@@ -291,20 +302,23 @@ class Runner:
         self._memo: dict[tuple, tuple] = {}
 
     def streamed(self, key: tuple, topics: tuple[str, ...], threshold: float, join_model: tuple | None,
-                 cut: float | None = None) -> list[tuple]:
+                 cut: float | None = None, title_weight: float = 0.0) -> list[tuple]:
         """Scores (one per order) of a streamed configuration, memoised: a 5-topic set is the
         training half of one split and the test half of its complement."""
         full = (key, topics)
         if full not in self._memo:
-            self._memo[full] = tuple(score(self.data, stream(self.data, topics, o, threshold, join_model, cut))
+            self._memo[full] = tuple(score(self.data, stream(self.data, topics, o, threshold, join_model, cut,
+                                                             title_weight))
                                      for o in range(self.orders))
         return list(self._memo[full])
 
     def current(self, topics: tuple[str, ...], threshold: float) -> list[tuple]:
         return self.streamed(("current", threshold), topics, threshold, None)
 
-    def consolidated(self, topics: tuple[str, ...], threshold: float, cut: float) -> list[tuple]:
-        return self.streamed(("consolidated", threshold, cut), topics, threshold, None, cut)
+    def consolidated(self, topics: tuple[str, ...], threshold: float, cut: float,
+                     title_weight: float = 0.0) -> list[tuple]:
+        return self.streamed(("consolidated", threshold, cut, title_weight), topics, threshold, None, cut,
+                             title_weight)
 
     def model_fit(self, topics: tuple[str, ...], mask: tuple[bool, ...]) -> tuple[tuple[float, ...], float]:
         key = ("fit", topics, mask)
@@ -338,12 +352,13 @@ def cross_validate(runner: Runner, split_list, method: str, mask: tuple[bool, ..
             g = pick(CURRENT_GRID, f1, +1)
             rows = runner.current(test, g)
             sens = [mean_f1(runner.current(test, round(g * k, 4))) for k in (0.8, 1.2)]
-        elif method == "consolidated":
+        elif method in ("consolidated", "consolidated-title"):
+            w = consolidation.TITLE_WEIGHT if method == "consolidated-title" else 0.0
             t = pick(CURRENT_GRID, {g: mean_f1(runner.current(train, g)) for g in CURRENT_GRID}, +1)
-            f1 = {g: mean_f1(runner.consolidated(train, t, g)) for g in CUT_GRID}
+            f1 = {g: mean_f1(runner.consolidated(train, t, g, w)) for g in CUT_GRID}
             g = pick(CUT_GRID, f1, +1)
-            rows = runner.consolidated(test, t, g)
-            sens = [mean_f1(runner.consolidated(test, t, round(g * k, 4))) for k in (0.8, 1.2)]
+            rows = runner.consolidated(test, t, g, w)
+            sens = [mean_f1(runner.consolidated(test, t, round(g * k, 4), w)) for k in (0.8, 1.2)]
         else:
             f1 = {g: mean_f1(runner.model(train, train, mask, g)) for g in P_GRID}
             g = pick(P_GRID, f1, +1)
@@ -412,6 +427,7 @@ def main() -> None:
     n = len(evidence.FEATURES)
     methods = [("offline average-link TF-IDF", "offline", None), ("current (one cosine threshold)", "current", None),
                ("streamed + consolidation", "consolidated", None),
+               (f"consolidation + {consolidation.TITLE_WEIGHT} title", "consolidated-title", None),
                ("model (all features)", "model", (True,) * n),
                ("model as committed (MODEL_MASK)", "model", evidence.MODEL_MASK)]
     if args.ablation:

@@ -6,15 +6,19 @@ from collections import Counter
 from datetime import datetime
 from functools import cache
 
-from tasks.stories.consolidation import CUT, average_link, consolidate
+import numpy as np
+
+from tasks.stories.consolidation import CUT, average_link, consolidate, similarities
+from tasks.stories.evidence import side_vector, title_terms
 from tasks.stories.terms import terms, tfidf_vector
 from tests.conftest import RPM2, SEEDS, require
 from tests.helpers import articles_from
 
 
 @cache
-def dev() -> tuple[dict[str, str], dict[str, dict[str, float]]]:
-    """RPM2 article id -> topic, and its vector with the 200 articles' document frequencies."""
+def dev() -> tuple[dict[str, str], dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """RPM2 article id -> topic, its vector and its title-term vector with the 200 articles'
+    document frequencies."""
     with open(require(RPM2 / "labels.csv"), encoding="utf-8") as fh:
         label = {str((RPM2 / r["file"]).resolve()): r["story_label"] for r in csv.DictReader(fh)}
     articles, failures = articles_from(sorted((RPM2 / "documents").glob("*.txt")))
@@ -22,16 +26,17 @@ def dev() -> tuple[dict[str, str], dict[str, dict[str, float]]]:
     counts = {a.article_id: terms(a.title, a.body) for a in articles}
     df = Counter(t for c in counts.values() for t in c)
     return ({a.article_id: label[a.source_uri.removeprefix("file://")] for a in articles},
-            {i: tfidf_vector(c, df, len(articles)) for i, c in counts.items()})
+            {i: tfidf_vector(c, df, len(articles)) for i, c in counts.items()},
+            {a.article_id: side_vector(title_terms(a.title), df, len(articles)) for a in articles})
 
 
 def of_topic(topic: str) -> list[str]:
-    gold, _ = dev()
+    gold, *_ = dev()
     return sorted(i for i, t in gold.items() if t == topic)
 
 
 def plan_for(members: dict[str, list[str]]):
-    _, vectors = dev()
+    _, vectors, _ = dev()
     order = [a for arts in members.values() for a in arts]
     age = {a: (k,) for k, a in enumerate(order)} | {sid: (k,) for k, sid in enumerate(members)}
     return consolidate(members, vectors, age, taken=set(members))
@@ -73,7 +78,7 @@ def test_the_seeds_stay_one_cluster():
 def test_the_same_event_months_apart_does_not_merge():
     """The time window streaming keeps (MAX_GAP_DAYS) holds in consolidation too."""
     event = of_topic("T01")
-    _, vectors = dev()
+    _, vectors, _ = dev()
     members = {"s_old": event[:8], "s_new": event[8:]}
     age = {a: (k,) for k, a in enumerate(event)} | {"s_old": (0,), "s_new": (1,)}
     dates = {a: datetime(2024, 1, 1) if a in event[:8] else datetime(2024, 6, 1) for a in event}
@@ -81,3 +86,29 @@ def test_the_same_event_months_apart_does_not_merge():
     assert plan.moves == {} and plan.aliases == {}
     dates = {a: datetime(2024, 1, 1) if a in event[:8] else datetime(2024, 1, 20) for a in event}
     assert consolidate(members, vectors, age, taken=set(members), published=dates).aliases == {"s_new": "s_old"}
+
+
+def test_titles_separate_two_events_of_one_sector_more_than_they_split_a_story():
+    """A savings bank's losses (T02) and state aid to banks (T03) share the sector's body words;
+    their headlines share few. Blending in the title cosine lowers their mean similarity relative
+    to each story's own cohesion, which is what lets one cut hold both apart."""
+    _, vectors, titles = dev()
+    a, b = of_topic("T02"), of_topic("T03")
+    ids = a + b
+    body = similarities([vectors[i] for i in ids])
+    blend = similarities([vectors[i] for i in ids], [titles[i] for i in ids])
+
+    def between_over_within(sim: np.ndarray) -> float:
+        n = len(a)
+        within = [(blk.sum() - np.trace(blk)) / (blk.size - len(blk)) for blk in (sim[:n, :n], sim[n:, n:])]
+        return float(sim[:n, n:].mean() / min(within))
+
+    assert between_over_within(blend) < between_over_within(body)
+
+
+def test_a_pair_without_a_title_keeps_its_body_cosine():
+    _, vectors, titles = dev()
+    ids = of_topic("T05")[:3]
+    body = similarities([vectors[i] for i in ids])
+    blend = similarities([vectors[i] for i in ids], [titles[ids[0]], {}, titles[ids[2]]])
+    assert np.allclose(blend[1], body[1]) and not np.isclose(blend[0, 2], body[0, 2])
