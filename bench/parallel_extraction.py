@@ -28,6 +28,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
+from newsflow.server import own_home  # noqa: E402
+
+own_home()   # as the CLI: a temporary Prefect home of its own (before Prefect is imported), never ~/.prefect
+
 from tasks.documents.article import article_from_file  # noqa: E402
 from tasks.documents.read import InputFile, source_id_for_path  # noqa: E402
 from tasks.sandbox import SandboxConfig, run_isolated, shutdown  # noqa: E402

@@ -35,6 +35,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
+from newsflow.server import own_home  # noqa: E402
+
+own_home()   # as the CLI: a temporary Prefect home of its own (before Prefect is imported), never ~/.prefect
+
 import psutil  # noqa: E402
 
 from bench.corpus import PER_FOLDER, base_texts, rpm2_texts, write_files  # noqa: E402

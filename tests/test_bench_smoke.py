@@ -1,5 +1,6 @@
 """Benchmarks are scripts, not timed tests; this smoke run keeps them from rotting."""
 
+import os
 import subprocess
 import sys
 
@@ -24,10 +25,16 @@ from tests.conftest import EXTRACTION, ROOT, require
     ("cleaning_quality.py", ["--html-pages", "3"],
      ["RPM2: 200 texts", "shipped (both)", "body paragraphs (4+ words) inside a dropped block: 0"]),
 ])
-def test_benchmark_runs_on_a_few_pages(script, args, expected):
+def test_benchmark_runs_on_a_few_pages(script, args, expected, tmp_path):
     require(EXTRACTION / "html")
+    # Run as from a shell: no PREFECT_HOME from the test session, a home of its own to check that
+    # nothing lands there (bench/scale.py once left a 690 MB ~/.prefect/prefect.db).
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")} | {"HOME": str(home)}
     result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     for text in expected:
         assert text in result.stdout
+    assert sorted(p.name for p in home.iterdir()) == []
