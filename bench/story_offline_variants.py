@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import story_quality as q  # noqa: E402
 from bench.metrics import bcubed  # noqa: E402
 from tasks.stories import evidence  # noqa: E402
+from tasks.stories.consolidation import unit_rows  # noqa: E402
 
 GRID = [round(0.01 + 0.005 * i, 3) for i in range(80)]
 Z_GRID = [round(-0.5 + 0.05 * i, 2) for i in range(80)]
@@ -45,20 +46,6 @@ VARIANTS: dict[str, dict] = {
     "+ 0.25 title": {"a": 0.25}, "+ 0.5 title": {"a": 0.5}, "+ 1.0 title": {"a": 1.0},
     "+ 1.0 body x names": {"b": 1.0}, "+ 0.5 title + 1.0 body x names": {"a": 0.5, "b": 1.0},
 }
-
-
-def unit_rows(vectors: list[dict[str, float]]) -> np.ndarray:
-    """Sparse vectors as unit rows of one dense matrix."""
-    vocab: dict[str, int] = {}
-    for v in vectors:
-        for t in v:
-            vocab.setdefault(t, len(vocab))
-    m = np.zeros((len(vectors), max(1, len(vocab))))
-    for row, v in enumerate(vectors):
-        for t, w in v.items():
-            m[row, vocab[t]] = w
-    norms = np.linalg.norm(m, axis=1)
-    return m / np.where(norms > 0, norms, 1.0)[:, None]
 
 
 def body_vector(counts: Counter[str], df: Counter[str], n: int, p: dict) -> dict[str, float]:
