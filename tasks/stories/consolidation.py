@@ -81,9 +81,35 @@ def similarities(vectors: list[dict[str, float]], titles: list[dict[str, float]]
     return np.where(both, (body + title_weight * _cosines(titles)) / (1.0 + title_weight), body)
 
 
+# From this many vectors on, cosines are a sparse product (scipy): a term held by k of them costs
+# k² multiplications, not n² (a story's 700 articles share a few sector words and little else:
+# 0.19 s instead of 0.6 s per batch at 100,000 articles). Below it the dense product costs
+# nothing, and a run spares scipy's half-second import.
+SPARSE_FROM = 300
+
+
 def _cosines(vectors: list[dict[str, float]]) -> np.ndarray:
-    """Pairwise cosines of sparse vectors."""
-    m = unit_rows(vectors)
+    """Pairwise cosines of sparse vectors (0 for an empty vector; the diagonal 1 up to rounding)."""
+    index: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for row, v in enumerate(vectors):
+        for t, w in v.items():
+            rows.append(row)
+            cols.append(index.setdefault(t, len(index)))
+            vals.append(w)
+    n = len(vectors)
+    r, c, w = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=float)
+    norms = np.sqrt(np.bincount(r, weights=w * w, minlength=n))
+    unit = w / np.where(norms > 0, norms, 1.0)[r]
+    if n >= SPARSE_FROM:
+        from scipy.sparse import csr_matrix
+
+        m = csr_matrix((unit, (r, c)), shape=(n, max(1, len(index))))
+        return (m @ m.T).toarray()
+    m = np.zeros((n, max(1, len(index))))
+    m[r, c] = unit
     return m @ m.T
 
 

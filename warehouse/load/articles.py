@@ -80,15 +80,26 @@ def mark_batch(con, run_id: str, batch_no: int, now: datetime, loaded: int, fail
 
 
 def upsert_sources(con, run_id: str, now: datetime, source_ids: set[str]) -> None:
-    for source_id in sorted(source_ids):
+    """The sources seen: new ones inserted, every one's last_seen and last_run_id set. Two
+    statements for the whole batch (a batch of files can hold 200 sources: one query each cost
+    2.5 s a batch in a warehouse of 100,000 sources)."""
+    if not source_ids:
+        return
+    ids = sorted(source_ids)
+    kinds, uris = [], []
+    for source_id in ids:
         kind, _, location = source_id.partition(":")
-        uri = Path(location).absolute().as_uri() if kind == "files" else location
+        kinds.append(kind)
+        uris.append(Path(location).absolute().as_uri() if kind == "files" else location)
+    con.register("_sources", pa.table({"source_id": ids, "kind": kinds, "uri": uris}))
+    try:
         con.execute("""
-            INSERT INTO sources SELECT $id, $kind, $uri, $now, $now, $run
-            WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source_id = $id)""",
-            {"id": source_id, "kind": kind, "uri": uri, "now": now, "run": run_id})
-        con.execute("UPDATE sources SET last_seen = $now, last_run_id = $run WHERE source_id = $id",
-                    {"id": source_id, "now": now, "run": run_id})
+            INSERT INTO sources SELECT s.source_id, s.kind, s.uri, $now, $now, $run FROM _sources s
+            WHERE NOT EXISTS (SELECT 1 FROM sources t WHERE t.source_id = s.source_id)""", {"now": now, "run": run_id})
+        con.execute("""UPDATE sources SET last_seen = $now, last_run_id = $run
+                       FROM _sources s WHERE sources.source_id = s.source_id""", {"now": now, "run": run_id})
+    finally:
+        con.unregister("_sources")
 
 
 def add_counts(con, table: str, keys: list[str], counter: str, rows: list[tuple[tuple, int]]) -> None:

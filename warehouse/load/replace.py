@@ -2,7 +2,7 @@
 removal of a site's newly learned boilerplate (warehouse/load/clean.py) both do, so written once.
 
 The replaced articles keep their id, run and story; their body, word count, content hash,
-metadata, paragraphs, removed lines and fingerprints are rewritten, and their copy links are
+metadata, paragraphs, removed lines, fingerprints and story terms are rewritten, and their copy links are
 recomputed. The caller runs this inside its transaction.
 """
 
@@ -15,6 +15,7 @@ from tasks.copies.fingerprint import fingerprint_article
 from tasks.models import Article, Author, Fingerprint, RemovedLine
 from warehouse.load.articles import METADATA_COLUMNS, write_metadata
 from warehouse.load.copies import find_links, paragraph_texts, write_fingerprints
+from warehouse.load.stories import replace_terms
 from warehouse.sql import insert_rows, keys
 
 
@@ -72,6 +73,7 @@ def replace_articles(con: duckdb.DuckDBPyConnection, articles: list[Article],
     for table in ("article_authors", "metadata_sources"):
         con.execute(f"DELETE FROM {table} WHERE article_id IN {ids}")
     write_metadata(con, articles)
+    replace_terms(con, articles)
     insert_rows(con, "paragraphs", ["article_id", "position", "text", "line"],
                 [(a.article_id, i, t, n) for a in articles
                  for i, (t, n) in enumerate(zip(a.paragraphs, a.line_numbers, strict=True))])

@@ -18,8 +18,7 @@ from tasks.isolation import stage
 from tasks.models import Article
 from tasks.stories import consolidation, evidence
 from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
-from tasks.stories.terms import terms, tfidf_vector
-from warehouse.load.articles import add_counts
+from tasks.stories.terms import ARTICLE_TERMS, IDF_PRIOR_DOCS, terms, tfidf_vector
 from warehouse.load.report import StoryChange
 from warehouse.sql import insert_rows, keys
 
@@ -43,7 +42,8 @@ SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story ind
 
 
 def assign(con, new: list[Article], links: list[CopyLink]):
-    """Build TF-IDF vectors with warehouse document frequencies and assign stories. Also returns
+    """Build TF-IDF vectors with warehouse document frequencies and assign stories. Returns the
+    assignments, the stories they changed, each article's term counts (stored by write_stories) and
     links (the story each article joined, a stored story it could have joined: shortlisted above
     the floor, open at its date): which stories consolidation compares."""
     counts, sides = [], {}
@@ -117,7 +117,8 @@ def assign(con, new: list[Article], links: list[CopyLink]):
                                  join_model=evidence.model() if USE_JOIN_MODEL else None)
     links = {(story_of[cand.article_id], sid) for cand in candidates for sid, score in cand.shortlist.items()
              if score >= floor and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
-    return assignments, {sid: s for sid, s in stories.items() if s.changed}, batch_df, links
+    return (assignments, {sid: s for sid, s in stories.items() if s.changed},
+            {a.article_id: c for a, c in zip(new, counts, strict=True)}, links)
 
 
 def story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, float]]:
@@ -202,16 +203,21 @@ def story_aggregates(where: str = "true") -> str:
 
 
 def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
-                  batch_df: Counter[str], links: set[tuple[str, str]] = frozenset(),
+                  counts: dict[str, Counter[str]], links: set[tuple[str, str]] = frozenset(),
                   now: datetime | None = None) -> tuple[list[StoryChange], list[consolidation.Event], int]:
-    """Each article's story, the stories opened or grown (rows, centroids, index) and the batch's
-    term document frequencies, then consolidation of the touched stories with the stored stories
-    their articles could have joined (`links`, from assign); returns the changes, counts before
-    and after (a story merged away is not one), consolidation's merges and splits (the rows
-    written to story_events) and the number of neighbourhoods too large to consolidate."""
+    """Each article's story, the stories opened or grown (rows, centroids, index), the articles'
+    term counts (`counts`, article_id -> terms) and document frequencies, then consolidation of
+    the touched stories with the stored stories their articles could have joined (`links`, from
+    assign); returns the changes, counts before and after (a story merged away is not one),
+    consolidation's merges and splits (the rows written to story_events) and the number of
+    neighbourhoods too large to consolidate."""
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
                 [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
-    add_counts(con, "internals.term_df", ["term"], "df", [((t,), n) for t, n in sorted(batch_df.items())])
+    batch_df: Counter[str] = Counter()
+    for c in counts.values():
+        batch_df.update(c.keys())
+    add_document_frequencies(con, batch_df)
+    write_terms(con, counts)
     if not stories:
         return [], [], 0
     ids = sorted(stories)
@@ -294,19 +300,13 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
     if not articles:
         return set(), set(), [], skipped
     founders = sorted({sid.removeprefix("s_") for sid in members} | set(articles))
-    rows = con.execute(f"""SELECT article_id, title, body, ingested_at, published_at, source_uri
+    rows = con.execute(f"""SELECT article_id, ingested_at, published_at, source_uri
                            FROM articles WHERE article_id IN {keys(con, founders, '_founders')}""").fetchall()
-    age = {aid: (ingested, published is None, published or ingested, uri) for aid, _, _, ingested, published, uri in rows}
-    text = {aid: (title, body) for aid, title, body, *_ in rows}
-    published = {aid: p for aid, _, _, _, p, _ in rows}
-    counts = {a: terms(*text[a]) for a in articles}
-    sides = {a: (evidence.title_terms(text[a][0]), evidence.entity_terms(*text[a])) if USE_JOIN_MODEL
-             else (Counter(), Counter()) for a in articles}
-    wanted = set().union(*(c.keys() for c in counts.values()), *(t.keys() | e.keys() for t, e in sides.values()))
-    df = dict(con.execute(
-        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(wanted), '_terms')}").fetchall())
+    age = {aid: (ingested, published is None, published or ingested, uri) for aid, ingested, published, uri in rows}
+    published = {aid: p for aid, _, p, _ in rows}
     n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    vectors = {a: tfidf_vector(counts[a], df, n_docs) for a in articles}
+    vectors = stored_vectors(con, articles, n_docs)
+    sides, df = _side_terms(con, articles) if USE_JOIN_MODEL else ({a: (Counter(), Counter()) for a in articles}, {})
     far = (datetime.max, True, datetime.max, "")
     story_age = {sid: age.get(sid.removeprefix("s_"), far) for sid in members}
     named = sorted({consolidation.story_id_for(a) for a in articles})
@@ -356,3 +356,109 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
                                  evidence.side_vector(sides[a][1], df, n_docs) if USE_JOIN_MODEL else None)
     _write_rows_and_index(con, run_id, rebuilt, "_rebuilt")
     return set(rebuilt), set(merged), plan.events, skipped
+
+
+def write_terms(con, counts: dict[str, Counter[str]]) -> None:
+    """Store articles' term counts (internals.article_terms, by term number; a term new to the
+    warehouse is numbered here, with document frequency 0 until add_document_frequencies counts
+    it): consolidation reads them back for the stored articles it re-clusters, instead of
+    re-tokenizing their bodies. Rows of one article stay together (DuckDB then stores its id once)."""
+    rows = [(a, t, n) for a, c in sorted(counts.items()) for t, n in sorted(c.items())]
+    if not rows:
+        return
+    con.register("_article_terms", pa.table({"article_id": [r[0] for r in rows], "term": [r[1] for r in rows],
+                                             "n": [r[2] for r in rows]}))
+    try:
+        _number_terms(con, "(SELECT DISTINCT term FROM _article_terms)")
+        con.execute("""INSERT INTO internals.article_terms (article_id, term_id, n)
+                       SELECT a.article_id, d.term_id, a.n FROM _article_terms a JOIN internals.term_df d USING (term)
+                       ORDER BY a.article_id, d.term_id""")
+    finally:
+        con.unregister("_article_terms")
+
+
+def _number_terms(con, terms_sql: str) -> None:
+    """Give the terms of `terms_sql` (a relation of one `term` column) that the warehouse has never
+    seen a term_df row (df 0) and the next numbers."""
+    con.execute(f"""
+        INSERT INTO internals.term_df (term, df, term_id)
+        SELECT n.term, 0, (SELECT coalesce(max(term_id), 0) FROM internals.term_df) + row_number() OVER (ORDER BY n.term)
+        FROM {terms_sql} n WHERE NOT EXISTS (SELECT 1 FROM internals.term_df d WHERE d.term = n.term)""")
+
+
+def add_document_frequencies(con, df: Counter[str]) -> None:
+    """Add `df` (term -> change in the number of stored articles holding it) to internals.term_df."""
+    rows = sorted((t, n) for t, n in df.items() if n)
+    if not rows:
+        return
+    con.register("_df", pa.table({"term": [t for t, _ in rows], "n": [n for _, n in rows]}))
+    try:
+        _number_terms(con, "_df")
+        con.execute("UPDATE internals.term_df d SET df = d.df + c.n FROM _df c WHERE d.term = c.term")
+    finally:
+        con.unregister("_df")
+
+
+def replace_terms(con, articles: list[Article]) -> None:
+    """Store the new term counts of articles whose text was replaced (re-extraction, retroactive
+    boilerplate removal) and move their document frequencies from the old terms to the new: the
+    counts consolidation reads must be those of the stored text. (An article stored before its
+    counts were has no old terms to take back.)"""
+    ids = keys(con, [a.article_id for a in articles], "_reterm")
+    old = Counter(dict(con.execute(f"""
+        SELECT d.term, count(*) FROM internals.article_terms t JOIN internals.term_df d USING (term_id)
+        WHERE t.article_id IN {ids} GROUP BY d.term""").fetchall()))
+    con.execute(f"DELETE FROM internals.article_terms WHERE article_id IN {ids}")
+    counts = {a.article_id: terms(a.title, a.body) for a in articles}
+    write_terms(con, counts)
+    df: Counter[str] = Counter()
+    for c in counts.values():
+        df.update(c.keys())
+    df.subtract(old)
+    add_document_frequencies(con, df)
+
+
+def stored_vectors(con, articles: list[str], n_docs: int) -> dict[str, dict[str, float]]:
+    """The articles' TF-IDF vectors with the warehouse's document frequencies now (what
+    terms.tfidf_vector makes of their stored counts: the same terms, heaviest first), computed in
+    SQL: at 100,000 articles a batch re-clusters about 2,500 stored ones, and tokenizing their
+    bodies again cost 2.7 s a batch. An article without stored counts (loaded before migration 020)
+    is tokenized from its stored text once, and its counts stored."""
+    vectors = _vectors_of_stored_terms(con, articles, n_docs)
+    unseen = [a for a in articles if a not in vectors]
+    if unseen:
+        rows = con.execute(f"SELECT article_id, title, body FROM articles WHERE article_id IN "
+                           f"{keys(con, unseen, '_unseen')}").fetchall()
+        write_terms(con, {aid: terms(title, body) for aid, title, body in rows})
+        vectors |= _vectors_of_stored_terms(con, unseen, n_docs)
+    return {a: vectors.get(a, {}) for a in articles}
+
+
+def _vectors_of_stored_terms(con, articles: list[str], n_docs: int) -> dict[str, dict[str, float]]:
+    found = con.execute(f"""
+        WITH counts AS MATERIALIZED (   -- the articles' rows first: the join would read every row's term
+            SELECT article_id, term_id, n FROM internals.article_terms WHERE article_id IN {keys(con, articles, '_vectored')}),
+        weighted AS (
+            SELECT c.article_id, d.term, (1 + ln(c.n)) * (ln(($docs + {IDF_PRIOR_DOCS}) / (d.df + 1)) + 1) AS w
+            FROM counts c JOIN internals.term_df d USING (term_id)),
+        top AS (SELECT * FROM weighted
+                QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY w DESC, term) <= {ARTICLE_TERMS})
+        SELECT article_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY article_id)) AS weight
+        FROM top ORDER BY article_id, w DESC, term""", {"docs": n_docs}).to_arrow_table()
+    vectors: dict[str, dict[str, float]] = {}
+    for article_id, term, weight in zip(*(found.column(c).to_pylist() for c in ("article_id", "term", "weight")),
+                                        strict=True):
+        vectors.setdefault(article_id, {})[term] = weight
+    return vectors
+
+
+def _side_terms(con, articles: list[str]) -> tuple[dict[str, tuple[Counter[str], Counter[str]]], dict[str, int]]:
+    """The join model's title and name terms of stored articles (tokenized from their text: the
+    model is off, USE_JOIN_MODEL), with their document frequencies."""
+    text = {aid: (title, body) for aid, title, body in con.execute(
+        f"SELECT article_id, title, body FROM articles WHERE article_id IN {keys(con, articles, '_sided')}").fetchall()}
+    sides = {a: (evidence.title_terms(text[a][0]), evidence.entity_terms(*text[a])) for a in articles}
+    wanted = set().union(*(t.keys() | e.keys() for t, e in sides.values()))
+    df = dict(con.execute(
+        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(wanted), '_terms')}").fetchall())
+    return sides, df

@@ -8,6 +8,7 @@ from functools import cache
 
 import numpy as np
 
+from tasks.stories import consolidation
 from tasks.stories.consolidation import CUT, average_link, consolidate, similarities
 from tasks.stories.evidence import side_vector, title_terms
 from tasks.stories.terms import terms, tfidf_vector
@@ -112,3 +113,15 @@ def test_a_pair_without_a_title_keeps_its_body_cosine():
     body = similarities([vectors[i] for i in ids])
     blend = similarities([vectors[i] for i in ids], [titles[ids[0]], {}, titles[ids[2]]])
     assert np.allclose(blend[1], body[1]) and not np.isclose(blend[0, 2], body[0, 2])
+
+
+def test_large_neighbourhoods_get_the_same_cosines_from_the_sparse_product(monkeypatch):
+    _, vectors, _ = dev()
+    rows = [vectors[i] for i in sorted(vectors)] + [{}]      # an article without terms too
+    monkeypatch.setattr(consolidation, "SPARSE_FROM", len(rows) + 1)
+    dense = similarities(rows)
+    monkeypatch.setattr(consolidation, "SPARSE_FROM", len(rows))
+    sparse = similarities(rows)
+    assert np.abs(dense - sparse).max() < 1e-12
+    assert sparse[-1].max() == 0 and np.allclose(np.diag(sparse)[:-1], 1.0)
+    assert (sparse[:-1, :-1] > 0.2).sum() > 1000      # real similarities (stories), not a matrix of zeros
