@@ -345,13 +345,45 @@ def title_rules(pages: list[Page]) -> None:
             chosen[r] += 1
             held[f], base[f] = acc(r, idx), acc(default, idx)
         print(f"choice on the other folds ({'metadata + evaldata' if joint else 'metadata'}):", dict(chosen))
-        for name, sc in (("chosen", held), ("default vote", base)):
-            for corpus, pre in (("metadata", False), ("evaldata", True)):
-                fs = {f: v for f, v in sc.items() if f.startswith("ev") == pre}
-                if fs:
-                    pooled = sum(v * len(by[f]) for f, v in fs.items()) / sum(len(by[f]) for f in fs)
-                    print(f"  {name:12} {corpus}: pooled {pooled:.3f} fold mean {sum(fs.values()) / len(fs):.3f}"
-                          f" worst {min(fs.values()):.3f} ({min(fs, key=fs.get)})")
+        _print_held(by, (("chosen", held), ("default vote", base)))
+    _seo_split_cv(rows)
+
+
+def _print_held(by: dict[str, list[int]], scores: tuple[tuple[str, dict[str, float]], ...]) -> None:
+    for name, sc in scores:
+        for corpus, pre in (("metadata", False), ("evaldata", True)):
+            fs = {f: v for f, v in sc.items() if f.startswith("ev") == pre}
+            if fs:
+                pooled = sum(v * len(by[f]) for f, v in fs.items()) / sum(len(by[f]) for f in fs)
+                print(f"  {name:12} {corpus}: pooled {pooled:.3f} fold mean {sum(fs.values()) / len(fs):.3f}"
+                      f" worst {min(fs.values()):.3f} ({min(fs, key=fs.get)})")
+
+
+def _seo_split_cv(rows: list[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
+    """metadata.SEO_SPLIT (how many headline wordings the <title>'s copy may tell apart; 1 = the
+    rule off) chosen on the other folds (metadata countries and the 5 evaldata folds), scored
+    on the held-out one; ties go to the rule off."""
+    from tasks.documents import metadata
+
+    saved, ok = metadata.SEO_SPLIT, {}
+    for k in (1, 2, 3):
+        metadata.SEO_SPLIT = k
+        ok[k] = [norm(metadata.choose_title(c)[0]) == norm(g) for _, _, g, c in rows]
+    metadata.SEO_SPLIT = saved
+    by: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by.setdefault(row[0], []).append(i)
+    small = [f for f, idx in by.items() if len(idx) < MIN_FOLD]
+    if small:
+        by["other"] = [i for f in small for i in by.pop(f)]
+    chosen, held, off = Counter(), {}, {}
+    for f, idx in by.items():
+        train = [i for g, jdx in by.items() if g != f for i in jdx]
+        k = max(ok, key=lambda k: (sum(ok[k][i] for i in train), k == 1))
+        chosen[k] += 1
+        held[f], off[f] = sum(ok[k][i] for i in idx) / len(idx), sum(ok[1][i] for i in idx) / len(idx)
+    print("SEO_SPLIT chosen on the other folds (metadata + evaldata):", dict(chosen))
+    _print_held(by, (("chosen", held), ("rule off", off)))
 
 
 def main() -> int:

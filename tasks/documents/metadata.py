@@ -91,10 +91,14 @@ def _norm(text: str) -> str:
     return text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
 
 
+_NOT_TEXT = ("script", "style", "noscript", "template", "rt", "rp")   # rt/rp: ruby readings ("体罰<rt>たいばつ</rt>")
+
+
 def _element_text(el: lxml.etree._Element) -> str:
-    """The visible text of an element (scripts and styles left out)."""
+    """The visible text of an element (scripts and styles left out, and ruby annotations: the
+    reading aid <rt> printed above a Japanese word is no part of the text)."""
     parts = []
-    hidden = ("script", "style", "noscript", "template")
+    hidden = _NOT_TEXT
     for node in el.iter():
         if isinstance(node.tag, str) and node.text and node.tag not in hidden:
             parts.append(node.text)   # comments and processing instructions: their tail only
@@ -104,6 +108,7 @@ def _element_text(el: lxml.etree._Element) -> str:
 
 
 _CLOSING_MARK = re.compile(r"^\s*[:;,.!?)\]»“”’]")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")   # kana and Han: Japanese and Chinese words run on without spaces
 
 
 def _heading_text(el: lxml.etree._Element) -> str:
@@ -111,7 +116,7 @@ def _heading_text(el: lxml.etree._Element) -> str:
     kicker in its own element then ": " in the next ("<span>LTE-Patent</span><span>: </span>…")
     reads "LTE-Patent: …", as on the page, not "LTE-Patent : …"."""
     parts: list[str] = []
-    hidden = ("script", "style", "noscript", "template")
+    hidden = _NOT_TEXT
     for node in el.iter():
         if isinstance(node.tag, str) and node.text and node.tag not in hidden:
             parts.append(node.text)
@@ -119,7 +124,8 @@ def _heading_text(el: lxml.etree._Element) -> str:
             parts.append(node.tail)
     text = ""
     for part in parts:
-        text += part if _CLOSING_MARK.match(part) else f" {part}"
+        glued = _CLOSING_MARK.match(part) or (_UNSPACED.match(text[-1:]) and _UNSPACED.match(part[:1]))
+        text += part if glued else f" {part}"
     return clean_line(text)
 
 
@@ -610,9 +616,9 @@ _VOTE_WEIGHT = {"title": 0.5}
 def choose_title(stripped: list[tuple[str, str]], order: tuple[str, ...] = _TITLE_ORDER,
                  min_votes: int = 2) -> tuple[str | None, str | None]:
     """The text declarations of at least `min_votes` weight share (most weight first; the
-    <title> has half a vote, see _VOTE_WEIGHT), else the first candidate in `order`, in the
-    spelling of the best source (_best_form); bench/metadata_quality.py --title-rules compares
-    orders and thresholds."""
+    <title> has half a vote, see _VOTE_WEIGHT), else the first candidate in `order` that the
+    <title> does not copy (_seo_copy), in the spelling of the best source (_best_form);
+    bench/metadata_quality.py --title-rules compares orders and thresholds."""
     if not stripped:
         return None, None
     support: dict[str, set[str]] = {}
@@ -620,16 +626,48 @@ def choose_title(stripped: list[tuple[str, str]], order: tuple[str, ...] = _TITL
         if s not in _NO_VOTE:
             support.setdefault(_norm(t), set()).add(_FAMILY.get(s, s))
     rank = {s: i for i, s in enumerate(order)}
+    seo = _seo_copy(stripped)
 
-    def score(item: tuple[str, str]) -> tuple[float, float, float]:
+    def score(item: tuple[str, str]) -> tuple[float, bool, float, float]:
         agree = sum(_VOTE_WEIGHT.get(f, 1.0) for f in support.get(_norm(item[1]), ()))
         fam = _FAMILY.get(item[0], item[0])   # a kind not in `order` right after its family's
         r = rank[item[0]] if item[0] in rank else rank.get(fam, len(rank)) + 0.5
-        # among candidates of one kind (several <h1>s), the one the <title> seconds
-        return (-(agree if agree >= min_votes else 0), r, -agree)
+        # without an agreement, the headline the <title> does not copy (_seo_copy); among
+        # candidates of one kind (several <h1>s), the one the <title> seconds
+        passed = agree >= min_votes
+        return (-(agree if passed else 0), not passed and _norm(item[1]) == seo, r, -agree)
 
     source, title = min(stripped, key=score)
     return _best_form(stripped, title, source)
+
+
+# How many different headlines the declarations (the <title> aside) may hold for _seo_copy to
+# speak: chosen by leave-one-country-out among 1 (never), 2 and 3 (bench/RESULTS.md, 2026-12-03,
+# "the headline the <title> does not copy"): 2 on every fold. With three, the <title>'s copy was
+# the labelled headline as often as not.
+SEO_SPLIT = 2
+
+
+def _seo_copy(stripped: list[tuple[str, str]]) -> str | None:
+    """The folded text of the <title> where the page's headline declarations (the first of each
+    family: JSON-LD, og:title, <h1>) split between two wordings and the <title> repeats one:
+    that one is the search-engine headline the CMS copies into the title tag, the other the one
+    written for the page (editors' headline fields: og:title on n-tv or Stern, the <h1> on
+    many smaller sites). None where the two differ only in punctuation or the other is the
+    <title>'s text behind a kicker ("Tunesien Große Aufgaben…"): then it is one headline."""
+    titles = [_norm(t) for s, t in stripped if s == "title"]
+    first: dict[str, str] = {}
+    for s, t in stripped:
+        if s not in _NO_VOTE and s != "title":
+            first.setdefault(_FAMILY.get(s, s), _norm(t))
+    texts = set(first.values())
+    if not titles or not 2 <= len(texts) <= SEO_SPLIT or titles[0] not in texts:
+        return None
+    if len({_key(t) for t in texts}) < 2:   # the same words, punctuation aside: no split
+        return None
+    if any(t != titles[0] and t.endswith(titles[0]) for t in texts):   # a kicker before the <title>'s text
+        return None
+    return titles[0]
 
 
 # Which candidate's spelling to store once the vote chose a text: the visible headline is what

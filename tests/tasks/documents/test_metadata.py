@@ -445,7 +445,49 @@ def test_the_title_tag_alone_does_not_make_an_agreement():
     m = _meta('<meta property="og:title" content="Who is Rebecca Cooke?">'
               "<title>Who is Rebecca Cooke and how many children do they have?</title>",
               "<article><h1>Who is Rebecca Cooke and how many children do they have?</h1></article>")
-    assert m.title == "Who is Rebecca Cooke?"   # one vote and a half: no agreement; og:title ranks first
+    assert m.title == "Who is Rebecca Cooke?"   # one vote and a half: no agreement; the <title> copies the <h1>
+
+
+def test_without_agreement_the_headline_the_title_tag_does_not_copy_wins():
+    # two declarations disagree and the <title> repeats one: that one is the SEO copy (n-tv shape:
+    # JSON-LD headline = <title>, og:title the editor's headline; no <h1>)
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+          '"Neue Leipziger Schule: Judy Lybke, ganz und gar nicht eigenartig"}</script>')
+    m = _meta(ld + '<meta property="og:title" content="Judy Lybke, ganz und gar nicht eigenartig">'
+              "<title>Neue Leipziger Schule: Judy Lybke, ganz und gar nicht eigenartig - n-tv.de</title>",
+              url="https://www.n-tv.de/leben/Judy-Lybke-article240758.html")
+    assert m.title == "Judy Lybke, ganz und gar nicht eigenartig"
+    # og:title = <title> against the visible <h1>: the <h1>
+    m = _meta('<meta property="og:title" content="Receita de Sequilho com Chocolate Amargo">'
+              "<title>Receita de Sequilho com Chocolate Amargo</title>",
+              "<article><h1>Sequilho com Chocolate Amargo</h1></article>")
+    assert m.title == "Sequilho com Chocolate Amargo"
+
+
+def test_the_title_tags_copy_still_wins_where_the_other_only_adds_a_kicker_or_punctuation():
+    # the <h1> is the <title>'s text behind a kicker: the same headline, og:title ranks first
+    m = _meta('<meta property="og:title" content="Große Aufgaben für die neue Regierung">'
+              "<title>Große Aufgaben für die neue Regierung</title>",
+              "<article><h1><span>Tunesien</span> <span>Große Aufgaben für die neue Regierung</span></h1></article>")
+    assert m.title == "Große Aufgaben für die neue Regierung"
+    # the same words but for punctuation: no split in wording, the rank decides
+    ld = ('<script type="application/ld+json">{"@type": "Article", "headline": '
+          '"Sazerac - alles über den Cocktail-Klassiker aus New Orleans"}</script>')
+    m = _meta(ld + '<meta property="og:title" content="Sazerac! Alles über den Cocktail-Klassiker aus New Orleans">'
+              "<title>Sazerac - alles über den Cocktail-Klassiker aus New Orleans</title>")
+    assert m.title == "Sazerac - alles über den Cocktail-Klassiker aus New Orleans"
+    # three different headlines: the <title>'s copy is no tell, the rank decides (JSON-LD first)
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget passes after long night"}</script>'
+    m = _meta(ld + '<meta property="og:title" content="Council backs the budget">'
+              "<title>Budget passes after long night</title>",
+              "<article><h1>Councillors approve a budget at 3 a.m.</h1></article>")
+    assert m.title == "Budget passes after long night"
+
+
+def test_ruby_readings_are_no_part_of_the_headline():
+    ruby = "<ruby>体罰<rp>(</rp><rt>たいばつ</rt><rp>)</rp></ruby>"   # the reading printed above the word
+    m = _meta("", f"<article><h1>子どもへの{ruby}を禁止する法律ができる</h1></article>")
+    assert m.title == "子どもへの体罰を禁止する法律ができる"
 
 
 def test_a_kicker_element_then_a_colon_reads_as_on_the_page():
