@@ -121,8 +121,10 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
     cosine when `titles` are given) is at least `cut` (UPGMA). With `days` (publication day per
     vector, None if undated), two clusters whose date spans are more than `max_gap_days` apart never
     merge: the window streaming keeps (assignment.MAX_GAP_DAYS), so that the same words months apart
-    (a yearly event, a trial and its appeal) stay separate stories. Exact, O(n³) in numpy: n is the
-    few hundred articles of the stories one batch touched, never the warehouse."""
+    (a yearly event, a trial and its appeal) stay separate stories. Exact: each step merges the
+    first most similar pair in row order, as an argmax over the whole matrix would; each cluster's
+    best partner is kept and recomputed only for the rows a merge touched, so a step costs O(n) for
+    most rows instead of O(n²) (a 740-article neighbourhood took 0.5 s)."""
     n = len(vectors)
     if n == 0:
         return []
@@ -134,10 +136,13 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
     mean = total.copy()                  # mean pairwise cosine; -inf where no merge may happen
     mean[_too_far(first[:, None], last[:, None], first[None, :], last[None, :], max_gap_days)] = -np.inf
     np.fill_diagonal(mean, -np.inf)
+    best = np.argmax(mean, axis=1)       # each row's most similar cluster (the first, on ties)
+    best_val = mean[np.arange(n), best]
     label = np.arange(n)
     for _ in range(n - 1):
-        i, j = divmod(int(np.argmax(mean)), n)
-        if mean[i, j] < cut:
+        i = int(np.argmax(best_val))
+        j = int(best[i])
+        if best_val[i] < cut:
             break
         i, j = min(i, j), max(i, j)      # j joins i
         total[i, :] += total[j, :]
@@ -152,6 +157,14 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
         mean[:, i] = row
         mean[j, :] = -np.inf
         mean[:, j] = -np.inf
+        best_val[j] = -np.inf
+        # Rows whose best partner may have changed: it was i or j, or i now equals it (a mean of two
+        # clusters' similarities is at most the larger, so only a tie; kept for the row order).
+        stale = alive & ((best == i) | (best == j) | ((row >= best_val) & (row > -np.inf)))
+        stale[i] = True
+        rows = np.flatnonzero(stale)
+        best[rows] = np.argmax(mean[rows], axis=1)
+        best_val[rows] = mean[rows, best[rows]]
         label[label == j] = i
     return [int(x) for x in label]
 

@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
+import numpy as np
 import pyarrow as pa
 
 from tasks.copies.dedup import (
@@ -435,20 +436,33 @@ def stored_vectors(con, articles: list[str], n_docs: int) -> dict[str, dict[str,
 
 
 def _vectors_of_stored_terms(con, articles: list[str], n_docs: int) -> dict[str, dict[str, float]]:
-    found = con.execute(f"""
-        WITH counts AS MATERIALIZED (   -- the articles' rows first: the join would read every row's term
-            SELECT article_id, term_id, n FROM internals.article_terms WHERE article_id IN {keys(con, articles, '_vectored')}),
-        weighted AS (
-            SELECT c.article_id, d.term, (1 + ln(c.n)) * (ln(($docs + {IDF_PRIOR_DOCS}) / (d.df + 1)) + 1) AS w
-            FROM counts c JOIN internals.term_df d USING (term_id)),
-        top AS (SELECT * FROM weighted
-                QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY w DESC, term) <= {ARTICLE_TERMS})
-        SELECT article_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY article_id)) AS weight
-        FROM top ORDER BY article_id, w DESC, term""", {"docs": n_docs}).to_arrow_table()
+    """tfidf_vector of each article's stored counts, in numpy over the rows SQL reads: the ranking
+    by weight then term of half a million rows took DuckDB's window 0.6 s a batch."""
+    con.register("_vectored", pa.table({"v": articles, "pos": list(range(len(articles)))}))
+    try:
+        found = con.execute("""
+            SELECT k.pos, t.term_id, t.n, d.df FROM internals.article_terms t
+            JOIN _vectored k ON t.article_id = k.v JOIN internals.term_df d USING (term_id)""").to_arrow_table()
+        ids = np.unique(found.column("term_id").to_numpy())
+        names = dict(con.execute("SELECT term_id, term FROM internals.term_df WHERE term_id IN "
+                                 f"{keys(con, ids.tolist(), '_term_ids')}").fetchall())
+    finally:
+        con.unregister("_vectored")
+    pos, term_id, n, df = (found.column(c).to_numpy() for c in ("pos", "term_id", "n", "df"))
+    weight = (1.0 + np.log(n)) * (np.log((n_docs + IDF_PRIOR_DOCS) / (df + 1)) + 1.0)
+    by_name = np.empty(len(ids), dtype=np.int64)     # each term's place in name order, for ties
+    by_name[np.argsort(np.array([names[int(i)] for i in ids]), kind="stable")] = np.arange(len(ids))
+    name_rank = by_name[np.searchsorted(ids, term_id)]
+    order = np.lexsort((name_rank, -weight, pos))    # per article: heaviest first, ties by name
+    pos, term_id, weight = pos[order], term_id[order], weight[order]
+    starts = np.searchsorted(pos, pos, side="left")
+    keep = np.arange(len(pos)) - starts < ARTICLE_TERMS
+    pos, term_id, weight = pos[keep], term_id[keep], weight[keep]
+    norm = np.sqrt(np.bincount(pos, weights=weight * weight, minlength=len(articles)))
+    unit = weight / norm[pos]
     vectors: dict[str, dict[str, float]] = {}
-    for article_id, term, weight in zip(*(found.column(c).to_pylist() for c in ("article_id", "term", "weight")),
-                                        strict=True):
-        vectors.setdefault(article_id, {})[term] = weight
+    for p_, t, w in zip(pos.tolist(), term_id.tolist(), unit.tolist(), strict=True):
+        vectors.setdefault(articles[p_], {})[names[t]] = w
     return vectors
 
 

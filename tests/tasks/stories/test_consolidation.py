@@ -9,6 +9,7 @@ from functools import cache
 import numpy as np
 
 from tasks.stories import consolidation
+from tasks.stories.assignment import MAX_GAP_DAYS
 from tasks.stories.consolidation import CUT, average_link, consolidate, similarities
 from tasks.stories.evidence import side_vector, title_terms
 from tasks.stories.terms import terms, tfidf_vector
@@ -125,3 +126,49 @@ def test_large_neighbourhoods_get_the_same_cosines_from_the_sparse_product(monke
     assert np.abs(dense - sparse).max() < 1e-12
     assert sparse[-1].max() == 0 and np.allclose(np.diag(sparse)[:-1], 1.0)
     assert (sparse[:-1, :-1] > 0.2).sum() > 1000      # real similarities (stories), not a matrix of zeros
+
+
+def reference_average_link(vectors, cut, days):
+    """UPGMA as the textbook states it: the first most similar pair of clusters (in row order), over
+    all pairs, at every step (what average_link must equal, only faster)."""
+    sim = similarities(vectors)
+    clusters = [[k] for k in range(len(vectors))]
+    span = [(d, d) if d is not None else (None, None) for d in days]
+
+    def allowed(a, b):
+        (fa, la), (fb, lb) = span[a], span[b]
+        return fa is None or fb is None or not (fb - la > MAX_GAP_DAYS or fa - lb > MAX_GAP_DAYS)
+
+    while True:
+        alive = [k for k, c in enumerate(clusters) if c]
+        best, pair = -np.inf, None
+        for x in alive:
+            for y in alive:
+                if x != y and allowed(x, y):
+                    m = sim[np.ix_(clusters[x], clusters[y])].mean()
+                    if m > best:
+                        best, pair = m, (min(x, y), max(x, y))
+        if pair is None or best < cut:
+            break
+        a, b = pair
+        clusters[a] += clusters[b]
+        clusters[b] = []
+        known = [d for d in (span[a][0], span[b][0], span[a][1], span[b][1]) if d is not None]
+        span[a] = (min(known), max(known)) if known else (None, None)
+    label = [0] * len(vectors)
+    for k, c in enumerate(clusters):
+        for member in c:
+            label[member] = k
+    return label
+
+
+def test_average_link_is_the_textbook_upgma_on_real_articles():
+    import random
+
+    _, vectors, _ = dev()
+    ids = sorted(vectors)[::3]                      # 67 articles of all ten topics
+    rng = random.Random(0)
+    days = [rng.choice([None, rng.uniform(0, 120)]) for _ in ids]
+    for cut in (0.04, CUT, 0.15):
+        assert average_link([vectors[i] for i in ids], cut, days) == \
+            reference_average_link([vectors[i] for i in ids], cut, days)
