@@ -53,6 +53,8 @@ def test_rpm2_stories_in_four_batches(db_path):
     assert any(e.kind == "merge" for e in reported)
     stories = con.execute("SELECT story_id, article_count FROM stories").fetchall()
     assert summary.stories_created == len(stories) and summary.stories_grown == 0
+    # and so is the per-source table's (each story under the source of the article that opened it)
+    assert sum(rep.new_stories for rep in summary.per_source.values()) == len(stories)
     assert {sid: n for sid, n in stories} == {sid: c.articles_after for sid, c in summary.stories.items()}
     assert summary.neighbourhoods_skipped == 0
 

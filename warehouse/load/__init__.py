@@ -104,5 +104,5 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     report.lines_removed = sum(len(a.removed) for a in new)
     report.lines_removed_retroactively = recleaned.lines
     report.articles_recleaned = recleaned.articles
-    per_source(report, new, failures, assignments, changed)
+    per_source(report, new, failures)
     return report

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 
 from tasks.copies.dedup import CopyLink
 from tasks.models import Article, Failure, PageRecord
-from tasks.stories.assignment import Assignment, Story
 from tasks.stories.consolidation import Event
 
 
@@ -22,7 +21,7 @@ class SourceReport:
     lines_removed: int = 0
     exact_copies: int = 0
     near_copies: int = 0
-    new_stories: int = 0
+    new_stories: int = 0   # the run's new stories (after consolidation) opened by this source's articles
     reasons: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: SourceReport) -> None:
@@ -69,12 +68,14 @@ class BatchReport:
     lines_removed_retroactively: int = 0   # newly learned site boilerplate taken out of stored articles
     articles_recleaned: list[str] = field(default_factory=list)   # the stored articles that lost those lines
     per_source: dict[str, SourceReport] = field(default_factory=dict)
+    source_of: dict[str, str] = field(default_factory=dict)   # the loaded articles' source_id
     outcomes: dict[str, str] = field(default_factory=dict)  # article_id → loaded / updated / unchanged / failed: …
     retries: int = 0   # DuckLake: times the batch lost to a concurrent writer and was recomputed
 
 
-def per_source(report: BatchReport, new: list[Article], failures: list[Failure],
-                assignments: list[Assignment], stories: dict[str, Story]) -> None:
+def per_source(report: BatchReport, new: list[Article], failures: list[Failure]) -> None:
+    """The batch's counts per source (new stories are counted per run, by RunSummary.add: a story
+    opened here may be merged away by a later batch)."""
     source_of = {a.article_id: a.source_id for a in new}
     for article in new:
         rep = report.per_source.setdefault(article.source_id, SourceReport())
@@ -92,10 +93,7 @@ def per_source(report: BatchReport, new: list[Article], failures: list[Failure],
             rep = report.per_source[source_of[article_id]]
             rep.exact_copies += article_id in exact
             rep.near_copies += article_id in near
-    for assignment in assignments:
-        story = stories.get(assignment.story_id)
-        if story is not None and story.new and assignment.story_id.endswith(assignment.article_id):
-            report.per_source[source_of[assignment.article_id]].new_stories += 1
+    report.source_of.update(source_of)
 
 
 def copies(links: list[CopyLink]) -> tuple[set[str], set[str]]:
@@ -149,6 +147,7 @@ class RunSummary:
     warc_skipped: Counter[str] = field(default_factory=Counter)   # WARC records not extracted, by reason
     per_source: dict[str, SourceReport] = field(default_factory=dict)
     stories: dict[str, StoryChange] = field(default_factory=dict)   # before this run → after it
+    source_of: dict[str, str] = field(default_factory=dict)   # the run's loaded articles' source_id
 
     def add(self, report: BatchReport) -> None:
         self.batches += 1
@@ -177,6 +176,15 @@ class RunSummary:
         self.articles_recleaned += len(report.articles_recleaned)
         for source, rep in report.per_source.items():
             self.per_source.setdefault(source, SourceReport()).add(rep)
+        self.source_of.update(report.source_of)
+        # A story is named after the article that opened it (or, for a split part, its earliest):
+        # its source opened it, if that article came in this run.
+        for rep in self.per_source.values():
+            rep.new_stories = 0
+        for change in self.stories.values():
+            source = self.source_of.get(change.story_id.removeprefix("s_")) if change.created else None
+            if source is not None:
+                self.per_source[source].new_stories += 1
 
     def count_inputs(self, discovered: int, discovery_failures: list[Failure]) -> None:
         """Inputs = the files and article URLs found, and every input that failed before that (a
