@@ -220,7 +220,11 @@ def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, floa
         if new != story_of[a]:
             moves[a] = new
             moved[(story_of[a], new)] += 1
-    aliases = {sid: owner[main[sid]] for sid in members if owner[main[sid]] != sid}
+    # A story whose largest part went to an older story is aliased to it, unless some of its
+    # articles stay (a part nobody keeps and no free id could name): then it is a split, so that
+    # no article is left in a story that no longer exists.
+    stays = {story_of[a] for a in articles if a not in moves}
+    aliases = {sid: owner[main[sid]] for sid in members if owner[main[sid]] != sid and sid not in stays}
     events = [Event("merge" if aliases.get(sid) == into else "split", sid, into, n, len(members[sid]))
               for (sid, into), n in sorted(moved.items())]
     return Plan(moves, events, opened, aliases)

@@ -65,6 +65,23 @@ def test_a_story_holding_two_events_splits_and_keeps_its_id_for_the_larger_part(
     assert plan.aliases == {}
 
 
+def test_a_story_that_keeps_articles_is_not_aliased():
+    """A story whose largest part joins an older story, and whose other part can take no new id
+    (every id it could be named after is in use), keeps that part and its id: a split, not a
+    merge that would leave articles in a story that no longer exists (seen on the synthetic corpus
+    at high cuts, bench/RESULTS.md)."""
+    event, other = of_topic("T01"), of_topic("T05")[:3]
+    _, vectors, _ = dev()
+    founder = "s_" + other[0]
+    members = {"s_old": event[:8], founder: other + event[8:]}
+    age = {a: (k,) for k, a in enumerate(event[:8] + other + event[8:])} | {"s_old": (0,), founder: (1,)}
+    plan = consolidate(members, vectors, age, taken=set(members) | {"s_" + a for a in other})
+    assert plan.aliases == {} and plan.opened == []
+    assert plan.moves == {a: "s_old" for a in event[8:]}
+    assert [(e.kind, e.story_id, e.into_story_id, e.articles) for e in plan.events] == [
+        ("split", founder, "s_old", 12)]
+
+
 def test_clean_stories_are_left_alone():
     plan = plan_for({"s_a": of_topic("T05"), "s_b": of_topic("T08")})
     assert plan.moves == {} and plan.events == [] and plan.aliases == {}
