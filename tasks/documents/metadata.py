@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 
+from tasks.documents.declarations import meta_tags
 from tasks.models import Author, PageHints
 from tasks.text import clean_line
 
@@ -205,12 +206,10 @@ def _meta(tree: lxml.etree._Element, *names: str) -> list[tuple[str, str]]:
     """(name, content) of <meta name|property|itemprop=...> in document order, for these names."""
     wanted = {n.lower() for n in names}
     out = []
-    for el in tree.iterfind(".//meta"):
-        for attr in ("property", "name", "itemprop"):
-            name = (el.get(attr) or "").strip().lower()
-            if name in wanted and _text(el.get("content")):
-                out.append((name, _text(el.get("content"))))
-                break
+    for tag in meta_tags(tree) if tree.tag != "meta" else ():   # a <meta> root is not its own descendant
+        name = next((name for attr, name in tag.names if attr != "http-equiv" and name in wanted), None)
+        if name is not None and (content := _text(tag.content)):
+            out.append((name, content))
     return out
 
 
@@ -882,6 +881,14 @@ _NOT_BYLINE_ATTR = re.compile(r"bio|about|profile|avatar|image|img|photo|pic|box
                               r"social|share|follow|more|related|list|widget|footer|nav|menu", re.I)
 
 
+# The elements of the body whose class or id could match _BYLINE_ATTR, in document order: its words
+# in any case, as re.I reads them (İ and ı match i, ſ matches s). The regex then decides; this only
+# spares a Python test of every element of the page (most have a class or an id).
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZİıſ", "abcdefghijklmnopqrstuvwxyziis"
+_BYLINE_CANDIDATES = lxml.etree.XPath(
+    ".//body//*[@class or @id][" + " or ".join(
+        f"contains(translate(concat(@class, ' ', @id), '{_UPPER}', '{_LOWER}'), '{word}')"
+        for word in _BYLINE_ATTR.pattern.split("|")) + "]")
 _AUTHOR_LIST = re.compile(r"author-?list", re.I)   # the list of the article's authors, not a related list
 _COMMENTS = re.compile(r"comment|respond|discussion|disqus|reply|related|teaser|recommend", re.I)
 
@@ -943,7 +950,7 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
             links.append((scope(el), clean_names(value)))
     yield "rel:author", _in_scope(links)
     bylines: list[str] = []
-    for el in tree.xpath(".//body//*[@class or @id]"):
+    for el in _BYLINE_CANDIDATES(tree):
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
         if not _BYLINE_ATTR.search(attrs) or (_NOT_BYLINE_ATTR.search(attrs) and not _AUTHOR_LIST.search(attrs)):
             continue
