@@ -137,39 +137,42 @@ def block_reason(el: lxml.etree._Element, text: str, link_chars: int, title: str
 def text_blocks(tree: lxml.etree._Element, min_words: int = 1) -> list[tuple[lxml.etree._Element, str, int]]:
     """(element, text, characters inside links) of each text block of a page with at least
     `min_words` words, in page order. A block's text is its own and its inline descendants'; a
-    nested block is a block of its own. Iterative (pages nest thousands of levels deep)."""
+    nested block is a block of its own. Iterative (pages nest thousands of levels deep); the
+    innermost open block is kept in locals (`pieces`, `link_chars`), the outer ones on a stack."""
     blocks: list[tuple[lxml.etree._Element, str, int]] = []
-    stack: list[tuple[lxml.etree._Element, list[str], list[int]]] = []
-    links = 0
+    outer: list[tuple[list[str] | None, int]] = []   # (pieces, link_chars) of the enclosing blocks
+    pieces: list[str] | None = None   # the text pieces of the innermost open block (None: none open)
+    link_chars = links = 0
     walker = lxml.etree.iterwalk(tree, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
         if event == "start":
-            if not isinstance(tag, str) or tag in _SKIP:
+            if tag.__class__ is not str or tag in _SKIP:
                 walker.skip_subtree()
                 continue
             if tag in _BLOCKS:
-                stack.append((el, [], [0]))
+                outer.append((pieces, link_chars))
+                pieces, link_chars = [], 0
             elif tag == "a":
                 links += 1
             elif tag == "br":
-                if stack:
-                    stack[-1][1].append(" ")
+                if pieces is not None:
+                    pieces.append(" ")
                 continue
             text = el.text
         else:
             if tag in _BLOCKS:
-                _, pieces, link_chars = stack.pop()
-                words = "".join(pieces).split()
+                words = "".join(pieces).split()   # type: ignore[arg-type]
                 if len(words) >= min_words and (text := clean_line(" ".join(words))):
-                    blocks.append((el, text, link_chars[0]))
+                    blocks.append((el, text, link_chars))
+                pieces, link_chars = outer.pop()
             elif tag == "a":
                 links -= 1
             text = el.tail
-        if text and stack:
-            stack[-1][1].append(text)
+        if text and pieces is not None:
+            pieces.append(text)
             if links:
-                stack[-1][2][0] += len(text)
+                link_chars += len(text)
     return blocks
 
 

@@ -44,6 +44,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,10 +71,14 @@ def _unescape(value: str) -> str:
     return html.unescape(value) if "&" in value else value
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")   # \w is str.isalnum() or "_": this drops what isalnum() rejects
+
+
+@lru_cache(maxsize=8192)
 def _key(text: str) -> str:
-    """Comparison key: case, accents, punctuation and spaces folded away."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if c.isalnum())
+    """Comparison key: case, accents, punctuation and spaces folded away. (Cached: the same
+    candidates and names are keyed again and again for one page.)"""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'",
@@ -881,14 +886,6 @@ _NOT_BYLINE_ATTR = re.compile(r"bio|about|profile|avatar|image|img|photo|pic|box
                               r"social|share|follow|more|related|list|widget|footer|nav|menu", re.I)
 
 
-# The elements of the body whose class or id could match _BYLINE_ATTR, in document order: its words
-# in any case, as re.I reads them (İ and ı match i, ſ matches s). The regex then decides; this only
-# spares a Python test of every element of the page (most have a class or an id).
-_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZİıſ", "abcdefghijklmnopqrstuvwxyziis"
-_BYLINE_CANDIDATES = lxml.etree.XPath(
-    ".//body//*[@class or @id][" + " or ".join(
-        f"contains(translate(concat(@class, ' ', @id), '{_UPPER}', '{_LOWER}'), '{word}')"
-        for word in _BYLINE_ATTR.pattern.split("|")) + "]")
 _AUTHOR_LIST = re.compile(r"author-?list", re.I)   # the list of the article's authors, not a related list
 _COMMENTS = re.compile(r"comment|respond|discussion|disqus|reply|related|teaser|recommend", re.I)
 
@@ -950,7 +947,7 @@ def _markup_authors(tree: lxml.etree._Element) -> Iterator[tuple[str, list[str]]
             links.append((scope(el), clean_names(value)))
     yield "rel:author", _in_scope(links)
     bylines: list[str] = []
-    for el in _BYLINE_CANDIDATES(tree):
+    for el in tree.xpath(".//body//*[@class or @id]"):
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
         if not _BYLINE_ATTR.search(attrs) or (_NOT_BYLINE_ATTR.search(attrs) and not _AUTHOR_LIST.search(attrs)):
             continue
@@ -1114,13 +1111,14 @@ def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], s
     for source, names in markup:
         if source == "byline:class":
             break   # the markup sources come first; the byline scan is not needed
-        if source not in ("itemprop:author", "rel:author"):
-            continue
-        keys = {_key(n) for n in names}
-        extra = [n for n in names if _key(n) not in have]
-        people = all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra)
-        if have < keys and len(names) <= MAX_BYLINE_NAMES and people:
-            return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
+        if source in ("itemprop:author", "rel:author"):
+            keys = {_key(n) for n in names}
+            extra = [n for n in names if _key(n) not in have]
+            people = all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra)
+            if have < keys and len(names) <= MAX_BYLINE_NAMES and people:
+                return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
+        if source == "rel:author":
+            break   # the last one: asking _markup_authors for more would run its byline scan
     return authors
 
 

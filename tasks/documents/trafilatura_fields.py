@@ -55,7 +55,8 @@ def trimmed(value: str | None) -> str | None:
 # The tree's <author>/<rel> elements, and the values of the attributes _AUTHOR_HINT is tested on
 # (the tree itself included), read by libxml2 rather than element by element in Python.
 _AUTHOR_ELEMENTS = lxml.etree.XPath(" | ".join(f"descendant-or-self::{tag}" for tag in sorted(_AUTHOR_TAGS)))
-_AUTHOR_VALUES = lxml.etree.XPath(" | ".join(f"descendant-or-self::*/@{name}" for name in _AUTHOR_ATTRS))
+_AUTHOR_VALUES = lxml.etree.XPath(" | ".join(f"descendant-or-self::*/@{name}" for name in _AUTHOR_ATTRS),
+                                  smart_strings=False)   # plain strings: half the cost of the walk
 
 
 def may_have_author(tree: lxml.etree._Element) -> bool:
