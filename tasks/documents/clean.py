@@ -40,8 +40,10 @@ class Rule:
     def applies_to(self, language: str | None) -> bool:
         return self.everywhere or "*" in self.langs or language is None or language in self.langs
 
-    def matches(self, text: str) -> bool:
-        n_words = len(text.split())
+    def matches(self, text: str, n_words: int | None = None) -> bool:
+        """Does the rule remove this line? `n_words`: its word count, when the caller has it."""
+        if n_words is None:
+            n_words = len(text.split())
         if not self.min_words <= n_words <= self.max_words:
             return False
         if self.unterminated and is_terminated(text):
@@ -90,8 +92,10 @@ def is_headline_shaped(text: str) -> bool:
 
 
 def matching_rule(text: str, rules: Iterable[Rule], language: str | None) -> Rule | None:
+    """The first rule that applies to the language and removes the line (its words counted once)."""
+    n_words = len(text.split())
     for rule in rules:
-        if rule.applies_to(language) and rule.matches(text):
+        if rule.applies_to(language) and rule.matches(text, n_words):
             return rule
     return None
 

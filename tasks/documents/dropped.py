@@ -94,18 +94,41 @@ def _element_reason(el: lxml.etree._Element) -> str | None:
     return None
 
 
-def block_reason(el: lxml.etree._Element, text: str, link_chars: int, title: str | None) -> str:
-    """Why a block that did not reach the body was left out: it repeats the title, the nearest
-    element saying what it is, a block mostly made of links, else other."""
-    if title and _tokens(text) == _tokens(title):
-        return "title"
-    for node in (el, *el.iterancestors()):
+def marked_reason(el: lxml.etree._Element, memo: dict[lxml.etree._Element, str | None]) -> str | None:
+    """What the nearest element from `el` up says it is (_element_reason), looking up to the page
+    (not included) or the content (<article>, <main>, included); None when none says anything.
+    `memo` keeps the answer of every element passed for the page's other blocks: they share
+    most of their ancestors (and holding the elements keeps their identity)."""
+    path = []
+    reason = None
+    node = el
+    while node is not None:
+        if node in memo:
+            reason = memo[node]
+            break
         if node.tag in _PAGE:
             break
-        if (reason := _element_reason(node)) is not None:
-            return reason
-        if node.tag in _CONTENT:
+        path.append(node)
+        if (reason := _element_reason(node)) is not None or node.tag in _CONTENT:
             break
+        node = node.getparent()
+    for passed in path:
+        memo[passed] = reason
+    return reason
+
+
+def block_reason(el: lxml.etree._Element, text: str, link_chars: int, title: str | None,
+                 tokens: list[str] | None = None, title_tokens: list[str] | None = None,
+                 memo: dict[lxml.etree._Element, str | None] | None = None) -> str:
+    """Why a block that did not reach the body was left out: it repeats the title, the nearest
+    element saying what it is, a block mostly made of links, else other. `tokens` and
+    `title_tokens` (the _tokens of text and title) and `memo` (see marked_reason) spare
+    dropped_blocks computing them again for each block."""
+    if title and (tokens if tokens is not None else _tokens(text)) == (
+            title_tokens if title_tokens is not None else _tokens(title)):
+        return "title"
+    if (reason := marked_reason(el, {} if memo is None else memo)) is not None:
+        return reason
     if link_chars >= LINK_DENSITY * len(text):
         return "link_density"
     return "other"
@@ -114,39 +137,42 @@ def block_reason(el: lxml.etree._Element, text: str, link_chars: int, title: str
 def text_blocks(tree: lxml.etree._Element, min_words: int = 1) -> list[tuple[lxml.etree._Element, str, int]]:
     """(element, text, characters inside links) of each text block of a page with at least
     `min_words` words, in page order. A block's text is its own and its inline descendants'; a
-    nested block is a block of its own. Iterative (pages nest thousands of levels deep)."""
+    nested block is a block of its own. Iterative (pages nest thousands of levels deep); the
+    innermost open block is kept in locals (`pieces`, `link_chars`), the outer ones on a stack."""
     blocks: list[tuple[lxml.etree._Element, str, int]] = []
-    stack: list[tuple[lxml.etree._Element, list[str], list[int]]] = []
-    links = 0
+    outer: list[tuple[list[str] | None, int]] = []   # (pieces, link_chars) of the enclosing blocks
+    pieces: list[str] | None = None   # the text pieces of the innermost open block (None: none open)
+    link_chars = links = 0
     walker = lxml.etree.iterwalk(tree, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
         if event == "start":
-            if not isinstance(tag, str) or tag in _SKIP:
+            if tag.__class__ is not str or tag in _SKIP:
                 walker.skip_subtree()
                 continue
             if tag in _BLOCKS:
-                stack.append((el, [], [0]))
+                outer.append((pieces, link_chars))
+                pieces, link_chars = [], 0
             elif tag == "a":
                 links += 1
             elif tag == "br":
-                if stack:
-                    stack[-1][1].append(" ")
+                if pieces is not None:
+                    pieces.append(" ")
                 continue
             text = el.text
         else:
             if tag in _BLOCKS:
-                _, pieces, link_chars = stack.pop()
-                words = "".join(pieces).split()
+                words = "".join(pieces).split()   # type: ignore[arg-type]
                 if len(words) >= min_words and (text := clean_line(" ".join(words))):
-                    blocks.append((el, text, link_chars[0]))
+                    blocks.append((el, text, link_chars))
+                pieces, link_chars = outer.pop()
             elif tag == "a":
                 links -= 1
             text = el.tail
-        if text and stack:
-            stack[-1][1].append(text)
+        if text and pieces is not None:
+            pieces.append(text)
             if links:
-                stack[-1][2][0] += len(text)
+                link_chars += len(text)
     return blocks
 
 
@@ -164,6 +190,8 @@ def dropped_blocks(tree: lxml.etree._Element, body_lines: list[str], title: str 
     lines = [f" {' '.join(tokens)} " for tokens in line_tokens if len(tokens) >= MIN_WORDS]
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
+    title_tokens = _tokens(title) if title else None
+    memo: dict[lxml.etree._Element, str | None] = {}
     for el, text, link_chars in text_blocks(tree, MIN_WORDS):
         tokens = _tokens(text)
         if len(text.split()) < MIN_WORDS or len(tokens) < MIN_WORDS:
@@ -178,7 +206,7 @@ def dropped_blocks(tree: lxml.etree._Element, body_lines: list[str], title: str 
         if any(line in padded for line in lines):   # partly in the body: trafilatura kept some of it
             continue
         seen.add(key)
-        found.append((text[:MAX_CHARS], block_reason(el, text, link_chars, title)))
+        found.append((text[:MAX_CHARS], block_reason(el, text, link_chars, title, tokens, title_tokens, memo)))
         if len(found) == MAX_BLOCKS:
             break
     n = len(found)

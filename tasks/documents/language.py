@@ -29,6 +29,6 @@ def detect_language(text: str, min_hits: int = 5) -> str | None:
     tokens = words(text[:5000])
     if not tokens:
         return None
-    scores = {lang: sum(t in stop for t in tokens) for lang, stop in _STOPWORDS.items()}
+    scores = {lang: sum(map(stop.__contains__, tokens)) for lang, stop in _STOPWORDS.items()}   # map: no Python loop
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] >= min_hits else None

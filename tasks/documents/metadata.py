@@ -44,11 +44,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.etree
 
+from tasks.documents.declarations import meta_tags
 from tasks.models import Author, PageHints
 from tasks.text import clean_line
 
@@ -69,10 +71,14 @@ def _unescape(value: str) -> str:
     return html.unescape(value) if "&" in value else value
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")   # \w is str.isalnum() or "_": this drops what isalnum() rejects
+
+
+@lru_cache(maxsize=8192)
 def _key(text: str) -> str:
-    """Comparison key: case, accents, punctuation and spaces folded away."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if c.isalnum())
+    """Comparison key: case, accents, punctuation and spaces folded away. (Cached: the same
+    candidates and names are keyed again and again for one page.)"""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'",
@@ -211,12 +217,10 @@ def _meta(tree: lxml.etree._Element, *names: str) -> list[tuple[str, str]]:
     """(name, content) of <meta name|property|itemprop=...> in document order, for these names."""
     wanted = {n.lower() for n in names}
     out = []
-    for el in tree.iterfind(".//meta"):
-        for attr in ("property", "name", "itemprop"):
-            name = (el.get(attr) or "").strip().lower()
-            if name in wanted and _text(el.get("content")):
-                out.append((name, _text(el.get("content"))))
-                break
+    for tag in meta_tags(tree) if tree.tag != "meta" else ():   # a <meta> root is not its own descendant
+        name = next((name for attr, name in tag.names if attr != "http-equiv" and name in wanted), None)
+        if name is not None and (content := _text(tag.content)):
+            out.append((name, content))
     return out
 
 
@@ -1145,13 +1149,14 @@ def _completed(authors: list[Author], markup: Iterable[tuple[str, list[str]]], s
     for source, names in markup:
         if source == "byline:class":
             break   # the markup sources come first; the byline scan is not needed
-        if source not in ("itemprop:author", "rel:author"):
-            continue
-        keys = {_key(n) for n in names}
-        extra = [n for n in names if _key(n) not in have]
-        people = all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra)
-        if have < keys and len(names) <= MAX_BYLINE_NAMES and people:
-            return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
+        if source in ("itemprop:author", "rel:author"):
+            keys = {_key(n) for n in names}
+            extra = [n for n in names if _key(n) not in have]
+            people = all(_full_name(n) and _kind(n, None, site_keys, host_keys) == "person" for n in extra)
+            if have < keys and len(names) <= MAX_BYLINE_NAMES and people:
+                return _dedupe([*authors, *(Author(n, "person", source) for n in extra)])
+        if source == "rel:author":
+            break   # the last one: asking _markup_authors for more would run its byline scan
     return authors
 
 

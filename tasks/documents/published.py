@@ -27,12 +27,14 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import lxml.etree
 from htmldate import find_date
 
 from tasks.dates import plausible
+from tasks.documents.declarations import meta_tags
 from tasks.models import PageHints
 
 PRECISIONS = ("year", "month", "day", "minute", "second")
@@ -281,35 +283,38 @@ def _url_key(url: str) -> str:
 def _meta(tree: lxml.etree._Element) -> list[Evidence]:
     """Dates of <meta> tags (property, name, itemprop or http-equiv) and itemprop elements."""
     found: dict[str, Evidence] = {}
-    published, updated = set(map(_name_key, _META_PUBLISHED)), set(map(_name_key, _META_UPDATED))
-    for el in tree.iter("meta"):
-        content = el.get("content")
-        if not content:
+    for tag in meta_tags(tree):
+        if not tag.content or not tag.names:
             continue
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            name = (el.get(attr) or "").strip().lower()
-            if not name:
-                continue
-            key = _name_key(name)
-            kind = "published" if key in published else "updated" if key in updated else None
-            if kind and name not in found and (when := parse_when(content)):
-                label = "itemprop" if attr == "itemprop" else "meta"
-                found[name] = Evidence(kind, f"{label}:{name}", when, 0)
-            break
+        attr, name = tag.names[0]   # the first naming attribute decides
+        kind = _DATE_KIND.get(_name_key(name))
+        if kind and name not in found and (when := parse_when(tag.content)):
+            label = "itemprop" if attr == "itemprop" else "meta"
+            found[name] = Evidence(kind, f"{label}:{name}", when, 0)
     for el in tree.xpath('//*[@itemprop="datePublished" or @itemprop="dateModified"][not(self::meta)]'):
         value = el.get("datetime") or el.get("content") or (el.text or "")
         name = el.get("itemprop")
         if name.lower() not in found and (when := parse_when(value)):
             found[name.lower()] = Evidence("published" if name == "datePublished" else "updated",
                                            f"itemprop:{name}", when, 0)
-    order = {_name_key(name): i for i, name in enumerate(_META_PUBLISHED + _META_UPDATED)}
+    order = _META_ORDER
     return sorted(found.values(), key=lambda e: order.get(_name_key(e.source.split(":", 1)[1]), len(order)))
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+@lru_cache(maxsize=4096)
 def _name_key(name: str) -> str:
     """A meta name without case and separators: article:published:time, article_published_time
-    and article:published_time are one name."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    and article:published_time are one name. (Cached: pages use the same few hundred names.)"""
+    return _NOT_ALNUM.sub("", name.lower())
+
+
+# The kind of date a meta name declares, by its _name_key (a publication name wins a clash), and
+# the order of the names (_META_PUBLISHED then _META_UPDATED) that sorts the meta tags' dates.
+_DATE_KIND = {**{_name_key(n): "updated" for n in _META_UPDATED}, **{_name_key(n): "published" for n in _META_PUBLISHED}}
+_META_ORDER = {_name_key(name): i for i, name in enumerate(_META_PUBLISHED + _META_UPDATED)}
 
 
 def _time_elements(tree: lxml.etree._Element) -> list[Evidence]:

@@ -24,16 +24,23 @@ def stopwords() -> frozenset[str]:
     return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
+@lru_cache(maxsize=1 << 17)
+def term_of(word: str) -> str | None:
+    """The term a word counts as (accent-folded, cut to STEM_CHARS), None for a stop word, a
+    number or a word under 3 letters. Cached: the same words recur in every article."""
+    word = strip_accents(word)
+    if len(word) < 3 or word.isdigit() or word in stopwords():
+        return None
+    return word[:STEM_CHARS]
+
+
 def terms(title: str | None, body: str) -> Counter[str]:
     """Term counts of an article: accent-folded, stop words dropped, cut to STEM_CHARS."""
-    stop = stopwords()
     counts: Counter[str] = Counter()
     for weight, text in ((2, title or ""), (1, body)):
-        for word in words(text):
-            word = strip_accents(word)
-            if len(word) < 3 or word.isdigit() or word in stop:
-                continue
-            counts[word[:STEM_CHARS]] += weight
+        for term in map(term_of, words(text)):
+            if term is not None:
+                counts[term] += weight
     return counts
 
 

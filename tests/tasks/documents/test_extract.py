@@ -96,3 +96,33 @@ def test_a_malformed_date_costs_the_date_not_the_article():
     raw = extract_html(page, "files:test", "file:///t/a.html", "sha")
     assert not isinstance(raw, Failure), raw
     assert raw.published_at is None and any("conseil municipal" in line.text for line in raw.lines)
+
+
+def test_parsed_pages_have_lxml_html_element_classes_on_real_pages():
+    """The parser's class lookup in C (html_class_lookup) gives every node the class lxml.html's
+    own parser gives it (FormElement, InputElement, HtmlElement...), on every 8th corpus page,
+    elements made later in the tree included."""
+    import lxml.html
+    from trafilatura.utils import repair_faulty_html
+
+    from tasks.documents.extract import _PARSER
+    from tests.conftest import EXTRACTION, require
+
+    reference = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                     remove_comments=True, remove_pis=True, huge_tree=True)
+    nodes = forms = 0
+    for path in sorted(require(EXTRACTION / "html").glob("*.html"))[::8]:
+        text = decode_html(path.read_bytes())[0]
+        text = repair_faulty_html(text, text[:50].lower())
+        trees = []
+        for parser in (_PARSER, reference):
+            try:
+                tree = lxml.html.fromstring(text, parser=parser)
+            except ValueError:
+                tree = lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+            tree.append(tree.makeelement("input"))
+            trees.append([type(n) for n in tree.iter()])
+        assert trees[0] == trees[1]
+        nodes += len(trees[0])
+        forms += sum(t is lxml.html.FormElement for t in trees[0])
+    assert nodes > 50_000 and forms > 10

@@ -558,3 +558,13 @@ def test_a_label_before_the_h1_in_the_meta_titles_is_cut_without_a_json_ld_headl
     ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
           '"headline": "Pressemitteilung: Endlich mehr Beschleunigung wagen!"}</script>')
     assert _meta(ld + meta, h1).title == "Pressemitteilung: Endlich mehr Beschleunigung wagen!"
+
+
+def test_the_comparison_key_keeps_what_isalnum_keeps():
+    """_key (a regex, cached) drops exactly the characters str.isalnum() rejects, "_" included."""
+    import unicodedata
+
+    from tasks.documents.metadata import _key
+    for text in ("Die FURCHE | Wien_2024", "l’Équipe — n°3 ²½", "İstanbul Ǆemal ſtraße", "١٢٣ 漢字 한국어 ‐x‑"):
+        folded = unicodedata.normalize("NFKD", text.casefold())
+        assert _key(text) == "".join(c for c in folded if c.isalnum())
