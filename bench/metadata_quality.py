@@ -204,16 +204,20 @@ class Tally:
         return self.tp / max(1, self.found), self.tp / max(1, self.gold)
 
 
-def folds(pages: list[Page]) -> dict[str, list[int]]:
-    """Indexes of the metadata pages per country; small countries pooled as 'other'."""
+def index_folds(keyed) -> dict[str, list[int]]:
+    """Indexes per fold key, from (index, key) pairs; folds under MIN_FOLD pooled as 'other'."""
     by: dict[str, list[int]] = {}
-    for i, p in enumerate(pages):
-        if p.group != "evaldata":
-            by.setdefault(p.group, []).append(i)
+    for i, k in keyed:
+        by.setdefault(k, []).append(i)
     small = [c for c, idx in by.items() if len(idx) < MIN_FOLD]
     if small:
         by["other"] = [i for c in small for i in by.pop(c)]
     return by
+
+
+def folds(pages: list[Page]) -> dict[str, list[int]]:
+    """Indexes of the metadata pages per country; small countries pooled as 'other'."""
+    return index_folds((i, p.group) for i, p in enumerate(pages) if p.group != "evaldata")
 
 
 def evaluate(pages: list[Page], systems: dict[str, Callable[[Page], Output]]) -> dict[str, object]:
@@ -332,12 +336,7 @@ def title_rules(pages: list[Page]) -> None:
 
     for joint in (False, True):
         use = [i for i, row in enumerate(rows) if joint or row[1] == "metadata"]
-        by: dict[str, list[int]] = {}
-        for i in use:
-            by.setdefault(rows[i][0], []).append(i)
-        small = [f for f, idx in by.items() if len(idx) < MIN_FOLD]
-        if small:
-            by["other"] = [i for f in small for i in by.pop(f)]
+        by = index_folds((i, rows[i][0]) for i in use)
         chosen, held, base = Counter(), {}, {}
         for f, idx in by.items():
             train = [i for g, jdx in by.items() if g != f for i in jdx]
@@ -370,12 +369,7 @@ def _seo_split_cv(rows: list[tuple[str, str, str, list[tuple[str, str]]]]) -> No
         metadata.SEO_SPLIT = k
         ok[k] = [norm(metadata.choose_title(c)[0]) == norm(g) for _, _, g, c in rows]
     metadata.SEO_SPLIT = saved
-    by: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        by.setdefault(row[0], []).append(i)
-    small = [f for f, idx in by.items() if len(idx) < MIN_FOLD]
-    if small:
-        by["other"] = [i for f in small for i in by.pop(f)]
+    by = index_folds((i, row[0]) for i, row in enumerate(rows))
     chosen, held, off = Counter(), {}, {}
     for f, idx in by.items():
         train = [i for g, jdx in by.items() if g != f for i in jdx]

@@ -44,6 +44,14 @@ def terms(title: str | None, body: str) -> Counter[str]:
     return counts
 
 
+def document_frequencies(counts) -> Counter[str]:
+    """How many of the articles' term counts (an iterable of Counters) hold each term."""
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    return df
+
+
 IDF_PRIOR_DOCS = 100
 
 

@@ -19,7 +19,7 @@ from tasks.isolation import stage
 from tasks.models import Article
 from tasks.stories import consolidation, evidence
 from tasks.stories.assignment import MAX_GAP_DAYS, THRESHOLD, Assignment, Candidate, Story, assign_stories
-from tasks.stories.terms import ARTICLE_TERMS, IDF_PRIOR_DOCS, terms, tfidf_vector
+from tasks.stories.terms import ARTICLE_TERMS, IDF_PRIOR_DOCS, document_frequencies, terms, tfidf_vector
 from warehouse.load.report import StoryChange
 from warehouse.sql import insert_rows, keys
 
@@ -54,9 +54,7 @@ def assign(con, new: list[Article], links: list[CopyLink]):
             sides[article.article_id] = ((evidence.title_terms(article.title),
                                           evidence.entity_terms(article.title, article.body))
                                          if USE_JOIN_MODEL else (Counter(), Counter()))
-    batch_df: Counter[str] = Counter()
-    for c in counts:
-        batch_df.update(c.keys())
+    batch_df = document_frequencies(counts)
     wanted = set(batch_df).union(*(t.keys() | e.keys() for t, e in sides.values()))
     df = dict(con.execute(
         f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(wanted))}"
@@ -214,10 +212,7 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
     neighbourhoods too large to consolidate."""
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
                 [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
-    batch_df: Counter[str] = Counter()
-    for c in counts.values():
-        batch_df.update(c.keys())
-    add_document_frequencies(con, batch_df)
+    add_document_frequencies(con, document_frequencies(counts.values()))
     write_terms(con, counts)
     if not stories:
         return [], [], 0
@@ -412,9 +407,7 @@ def replace_terms(con, articles: list[Article]) -> None:
     con.execute(f"DELETE FROM internals.article_terms WHERE article_id IN {ids}")
     counts = {a.article_id: terms(a.title, a.body) for a in articles}
     write_terms(con, counts)
-    df: Counter[str] = Counter()
-    for c in counts.values():
-        df.update(c.keys())
+    df = document_frequencies(counts.values())
     df.subtract(old)
     add_document_frequencies(con, df)
 
