@@ -1,6 +1,6 @@
 """Story quality by leave-topics-out cross-validation on RPM2 dev (200 French articles, 10 stories).
 
-    .venv/bin/python bench/story_quality.py [--splits 30] [--orders 3] [--ablation] [--train]
+    .venv/bin/python bench/story_quality.py [--splits 30] [--orders 3] [--ablation] [--train] [--only a,b]
 
 Every parameter is chosen on 5 topics and scored on the other 5: `--splits` of the C(10,5) = 252
 splits (complementary pairs drawn with seed 0, so each 5-topic set is trained on once and tested on
@@ -14,7 +14,12 @@ streams the whole set. Methods, all on the same splits and orders:
              by tasks/stories/consolidation.py on the stories it touched and their shortlisted
              neighbours (cosine ≥ the threshold), average-link cut chosen on the training topics;
              "+ title" blends the title-term cosine into the linkage (consolidation.TITLE_WEIGHT;
-             tried, not in the warehouse: mean up, worst split down, bench/RESULTS.md).
+             tried, not in the warehouse: mean up, worst split down, bench/RESULTS.md);
+  * silhouette: the same stream, but each batch's cut chosen with no labels, as the grid cut whose
+             average-link clustering of the union of the batch's neighbourhoods has the highest
+             silhouette (consolidation.silhouette_cut; CUT when it has no choice; RPM2 has no
+             copies, so every article is its own copy group); "fixed" streams at THRESHOLD.
+             Its ±20% column is the largest change over the 8 variants of its rule (printed).
 Prints mean and worst BCubed F1 / P / R and story count on the test topics, per method and per
 order, ratios to `current`, and the sensitivity of each chosen parameter (test F1 at ±20%).
 The stream is assign_stories itself (tasks/stories/assignment.py) with the warehouse's document
@@ -59,6 +64,22 @@ CURRENT_GRID = [round(0.06 + 0.02 * i, 2) for i in range(13)]
 P_GRID = [round(0.1 + 0.05 * i, 2) for i in range(17)]
 OFFLINE_GRID = [round(0.02 + 0.02 * i, 2) for i in range(25)]   # similarity cut (1 - cosine distance)
 CUT_GRID = [round(0.02 + 0.01 * i, 2) for i in range(19)]        # consolidation's average-link cut
+# The silhouette rule as (grid low, grid high, grid step, min silhouette): consolidation's constants.
+SILHOUETTE_RULE = (consolidation.SILHOUETTE_GRID[0], consolidation.SILHOUETTE_GRID[-1],
+                   round(consolidation.SILHOUETTE_GRID[1] - consolidation.SILHOUETTE_GRID[0], 4),
+                   consolidation.SILHOUETTE_MIN)
+
+
+def rule_variants(rule: tuple = SILHOUETTE_RULE) -> list[tuple[str, tuple]]:
+    """Each constant of the silhouette rule at 0.8x and 1.2x, the others as committed."""
+    names = ("grid low", "grid high", "grid step", "min silhouette")
+    return [(f"{names[k]} x{f}", tuple(round(v * f, 4) if m == k else v for m, v in enumerate(rule)))
+            for k in range(len(rule)) for f in (0.8, 1.2)]
+
+
+def rule_grid(rule: tuple) -> list[float]:
+    low, high, step, _ = rule
+    return [round(low + step * i, 4) for i in range(int(round((high - low) / step)) + 1)]
 
 
 class Data:
@@ -112,11 +133,12 @@ def candidates(data: Data, topics: tuple[str, ...], order: int) -> list[list[Can
 
 
 def stream(data: Data, topics: tuple[str, ...], order: int, threshold: float,
-           join_model: tuple | None = None, cut: float | None = None,
+           join_model: tuple | None = None, cut: float | tuple | None = None,
            title_weight: float = 0.0) -> dict[str, str]:
     """Stream the topics' articles through assign_stories batch by batch; article → story. With
     `cut`, each batch is followed by consolidation (tasks/stories/consolidation.py) of the stories it
-    touched and their shortlisted neighbours, as warehouse/load/stories.py does."""
+    touched and their shortlisted neighbours, as warehouse/load/stories.py does; a tuple `cut` is a
+    silhouette rule (SILHOUETTE_RULE), the cut chosen per batch."""
     stories: dict[str, Story] = {}
     story_of: dict[str, str] = {}
     age: dict[str, tuple] = {}
@@ -138,7 +160,7 @@ def stream(data: Data, topics: tuple[str, ...], order: int, threshold: float,
 
 def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, cands: list[Candidate],
                       stories: dict[str, Story], story_of: dict[str, str], age: dict[str, tuple],
-                      aliases: dict[str, str], floor: float, cut: float,
+                      aliases: dict[str, str], floor: float, cut: float | tuple,
                       title_weight: float = 0.0) -> None:
     """The warehouse's consolidation step on the bench's stream: the touched stories and the
     shortlisted ones an article could have joined (cosine ≥ floor), re-clustered with the
@@ -155,6 +177,10 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
     vectors = {a: batch_vector(data, topics, order, b, a) for arts in members.values() for a in arts}
     titles = {a: batch_vector(data, topics, order, b, a, title=True) for a in vectors}
     story_age = {sid: age[sid.removeprefix("s_")] for sid in members}
+    if isinstance(cut, tuple):
+        union = sorted(vectors, key=lambda a: age[a])
+        chosen = consolidation.silhouette_cut([vectors[a] for a in union], None, rule_grid(cut), cut[3])
+        cut = consolidation.CUT if chosen is None else chosen
     rebuilt: set[str] = set()
     for g in groups:
         plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
@@ -320,6 +346,9 @@ class Runner:
         return self.streamed(("consolidated", threshold, cut, title_weight), topics, threshold, None, cut,
                              title_weight)
 
+    def silhouette(self, topics: tuple[str, ...], threshold: float, rule: tuple) -> list[tuple]:
+        return self.streamed(("silhouette", threshold, rule), topics, threshold, None, rule)
+
     def model_fit(self, topics: tuple[str, ...], mask: tuple[bool, ...]) -> tuple[tuple[float, ...], float]:
         key = ("fit", topics, mask)
         if key not in self._memo:
@@ -337,9 +366,10 @@ def mean_f1(rows: list[tuple]) -> float:
     return statistics.fmean(r[0] for r in rows)
 
 
-def cross_validate(runner: Runner, split_list, method: str, mask: tuple[bool, ...] = (True,) * len(evidence.FEATURES)):
+def cross_validate(runner: Runner, split_list, method: str, mask: tuple[bool, ...] = (True,) * len(evidence.FEATURES),
+                   rule: tuple | None = None, variants: bool = True):
     """Per split: the parameter chosen on the training topics, and the test scores (one per order),
-    plus the test scores at 0.8× and 1.2× the chosen parameter."""
+    plus the test scores at 0.8× and 1.2× the chosen parameter (silhouette: at each rule variant)."""
     results = []
     for train, test in split_list:
         if method == "offline":
@@ -359,6 +389,12 @@ def cross_validate(runner: Runner, split_list, method: str, mask: tuple[bool, ..
             g = pick(CUT_GRID, f1, +1)
             rows = runner.consolidated(test, t, g, w)
             sens = [mean_f1(runner.consolidated(test, t, round(g * k, 4), w)) for k in (0.8, 1.2)]
+        elif method.startswith("silhouette"):
+            rule = rule or SILHOUETTE_RULE
+            g = (THRESHOLD if method == "silhouette-fixed"
+                 else pick(CURRENT_GRID, {g: mean_f1(runner.current(train, g)) for g in CURRENT_GRID}, +1))
+            rows = runner.silhouette(test, g, rule)
+            sens = [mean_f1(runner.silhouette(test, g, r)) for _, r in rule_variants(rule)] if variants else []
         else:
             f1 = {g: mean_f1(runner.model(train, train, mask, g)) for g in P_GRID}
             g = pick(P_GRID, f1, +1)
@@ -372,7 +408,7 @@ def summary(name: str, results, orders: int) -> dict:
     rows = [r for _, rs, _ in results for r in rs]
     per_split = [mean_f1(rs) for _, rs, _ in results]
     per_order = [statistics.fmean(rs[o][0] for _, rs, _ in results) for o in range(orders)]
-    drift = [max(abs(s - mean_f1(rs)) for s in sens) for _, rs, sens in results]
+    drift = [max((abs(s - mean_f1(rs)) for s in sens), default=0.0) for _, rs, sens in results]
     params = [g for g, _, _ in results]
     return {"name": name, "f1": statistics.fmean(r[0] for r in rows), "worst": min(r[0] for r in rows),
             "worst_split": min(per_split), "p": statistics.fmean(r[1] for r in rows),
@@ -414,7 +450,10 @@ def main() -> None:
     ap.add_argument("--ablation", action="store_true")
     ap.add_argument("--masks", default="", help="comma-separated feature masks to run besides all, e.g. 11011,10001")
     ap.add_argument("--train", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated methods: offline, current, consolidated, "
+                    "consolidated-title, model, model-mask, silhouette, silhouette-fixed (default: all but silhouette-fixed)")
     args = ap.parse_args()
+    only = set(filter(None, args.only.split(",")))
     start = time.perf_counter()
     data = Data()
     runner = Runner(data, args.orders)
@@ -429,7 +468,11 @@ def main() -> None:
                ("streamed + consolidation", "consolidated", None),
                (f"consolidation + {consolidation.TITLE_WEIGHT} title", "consolidated-title", None),
                ("model (all features)", "model", (True,) * n),
-               ("model as committed (MODEL_MASK)", "model", evidence.MODEL_MASK)]
+               ("model as committed (MODEL_MASK)", "model", evidence.MODEL_MASK),
+               ("streamed + silhouette cut per batch", "silhouette", None),
+               (f"fixed {THRESHOLD} + silhouette cut", "silhouette-fixed", None)]
+    key = {"model as committed (MODEL_MASK)": "model-mask"}
+    methods = [m for m in methods if (key.get(m[0], m[1]) in only if only else m[1] != "silhouette-fixed")]
     if args.ablation:
         methods += [(f"model: {'+'.join(f for f, k in zip(evidence.FEATURES, m, strict=True) if k)}", "model", m)
                     for m in [(True, False, False, False, True), (True, True, False, False, True),
@@ -442,16 +485,23 @@ def main() -> None:
     for name, method, mask in methods:
         summaries.append(summary(name, cross_validate(runner, split_list, method, mask or (True,) * n), args.orders))
         print(f"  {name}: done at {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    current_fixed = summary(f"current, fixed threshold {THRESHOLD}", [
-        (THRESHOLD, runner.current(test, THRESHOLD),
-         [mean_f1(runner.current(test, round(THRESHOLD * k, 4))) for k in (0.8, 1.2)]) for _, test in split_list],
-        args.orders)
-    summaries.insert(2, current_fixed)
-    summaries.insert(4, summary(f"consolidated, fixed {THRESHOLD} / cut {consolidation.CUT}", [
-        (consolidation.CUT, runner.consolidated(test, THRESHOLD, consolidation.CUT),
-         [mean_f1(runner.consolidated(test, THRESHOLD, round(consolidation.CUT * k, 4))) for k in (0.8, 1.2)])
-        for _, test in split_list], args.orders))
-    print_table(summaries, summaries[1])
+        if method == "current":
+            summaries.append(summary(f"current, fixed threshold {THRESHOLD}", [
+                (THRESHOLD, runner.current(test, THRESHOLD),
+                 [mean_f1(runner.current(test, round(THRESHOLD * k, 4))) for k in (0.8, 1.2)]) for _, test in split_list],
+                args.orders))
+        if method == "consolidated":
+            summaries.append(summary(f"consolidated, fixed {THRESHOLD} / cut {consolidation.CUT}", [
+                (consolidation.CUT, runner.consolidated(test, THRESHOLD, consolidation.CUT),
+                 [mean_f1(runner.consolidated(test, THRESHOLD, round(consolidation.CUT * k, 4))) for k in (0.8, 1.2)])
+                for _, test in split_list], args.orders))
+    base = next((s for s in summaries if s["name"].startswith("current (")), summaries[0])
+    print_table(summaries, base)
+    if "silhouette" in {m for _, m, _ in methods}:
+        print("\nsilhouette rule at ±20% of each constant (stream threshold chosen on training; same run)")
+        print_table([summary(f"{name} {rule}", cross_validate(runner, split_list, "silhouette", rule=rule, variants=False),
+                             args.orders)
+                     for name, rule in [("as committed", SILHOUETTE_RULE), *rule_variants()]], base)
     whole = [score(data, stream(data, tuple(data.topics), o, THRESHOLD)) for o in range(args.orders)]
     print("whole dev set, current method at its dev-tuned threshold: F1 " + " ".join(f"{w[0]:.3f}" for w in whole))
     print(f"{time.perf_counter() - start:.0f} s")

@@ -122,13 +122,28 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
     vector, None if undated), two clusters whose date spans are more than `max_gap_days` apart never
     merge: the window streaming keeps (assignment.MAX_GAP_DAYS), so that the same words months apart
     (a yearly event, a trial and its appeal) stay separate stories. Exact: each step merges the
-    first most similar pair in row order, as an argmax over the whole matrix would; each cluster's
-    best partner is kept and recomputed only for the rows a merge touched, so a step costs O(n) for
-    most rows instead of O(n²) (a 740-article neighbourhood took 0.5 s)."""
+    first most similar pair in row order, as an argmax over the whole matrix would (`merges`)."""
     n = len(vectors)
+    label = np.arange(n)
+    for value, i, j in merges(similarities(vectors, titles, title_weight) if n else np.zeros((0, 0)), days,
+                              max_gap_days):
+        if value < cut:
+            break
+        label[label == j] = i
+    return [int(x) for x in label]
+
+
+def merges(total: np.ndarray, days: list[float | None] | None = None, max_gap_days: float = MAX_GAP_DAYS):
+    """The UPGMA merge history of the pairwise similarities `total` (consumed in place), lazily:
+    (mean similarity, i, j) per step, cluster j joining cluster i (i < j, clusters named by their
+    first row), most similar pair first, within the time window. The values never rise (a merged
+    cluster's mean to another is a weighted mean of its parts', and a pair the window forbids stays
+    forbidden), so the clustering at any cut is a prefix of it: one history serves every cut of a
+    grid (`cuts_of`). Each cluster's best partner is kept and recomputed only for the rows a merge
+    touched, so a step costs O(n) for most rows instead of O(n²) (a 740-article neighbourhood took 0.5 s)."""
+    n = len(total)
     if n == 0:
-        return []
-    total = similarities(vectors, titles, title_weight)   # sum of pairwise similarities between clusters
+        return
     size = np.ones(n)
     day = np.array([np.nan if d is None else d for d in (days or [None] * n)], dtype=float)
     first, last = day.copy(), day.copy()  # each cluster's date span (NaN: no dated article)
@@ -138,13 +153,14 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
     np.fill_diagonal(mean, -np.inf)
     best = np.argmax(mean, axis=1)       # each row's most similar cluster (the first, on ties)
     best_val = mean[np.arange(n), best]
-    label = np.arange(n)
     for _ in range(n - 1):
         i = int(np.argmax(best_val))
         j = int(best[i])
-        if best_val[i] < cut:
-            break
+        if best_val[i] == -np.inf:
+            return
+        value = float(best_val[i])
         i, j = min(i, j), max(i, j)      # j joins i
+        yield value, i, j
         total[i, :] += total[j, :]
         total[:, i] = total[i, :]
         size[i] += size[j]
@@ -165,8 +181,85 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
         rows = np.flatnonzero(stale)
         best[rows] = np.argmax(mean[rows], axis=1)
         best_val[rows] = mean[rows, best[rows]]
+
+
+def cuts_of(similarity: np.ndarray, grid: list[float], days: list[float | None] | None = None,
+            max_gap_days: float = MAX_GAP_DAYS) -> dict[float, np.ndarray]:
+    """The average-link labels at every cut of `grid`, from one merge history (`merges`): the same
+    clusters as `average_link` at each cut, for the price of the lowest one."""
+    n = len(similarity)
+    label = np.arange(n)
+    out: dict[float, np.ndarray] = {}
+    pending = sorted(grid, reverse=True)
+    for value, i, j in merges(similarity.copy(), days, max_gap_days):
+        while pending and value < pending[0]:
+            out[pending.pop(0)] = label.copy()
+        if not pending:
+            break
         label[label == j] = i
-    return [int(x) for x in label]
+    for c in pending:
+        out[c] = label.copy()
+    return out
+
+
+def silhouette(distance: np.ndarray, labels: np.ndarray) -> float | None:
+    """Mean silhouette (b - a) / max(a, b) of a clustering under a distance matrix: a, an item's
+    mean distance to the rest of its cluster, b, to the nearest other cluster; 0 for an item alone
+    in its cluster (the usual convention). None with fewer than 2 clusters or no cluster of 2: no
+    structure to score. It needs no labels, so a cut can be chosen on the data a batch brings."""
+    ks, inverse = np.unique(labels, return_inverse=True)
+    if len(ks) < 2 or len(ks) == len(labels):
+        return None
+    onehot = np.zeros((len(labels), len(ks)))
+    onehot[np.arange(len(labels)), inverse] = 1.0
+    counts = onehot.sum(axis=0)
+    sums = distance @ onehot                               # each item's summed distance to each cluster
+    own = counts[inverse]
+    a = sums[np.arange(len(labels)), inverse] / np.where(own > 1, own - 1, 1)
+    means = sums / counts
+    means[np.arange(len(labels)), inverse] = np.inf
+    b = means.min(axis=1)
+    s = np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+# The per-batch cut (silhouette_cut), off: warehouse/load/stories.py SILHOUETTE_CUT. The grid is
+# the bench's CUT_GRID; a best silhouette under SILHOUETTE_MIN falls back to CUT (one story split
+# at a high cut scores 0.06-0.16 on RPM2 topics, several stories 0.09-0.28: a guard, not a
+# separator); a larger union is sampled evenly to SILHOUETTE_MAX_ARTICLES (O(n²) per cut).
+SILHOUETTE_GRID = [round(0.02 + 0.01 * i, 2) for i in range(19)]
+SILHOUETTE_MIN = 0.1
+SILHOUETTE_MAX_ARTICLES = 1000
+
+
+def silhouette_cut(vectors: list[dict[str, float]], days: list[float | None] | None = None,
+                   grid: list[float] = SILHOUETTE_GRID, min_silhouette: float = SILHOUETTE_MIN,
+                   max_articles: int = SILHOUETTE_MAX_ARTICLES, groups: list[str] | None = None) -> float | None:
+    """The grid cut whose average-link clustering of `vectors` (within the time window of `days`)
+    has the highest silhouette (ties: the higher cut), or None: fewer than 3 articles, fewer than 2
+    clusters at every cut (one story stays one story), or a best silhouette under `min_silhouette`.
+    `groups` names each vector's copy group (any key, e.g. its earliest copy): only the first vector
+    of each group enters, since a near-copy pair is tighter than any story and would make splitting
+    every story into its copy groups the best clustering (bench/RESULTS.md). Chosen once per batch
+    on the union of its neighbourhoods, with no labels: a cut tuned on other topics does not say
+    where these topics' stories part."""
+    keep = list(range(len(vectors)))
+    if groups is not None:
+        seen: set[str] = set()
+        keep = [k for k in keep if not (groups[k] in seen or seen.add(groups[k]))]
+    if len(keep) > max_articles:
+        keep = [keep[int(k * len(keep) / max_articles)] for k in range(max_articles)]
+    if len(keep) < 3:
+        return None
+    sim = similarities([vectors[k] for k in keep])
+    distance = np.clip(1.0 - sim, 0.0, None)
+    np.fill_diagonal(distance, 0.0)
+    scored = [(s, c) for c, labels in cuts_of(sim, grid, None if days is None else [days[k] for k in keep]).items()
+              if (s := silhouette(distance, labels)) is not None]
+    if not scored:
+        return None
+    s, c = max(scored)
+    return c if s >= min_silhouette else None
 
 
 def _too_far(first_a, last_a, first_b, last_b, gap: float):

@@ -309,10 +309,11 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
     taken = {sid for (sid,) in con.execute(f"""
         SELECT story_id FROM stories WHERE story_id IN {keys(con, named, '_named')}
         UNION ALL SELECT story_id FROM story_aliases WHERE story_id IN (SELECT v FROM _named)""").fetchall()}
+    cut = batch_cut(con, articles, vectors, published) if SILHOUETTE_CUT else consolidation.CUT
     plan = consolidation.Plan({}, [], [], {})
     for g in groups:
         part = consolidation.consolidate({s: members[s] for s in sorted(g) if s in members}, vectors,
-                                         {**age, **story_age}, taken, published=published)
+                                         {**age, **story_age}, taken, cut, published=published)
         taken |= set(part.opened)
         plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
                                   plan.aliases | part.aliases)
@@ -352,6 +353,26 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
                                  evidence.side_vector(sides[a][1], df, n_docs) if USE_JOIN_MODEL else None)
     _write_rows_and_index(con, run_id, rebuilt, "_rebuilt")
     return set(rebuilt), set(merged), plan.events, skipped
+
+
+# The cut chosen per batch by the silhouette of the union of its neighbourhoods, one article per copy
+# group (tasks/stories/consolidation.py silhouette_cut; bench/RESULTS.md). False: the fixed CUT.
+SILHOUETTE_CUT = False
+
+
+def batch_cut(con, articles: list[str], vectors: dict[str, dict[str, float]],
+              published: dict[str, datetime | None]) -> float:
+    """The average-link cut for this batch's neighbourhoods: the silhouette's choice over their
+    `articles`, each copy group (the duplicates links among them, joined transitively) entering
+    once, since copies are tighter than any story; consolidation.CUT when it has no choice."""
+    links = set(con.execute(
+        f"SELECT article_id, duplicate_of FROM duplicates WHERE article_id IN {keys(con, articles, '_cut')} "
+        "AND duplicate_of IN (SELECT v FROM _cut)").fetchall())
+    group = {a: min(g) for g in consolidation.neighbourhoods(set(articles), links) for a in g}
+    days = [published[a].timestamp() / 86400 if published.get(a) is not None else None for a in articles]
+    cut = consolidation.silhouette_cut([vectors[a] for a in articles], days, groups=[group[a] for a in articles])
+    log.debug("silhouette cut over %d articles (%d copy groups): %s", len(articles), len(set(group.values())), cut)
+    return consolidation.CUT if cut is None else cut
 
 
 def write_terms(con, counts: dict[str, Counter[str]]) -> None:
