@@ -1,7 +1,8 @@
 """Stories on the synthetic corpus's story truth, through load_batch: the single threshold, with and without
-consolidation (warehouse/load/stories.py CONSOLIDATE), and the join model.
+consolidation (warehouse/load/stories.py CONSOLIDATE), consolidation with the per-batch silhouette cut
+(SILHOUETTE_CUT: one article per copy group, from the warehouse's copy links), and the join model.
 
-    .venv/bin/python bench/story_synthetic.py [--n 10000] [--batch-size 500]
+    .venv/bin/python bench/story_synthetic.py [--n 10000] [--batch-size 500] [--only 1,2,3,4]
 
 Inputs: `n` articles of bench/corpus.py built from the RPM2 texts only (word salad with a story's
 vocabulary, 30% near-copies, dated), written once to bench/out/synth-<n>-rpm2-1000/. Each method
@@ -56,11 +57,23 @@ class StageClock:
         return spent
 
 
+def tally_cuts(chosen: list[float]) -> None:
+    """Record each batch's consolidation cut (wraps warehouse.load.stories.batch_cut, looked up there)."""
+    inner = stories_stage.batch_cut
+
+    def run(*a, **k):
+        chosen.append(inner(*a, **k))
+        return chosen[-1]
+    stories_stage.batch_cut = run
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--only", default="", help="comma-separated row numbers (1-based) of the methods to run")
     args = ap.parse_args()
+    only = {int(k) for k in args.only.split(",") if k}
     dest = ROOT / "bench" / "out" / f"synth-{args.n}-rpm2-1000"
     if not (dest / "truth.csv").exists():
         write_files(dest, args.n, per_folder=1000, texts=rpm2_texts())
@@ -74,10 +87,14 @@ def main() -> None:
           f"{'last 5':>7} {'stories stage s, first 5':>24} {'last 5':>7}")
     base = None
     clock = StageClock()
-    configured = stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE
-    for name, use_model, consolidate in (("single threshold", False, False), ("threshold + consolid.", False, True),
-                                         ("join model", True, False)):
-        stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE = use_model, consolidate
+    cuts: list[float] = []
+    tally_cuts(cuts)
+    configured = stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT
+    methods = (("single threshold", False, False, False), ("threshold + consolid.", False, True, False),
+               ("consolid., silhouette", False, True, True), ("join model", True, False, False))
+    for name, use_model, consolidate, silhouette in (m for k, m in enumerate(methods, 1) if not only or k in only):
+        stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT = (
+            use_model, consolidate, silhouette)
         with tempfile.TemporaryDirectory() as tmp:
             con = connect(Path(tmp) / "news.duckdb")
             took, staged = [], []
@@ -95,7 +112,10 @@ def main() -> None:
         print(f"{name:<20} {f:>6.3f} {p:>6.3f} {r:>6.3f} {len(set(predicted.values())):>7} {sum(took):>7.0f} "
               f"{statistics.fmean(took[:5]):>17.2f} {statistics.fmean(took[-5:]):>7.2f} "
               f"{statistics.fmean(staged[:5]):>24.2f} {statistics.fmean(staged[-5:]):>7.2f}   F1/threshold {f / base:.3f}")
-    stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE = configured
+        if silhouette:
+            print(f"    cut per batch: {' '.join(f'{c:g}' for c in cuts)}")
+        cuts.clear()
+    stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT = configured
 
 
 if __name__ == "__main__":
