@@ -57,14 +57,15 @@ class StageClock:
         return spent
 
 
-def tally_cuts(chosen: list[float]) -> None:
-    """Record each batch's consolidation cut (wraps warehouse.load.stories.batch_cut, looked up there)."""
-    inner = stories_stage.batch_cut
+def tally_cuts(chosen: list[float | None]) -> None:
+    """Record each batch's silhouette choice, None where it falls back to CUT (wraps
+    consolidation.silhouette_cut, which warehouse.load.stories looks up there)."""
+    inner = stories_stage.consolidation.silhouette_cut
 
     def run(*a, **k):
         chosen.append(inner(*a, **k))
         return chosen[-1]
-    stories_stage.batch_cut = run
+    stories_stage.consolidation.silhouette_cut = run
 
 
 def main() -> None:
@@ -87,7 +88,7 @@ def main() -> None:
           f"{'last 5':>7} {'stories stage s, first 5':>24} {'last 5':>7}")
     base = None
     clock = StageClock()
-    cuts: list[float] = []
+    cuts: list[float | None] = []
     tally_cuts(cuts)
     configured = stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT
     methods = (("single threshold", False, False, False), ("threshold + consolid.", False, True, False),
@@ -113,7 +114,8 @@ def main() -> None:
               f"{statistics.fmean(took[:5]):>17.2f} {statistics.fmean(took[-5:]):>7.2f} "
               f"{statistics.fmean(staged[:5]):>24.2f} {statistics.fmean(staged[-5:]):>7.2f}   F1/threshold {f / base:.3f}")
         if silhouette:
-            print(f"    cut per batch: {' '.join(f'{c:g}' for c in cuts)}")
+            print(f"    silhouette cut per batch (None: CUT {stories_stage.consolidation.CUT}): "
+                  f"{' '.join('None' if c is None else f'{c:g}' for c in cuts)}")
         cuts.clear()
     stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT = configured
 
