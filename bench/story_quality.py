@@ -159,7 +159,7 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
     for g in groups:
         plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
                                          set(stories) | set(aliases), cut, titles=titles,
-                                         title_weight=title_weight)
+                                         title_weight=title_weight, new={c.article_id for c in cands})
         for a, sid in plan.moves.items():
             story_of[a] = sid
         aliases.update(plan.aliases)

@@ -226,7 +226,8 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
                                  "created_run_id", "updated_run_id"], created)
     _write_rows_and_index(con, run_id, stories, "_stories")
     rebuilt, merged, events, skipped = (
-        consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links))
+        consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links),
+                    {x.article_id for x in assignments})
         if CONSOLIDATE else (set(), set(), [], 0))
     shown = sorted((set(ids) | rebuilt) - merged)
     changes = []
@@ -269,12 +270,13 @@ def _write_rows_and_index(con, run_id: str, stories: dict[str, Story], name: str
 CONSOLIDATION_MAX_ARTICLES = 1500
 
 
-def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
+def consolidate(con, run_id: str, now: datetime, groups: list[set[str]], new: set[str] = frozenset()
                 ) -> tuple[set[str], set[str], list[consolidation.Event], int]:
     """Re-cluster the articles of the stories of each group (a neighbourhood of the stories the
     batch touched, never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
     articles moved, merged stories removed and aliased, split parts opened as stories, the
-    changed stories' rows, centroids and index rebuilt, each change in story_events. Returns the
+    changed stories' rows, centroids and index rebuilt, each change in story_events (`new`: the
+    batch's articles, for consolidation.KEEP_STORED_TOGETHER). Returns the
     ids of the stories rebuilt and of those merged away, the changes (story_events' rows), and
     how many neighbourhoods were left as streaming made them (over CONSOLIDATION_MAX_ARTICLES)."""
     group = set().union(*groups)
@@ -312,7 +314,7 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
     plan = consolidation.Plan({}, [], [], {})
     for g in groups:
         part = consolidation.consolidate({s: members[s] for s in sorted(g) if s in members}, vectors,
-                                         {**age, **story_age}, taken, published=published)
+                                         {**age, **story_age}, taken, published=published, new=new)
         taken |= set(part.opened)
         plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
                                   plan.aliases | part.aliases)

@@ -145,12 +145,16 @@ def test_large_neighbourhoods_get_the_same_cosines_from_the_sparse_product(monke
     assert (sparse[:-1, :-1] > 0.2).sum() > 1000      # real similarities (stories), not a matrix of zeros
 
 
-def reference_average_link(vectors, cut, days):
+def reference_average_link(vectors, cut, days, start=None):
     """UPGMA as the textbook states it: the first most similar pair of clusters (in row order), over
-    all pairs, at every step (what average_link must equal, only faster)."""
+    all pairs, at every step (what average_link must equal, only faster); `start`: the clusters
+    to begin from (lists of vector indexes), else one per vector."""
     sim = similarities(vectors)
-    clusters = [[k] for k in range(len(vectors))]
-    span = [(d, d) if d is not None else (None, None) for d in days]
+    clusters = [list(c) for c in start] if start else [[k] for k in range(len(vectors))]
+    span = []
+    for c in clusters:
+        known = [days[k] for k in c if days[k] is not None]
+        span.append((min(known), max(known)) if known else (None, None))
 
     def allowed(a, b):
         (fa, la), (fb, lb) = span[a], span[b]
@@ -189,3 +193,49 @@ def test_average_link_is_the_textbook_upgma_on_real_articles():
     for cut in (0.04, CUT, 0.15):
         assert average_link([vectors[i] for i in ids], cut, days) == \
             reference_average_link([vectors[i] for i in ids], cut, days)
+
+
+def partition(labels):
+    return sorted(sorted(k for k, x in enumerate(labels) if x == label) for label in set(labels))
+
+
+def test_stored_stories_kept_together_are_the_textbook_upgma_started_from_them(monkeypatch):
+    """KEEP_STORED_TOGETHER: a stored story's articles start as one cluster; average link from
+    there is UPGMA from the same start, dense or sparse, summing each unit's vectors."""
+    import random
+
+    _, vectors, _ = dev()
+    ids = sorted(vectors)[::3]
+    rng = random.Random(1)
+    days = [rng.choice([None, rng.uniform(0, 120)]) for _ in ids]
+    units, start = [], {}
+    for k, _ in enumerate(ids):          # runs of up to 5 consecutive articles (often one topic), and singletons
+        unit = k // 5 if k % 3 else len(ids) + k
+        units.append(unit)
+        start.setdefault(unit, []).append(k)
+    number = {u: n for n, u in enumerate(start)}
+    units = [number[u] for u in units]
+    rows = [vectors[i] for i in ids]
+    for sparse in (False, True):
+        monkeypatch.setattr(consolidation, "SPARSE_FROM", 1 if sparse else 10**9)
+        for cut in (0.04, CUT, 0.15):
+            got = average_link(rows, cut, days, units=units)
+            assert partition(got) == partition(reference_average_link(rows, cut, days, list(start.values())))
+            assert all(got[a] == got[b] for c in start.values() for a in c for b in c)
+
+
+def test_keeping_stored_stories_together_lets_new_articles_and_whole_stories_move():
+    """A stored story glued from two events cannot split when it is kept together, but a story
+    opened twice still merges and a new article still leaves the wrong story."""
+    big, small = of_topic("T07"), of_topic("T01")
+    _, vectors, _ = dev()
+    members = {"s_old": small[:8], "s_twice": small[8:14], "s_wrong": big + small[14:15]}
+    order = [a for arts in members.values() for a in arts]
+    age = {a: (k,) for k, a in enumerate(order)} | {sid: (k,) for k, sid in enumerate(members)}
+    plan = consolidate(members, vectors, age, taken=set(members), new=set(small[8:15]), keep_stored=True)
+    assert plan.aliases == {"s_twice": "s_old"}
+    assert plan.moves == {a: "s_old" for a in small[8:15]}
+    glued = {"s_mixed": small[:1] + big + small[1:6]}
+    kept = consolidate(glued, vectors, {a: (k,) for k, a in enumerate(glued["s_mixed"])} | {"s_mixed": (0,)},
+                       taken=set(glued), new=set(), keep_stored=True)
+    assert kept.moves == {} and kept.events == []
