@@ -29,9 +29,11 @@ CUT = 0.07
 # cross-validated (bench/story_quality.py, 30 splits x 3 orders) the blend raises the mean F1
 # (0.930 -> 0.951 at 0.25) but the worst split only at 0.25 (0.833 -> 0.844; 0.819 at 0.2), bench/RESULTS.md.
 TITLE_WEIGHT = 0.25
-# Whether a stored story's articles start consolidation as one cluster (consolidate's `new`): each
-# batch then re-clusters its new articles and whole stories, not every stored article again.
-KEEP_STORED_TOGETHER = False
+# A stored story of at least this many articles starts consolidation as one cluster, compared by
+# its centroid (KeptStory), instead of article by article: average link is quadratic in the
+# articles and reading their vectors linear, and at 100,000 articles most of a batch's re-clustered
+# articles sit in a few such stories. None: every story article by article.
+KEEP_WHOLE_FROM: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,17 @@ class Event:
     into_story_id: str
     articles: int
     articles_before: int
+
+
+@dataclass(frozen=True)
+class KeptStory:
+    """A stored story as consolidation keeps it whole (KEEP_WHOLE_FROM): the sum of its
+    articles' unit vectors (its centroid, assignment.Story) and their publication span (None:
+    undated), so that it is compared without reading its articles."""
+
+    centroid: dict[str, float]
+    first: datetime | None
+    last: datetime | None
 
 
 @dataclass(frozen=True)
@@ -70,18 +83,15 @@ def unit_rows(vectors: list[dict[str, float]]) -> np.ndarray:
 
 
 def similarities(vectors: list[dict[str, float]], titles: list[dict[str, float]] | None = None,
-                 title_weight: float = TITLE_WEIGHT, units: list[int] | None = None) -> np.ndarray:
+                 title_weight: float = TITLE_WEIGHT) -> np.ndarray:
     """Pairwise similarity: the body cosine, blended with the title-term cosine, (body + w·title) /
     (1 + w), where both articles have title terms. Two events of one sector share the sector's body
     words ("banque", "crise") far more than their headlines' words, so the blend lowers the
     similarity between them more than within a story (bench/RESULTS.md). A pair without a title on
-    either side keeps its body cosine. With `units` (a unit number 0..k-1 per vector), the k × k
-    sums of the body cosines between the units' vectors (the title blend is not summed)."""
-    body = _cosines(vectors, units)
+    either side keeps its body cosine."""
+    body = _cosines(vectors)
     if titles is None or title_weight == 0:
         return body
-    if units is not None:
-        raise ValueError("the title blend is not summed over units")
     has = np.array([bool(t) for t in titles])
     both = has[:, None] & has[None, :]
     return np.where(both, (body + title_weight * _cosines(titles)) / (1.0 + title_weight), body)
@@ -94,10 +104,10 @@ def similarities(vectors: list[dict[str, float]], titles: list[dict[str, float]]
 SPARSE_FROM = 300
 
 
-def _cosines(vectors: list[dict[str, float]], units: list[int] | None = None) -> np.ndarray:
+def _cosines(vectors: list[dict[str, float]], unit_length: bool = True) -> np.ndarray:
     """Pairwise cosines of sparse vectors (0 for an empty vector; the diagonal 1 up to rounding).
-    With `units`, the sums of the cosines between the vectors of each pair of units: the product
-    of the units' sums of unit vectors, Σa Σb cos(a, b) = (Σa â)·(Σb b̂)."""
+    `unit_length` False: their plain dot products (vectors that are sums of unit vectors, whose
+    product is the sum of their members' cosines: Σa Σb cos(a, b) = (Σa â)·(Σb b̂))."""
     index: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
@@ -110,26 +120,20 @@ def _cosines(vectors: list[dict[str, float]], units: list[int] | None = None) ->
     n = len(vectors)
     r, c, w = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=float)
     norms = np.sqrt(np.bincount(r, weights=w * w, minlength=n))
-    unit = w / np.where(norms > 0, norms, 1.0)[r]
-    if units is not None:
-        r = np.asarray(units, dtype=np.int64)[r]
-        n = int(max(units, default=-1)) + 1
+    unit = w / np.where(norms > 0, norms, 1.0)[r] if unit_length else w
     if n >= SPARSE_FROM:
         from scipy.sparse import csr_matrix
 
-        m = csr_matrix((unit, (r, c)), shape=(n, max(1, len(index))))   # duplicates (one unit's) are summed
+        m = csr_matrix((unit, (r, c)), shape=(n, max(1, len(index))))
         return (m @ m.T).toarray()
     m = np.zeros((n, max(1, len(index))))
-    if units is None:
-        m[r, c] = unit
-    else:
-        np.add.at(m, (r, c), unit)
+    m[r, c] = unit
     return m @ m.T
 
 
 def average_link(vectors: list[dict[str, float]], cut: float, days: list[float | None] | None = None,
                  max_gap_days: float = MAX_GAP_DAYS, titles: list[dict[str, float]] | None = None,
-                 title_weight: float = TITLE_WEIGHT, units: list[int] | None = None) -> list[int]:
+                 title_weight: float = TITLE_WEIGHT) -> list[int]:
     """Cluster label per vector: clusters merged, most similar pair first, while the mean
     similarity between their members (`similarities`: body cosine, blended with the title-term
     cosine when `titles` are given) is at least `cut` (UPGMA). With `days` (publication day per
@@ -138,25 +142,35 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
     (a yearly event, a trial and its appeal) stay separate stories. Exact: each step merges the
     first most similar pair in row order, as an argmax over the whole matrix would; each cluster's
     best partner is kept and recomputed only for the rows a merge touched, so a step costs O(n) for
-    most rows instead of O(n²) (a 740-article neighbourhood took 0.5 s). With `units` (a number
-    0..k-1 per vector, each used), the vectors of a unit start as one cluster (a stored story's
-    articles that consolidation keeps together): the same average link from that start, on k
-    clusters instead of n."""
+    most rows instead of O(n²) (a 740-article neighbourhood took 0.5 s)."""
     if not vectors:
         return []
-    total = similarities(vectors, titles, title_weight, units)   # sum of pairwise similarities between clusters
+    total = similarities(vectors, titles, title_weight)   # sum of pairwise similarities between clusters
     day = np.array([np.nan if d is None else d for d in (days or [None] * len(vectors))], dtype=float)
-    if units is None:
-        n = len(vectors)
-        size = np.ones(n)
-        first, last = day.copy(), day.copy()  # each cluster's date span (NaN: no dated article)
-    else:
-        of = np.asarray(units, dtype=np.int64)
-        n = int(of.max()) + 1
-        size = np.bincount(of, minlength=n).astype(float)
-        first, last = np.full(n, np.nan), np.full(n, np.nan)
-        np.fmin.at(first, of, day)
-        np.fmax.at(last, of, day)
+    # each cluster's date span (NaN: no dated article)
+    return [int(x) for x in upgma(total, np.ones(len(vectors)), day.copy(), day.copy(), cut, max_gap_days)]
+
+
+def average_link_of_sums(sums: list[dict[str, float]], sizes: list[int],
+                         spans: list[tuple[float | None, float | None]], cut: float,
+                         max_gap_days: float = MAX_GAP_DAYS) -> list[int]:
+    """average_link started from clusters given by their sums of unit vectors (a stored story's
+    centroid, or one article's vector), sizes and date spans (first, last publication day, None if
+    undated): what consolidation needs of a stored story it keeps whole, without its articles."""
+    if not sums:
+        return []
+    first = np.array([np.nan if f is None else f for f, _ in spans], dtype=float)
+    last = np.array([np.nan if x is None else x for _, x in spans], dtype=float)
+    return [int(x) for x in upgma(_cosines(sums, unit_length=False), np.asarray(sizes, dtype=float), first, last,
+                                   cut, max_gap_days)]
+
+
+def upgma(total: np.ndarray, size: np.ndarray, first: np.ndarray, last: np.ndarray, cut: float,
+          max_gap_days: float) -> np.ndarray:
+    """The label of each of n starting clusters (`total`: n × n sums of the similarities between
+    their members, `size`, date spans `first`/`last`, NaN if undated) after average link (see
+    average_link); `total`, `size`, `first` and `last` are consumed."""
+    n = len(size)
     alive = np.ones(n, dtype=bool)
     mean = total / np.outer(size, size)  # mean pairwise cosine; -inf where no merge may happen
     mean[_too_far(first[:, None], last[:, None], first[None, :], last[None, :], max_gap_days)] = -np.inf
@@ -191,7 +205,7 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
         best[rows] = np.argmax(mean[rows], axis=1)
         best_val[rows] = mean[rows, best[rows]]
         label[label == j] = i
-    return [int(x) for x in (label if units is None else label[of])]
+    return label
 
 
 def _too_far(first_a, last_a, first_b, last_b, gap: float):
@@ -203,25 +217,27 @@ def _too_far(first_a, last_a, first_b, last_b, gap: float):
 def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, float]], age: dict[str, tuple],
                 taken: set[str], cut: float = CUT, published: dict[str, datetime | None] | None = None,
                 titles: dict[str, dict[str, float]] | None = None, title_weight: float = TITLE_WEIGHT,
-                new: set[str] | None = None, keep_stored: bool | None = None) -> Plan:
+                new: set[str] = frozenset(), kept: dict[str, KeptStory] | None = None) -> Plan:
     """Merges and splits of the stories `members` (story_id -> its article ids) that make them the
     average-link clusters of their articles' `vectors` at `cut` (within the time window, given the
     articles' `published` dates; with their title-term vectors `titles`, blended into the similarity
     with `title_weight`). `age` orders stories and articles (smaller is older: the oldest
     story survives a merge, the earliest article names a new one); `taken` holds every story id in
-    use, aliases included, that a new story must not take. With `new` (the batch's articles) and
-    `keep_stored` (default KEEP_STORED_TOGETHER), each story's other articles start as one cluster:
-    they were consolidated when they came, so only the new articles and whole stories move."""
+    use, aliases included, that a new story must not take. With `kept` (story_id -> KeptStory),
+    those stories' articles outside `new` (the batch's) start as one cluster, compared by the
+    story's centroid: they move together or not at all, and `vectors` need not hold them (the
+    title blend is not used then)."""
     articles = [a for sid in sorted(members, key=lambda s: age[s]) for a in members[sid]]
     if not articles:
         return Plan({}, [], [], {})
     when = published or {}
-    days = [when[a].timestamp() / 86400 if when.get(a) is not None else None for a in articles]
+    days = [_day(when.get(a)) for a in articles]
     heads = None if titles is None else [titles.get(a, {}) for a in articles]
-    keep = KEEP_STORED_TOGETHER if keep_stored is None else keep_stored
-    units = unit_numbers(members, articles, new) if keep and new is not None else None
-    labels = dict(zip(articles, average_link([vectors[a] for a in articles], cut, days, titles=heads,
-                                             title_weight=title_weight, units=units), strict=True))
+    if kept:
+        labels = dict(zip(articles, _kept_labels(members, articles, new, vectors, kept, days, cut), strict=True))
+    else:
+        labels = dict(zip(articles, average_link([vectors[a] for a in articles], cut, days, titles=heads,
+                                                 title_weight=title_weight), strict=True))
     story_of = {a: sid for sid, arts in members.items() for a in arts}
     main: dict[str, int] = {}
     for sid, arts in members.items():
@@ -261,12 +277,31 @@ def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, floa
 
 
 
-def unit_numbers(members: dict[str, list[str]], articles: list[str], new: set[str]) -> list[int]:
-    """Per article (in `articles`' order), its starting cluster: one per story for the story's
-    articles not in `new`, one per new article."""
+def _kept_labels(members: dict[str, list[str]], articles: list[str], new: set[str],
+                 vectors: dict[str, dict[str, float]], kept: dict[str, KeptStory], days: list[float | None],
+                 cut: float) -> list[int]:
+    """Per article, its cluster when each kept story's stored articles start as one cluster, given
+    by its KeptStory, and every other article as its own, given by its vector."""
     story_of = {a: sid for sid, arts in members.items() for a in arts}
-    number: dict[object, int] = {}
-    return [number.setdefault(a if a in new else ("story", story_of[a]), len(number)) for a in articles]
+    unit: dict[object, int] = {}
+    units = [unit.setdefault(("story", story_of[a]) if a not in new and story_of[a] in kept else a, len(unit))
+             for a in articles]
+    sums: list[dict[str, float]] = [{}] * len(unit)
+    sizes = [0] * len(unit)
+    spans: list[tuple[float | None, float | None]] = [(None, None)] * len(unit)
+    for a, u, day in zip(articles, units, days, strict=True):
+        sizes[u] += 1
+        if a not in new and story_of[a] in kept:
+            story = kept[story_of[a]]
+            sums[u], spans[u] = story.centroid, (_day(story.first), _day(story.last))
+        else:
+            sums[u], spans[u] = vectors[a], (day, day)
+    labels = average_link_of_sums(sums, sizes, spans, cut)
+    return [labels[u] for u in units]
+
+
+def _day(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp() / 86400
 
 
 def neighbourhoods(stories: set[str], links: set[tuple[str, str]]) -> list[set[str]]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from tasks.stories import consolidation
 from tasks.stories.assignment import MAX_GAP_DAYS
-from tasks.stories.consolidation import CUT, average_link, consolidate, similarities
+from tasks.stories.consolidation import CUT, average_link, average_link_of_sums, consolidate, similarities
 from tasks.stories.evidence import side_vector, title_terms
 from tasks.stories.terms import terms, tfidf_vector
 from tests.conftest import RPM2, SEEDS, require
@@ -199,43 +199,59 @@ def partition(labels):
     return sorted(sorted(k for k, x in enumerate(labels) if x == label) for label in set(labels))
 
 
-def test_stored_stories_kept_together_are_the_textbook_upgma_started_from_them(monkeypatch):
-    """KEEP_STORED_TOGETHER: a stored story's articles start as one cluster; average link from
-    there is UPGMA from the same start, dense or sparse, summing each unit's vectors."""
+def vector_sum(vectors):
+    total = Counter()
+    for v in vectors:
+        total.update(v)
+    return dict(total)
+
+
+def test_stories_kept_whole_are_the_textbook_upgma_started_from_them(monkeypatch):
+    """KEEP_WHOLE_FROM: a stored story starts as one cluster given by the sum of its unit vectors
+    (its centroid); average link from there is UPGMA from the same start, dense or sparse."""
     import random
 
     _, vectors, _ = dev()
     ids = sorted(vectors)[::3]
     rng = random.Random(1)
     days = [rng.choice([None, rng.uniform(0, 120)]) for _ in ids]
-    units, start = [], {}
+    start: dict[int, list[int]] = {}
     for k, _ in enumerate(ids):          # runs of up to 5 consecutive articles (often one topic), and singletons
-        unit = k // 5 if k % 3 else len(ids) + k
-        units.append(unit)
-        start.setdefault(unit, []).append(k)
-    number = {u: n for n, u in enumerate(start)}
-    units = [number[u] for u in units]
+        start.setdefault(k // 5 if k % 3 else len(ids) + k, []).append(k)
+    clusters = list(start.values())
     rows = [vectors[i] for i in ids]
+    sums = [vector_sum(rows[k] for k in c) for c in clusters]
+    spans = []
+    for c in clusters:
+        known = [days[k] for k in c if days[k] is not None]
+        spans.append((min(known), max(known)) if known else (None, None))
     for sparse in (False, True):
         monkeypatch.setattr(consolidation, "SPARSE_FROM", 1 if sparse else 10**9)
         for cut in (0.04, CUT, 0.15):
-            got = average_link(rows, cut, days, units=units)
-            assert partition(got) == partition(reference_average_link(rows, cut, days, list(start.values())))
-            assert all(got[a] == got[b] for c in start.values() for a in c for b in c)
+            got = average_link_of_sums(sums, [len(c) for c in clusters], spans, cut)
+            per_article = [0] * len(ids)
+            for label, c in zip(got, clusters, strict=True):
+                for k in c:
+                    per_article[k] = label
+            assert partition(per_article) == partition(reference_average_link(rows, cut, days, clusters))
 
 
-def test_keeping_stored_stories_together_lets_new_articles_and_whole_stories_move():
-    """A stored story glued from two events cannot split when it is kept together, but a story
-    opened twice still merges and a new article still leaves the wrong story."""
+def test_a_story_kept_whole_moves_whole_and_new_articles_still_move():
+    """A stored story glued from two events cannot split when it is kept whole, but a story
+    opened twice still merges into it and the batch's articles still leave the wrong story."""
     big, small = of_topic("T07"), of_topic("T01")
     _, vectors, _ = dev()
     members = {"s_old": small[:8], "s_twice": small[8:14], "s_wrong": big + small[14:15]}
     order = [a for arts in members.values() for a in arts]
     age = {a: (k,) for k, a in enumerate(order)} | {sid: (k,) for k, sid in enumerate(members)}
-    plan = consolidate(members, vectors, age, taken=set(members), new=set(small[8:15]), keep_stored=True)
+    kept = {"s_old": consolidation.KeptStory(vector_sum(vectors[a] for a in small[:8]), None, None),
+            "s_wrong": consolidation.KeptStory(vector_sum(vectors[a] for a in big), None, None)}
+    plan = consolidate(members, vectors, age, taken=set(members), new=set(small[8:15]), kept=kept)
     assert plan.aliases == {"s_twice": "s_old"}
     assert plan.moves == {a: "s_old" for a in small[8:15]}
     glued = {"s_mixed": small[:1] + big + small[1:6]}
-    kept = consolidate(glued, vectors, {a: (k,) for k, a in enumerate(glued["s_mixed"])} | {"s_mixed": (0,)},
-                       taken=set(glued), new=set(), keep_stored=True)
-    assert kept.moves == {} and kept.events == []
+    whole = {"s_mixed": consolidation.KeptStory(vector_sum(vectors[a] for a in glued["s_mixed"]), None, None)}
+    age = {a: (k,) for k, a in enumerate(glued["s_mixed"])} | {"s_mixed": (0,)}
+    assert plan_for(glued).events                                    # article by article it splits
+    kept_plan = consolidate(glued, vectors, age, taken=set(glued), kept=whole)
+    assert kept_plan.moves == {} and kept_plan.events == []          # kept whole it cannot
