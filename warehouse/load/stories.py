@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -42,12 +43,24 @@ CONSOLIDATE = True
 SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
 
 
-def assign(con, new: list[Article], links: list[CopyLink]):
-    """Build TF-IDF vectors with warehouse document frequencies and assign stories. Returns the
-    assignments, the stories they changed, each article's term counts (stored by write_stories) and
-    links (the story each article joined, a stored story it could have joined: shortlisted above
-    the floor, open at its date): which stories consolidation compares, and those stories as they
-    were (consolidation.KeptStory)."""
+@dataclass
+class Streamed:
+    """What streaming assignment (assign) hands to write_stories."""
+
+    assignments: list[Assignment]
+    stories: dict[str, Story]                  # the stories it opened or grew
+    counts: dict[str, Counter[str]]            # each new article's term counts (stored by write_terms)
+    links: set[tuple[str, str]]                # (story an article joined, a stored story it could have joined)
+    kept: dict[str, consolidation.KeptStory]   # those stored stories as they were before the batch
+    vectors: dict[str, dict[str, float]]       # each new article's TF-IDF vector, with the frequencies after the batch
+
+
+def assign(con, new: list[Article], links: list[CopyLink]) -> Streamed:
+    """Build TF-IDF vectors with warehouse document frequencies and assign stories; returns what
+    write_stories needs (Streamed): the assignments, the stories they changed, each article's
+    term counts and vector, and the links (the story each article joined, a stored story it
+    could have joined: shortlisted above the floor, open at its date) that decide which stories
+    consolidation compares, with those stories as they were (consolidation.KeptStory)."""
     counts, sides = [], {}
     for article in new:
         with stage("stories", article.article_id):
@@ -121,8 +134,9 @@ def assign(con, new: list[Article], links: list[CopyLink]):
                                  join_model=evidence.model() if USE_JOIN_MODEL else None)
     links = {(story_of[cand.article_id], sid) for cand in candidates for sid, score in cand.shortlist.items()
              if score >= floor and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
-    return (assignments, {sid: s for sid, s in stories.items() if s.changed},
-            {a.article_id: c for a, c in zip(new, counts, strict=True)}, links, kept)
+    return Streamed(assignments, {sid: s for sid, s in stories.items() if s.changed},
+                    {a.article_id: c for a, c in zip(new, counts, strict=True)}, links, kept,
+                    {c.article_id: c.vector for c in candidates})
 
 
 
@@ -207,16 +221,14 @@ def story_aggregates(where: str = "true") -> str:
         GROUP BY m.story_id"""
 
 
-def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
-                  counts: dict[str, Counter[str]], links: set[tuple[str, str]] = frozenset(),
-                  now: datetime | None = None, kept: dict[str, consolidation.KeptStory] | None = None
+def write_stories(con, run_id: str, streamed: Streamed, now: datetime | None = None
                   ) -> tuple[list[StoryChange], list[consolidation.Event], int]:
     """Each article's story, the stories opened or grown (rows, centroids, index), the articles'
-    term counts (`counts`, article_id -> terms) and document frequencies, then consolidation of
-    the touched stories with the stored stories their articles could have joined (`links`, from
-    assign); returns the changes, counts before and after (a story merged away is not one),
-    consolidation's merges and splits (the rows written to story_events) and the number of
-    neighbourhoods too large to consolidate."""
+    term counts and document frequencies, then consolidation of the touched stories with the
+    stored stories their articles could have joined (`streamed.links`); returns the changes,
+    counts before and after (a story merged away is not one), consolidation's merges and splits
+    (the rows written to story_events) and the number of neighbourhoods too large to consolidate."""
+    assignments, stories, counts, links = streamed.assignments, streamed.stories, streamed.counts, streamed.links
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
                 [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
     add_document_frequencies(con, document_frequencies(counts.values()))
@@ -234,7 +246,7 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
     _write_rows_and_index(con, run_id, stories, "_stories")
     rebuilt, merged, events, skipped = (
         consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links),
-                    {x.article_id for x in assignments}, kept)
+                    streamed.vectors, streamed.kept)
         if CONSOLIDATE else (set(), set(), [], 0))
     shown = sorted((set(ids) | rebuilt) - merged)
     changes = []
@@ -277,14 +289,14 @@ def _write_rows_and_index(con, run_id: str, stories: dict[str, Story], name: str
 CONSOLIDATION_MAX_ARTICLES = 1500
 
 
-def consolidate(con, run_id: str, now: datetime, groups: list[set[str]], new: set[str] = frozenset(),
-                kept: dict[str, consolidation.KeptStory] | None = None
+def consolidate(con, run_id: str, now: datetime, groups: list[set[str]],
+                new: dict[str, dict[str, float]] | None = None, kept: dict[str, consolidation.KeptStory] | None = None
                 ) -> tuple[set[str], set[str], list[consolidation.Event], int]:
     """Re-cluster the articles of the stories of each group (a neighbourhood of the stories the
     batch touched, never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
     articles moved, merged stories removed and aliased, split parts opened as stories, the
     changed stories' rows, centroids and index rebuilt, each change in story_events (`new`: the
-    batch's articles; a stored story of consolidation.KEEP_WHOLE_FROM articles or more is compared
+    batch's articles' vectors, as assign made them; a stored story of consolidation.KEEP_WHOLE_FROM articles or more is compared
     whole, by its centroid as `kept` holds it, and its articles' vectors are not read). Returns the
     ids of the stories rebuilt and of those merged away, the changes (story_events' rows), and
     how many neighbourhoods were left as streaming made them (over CONSOLIDATION_MAX_ARTICLES
@@ -292,6 +304,7 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]], new: se
     group = set().union(*groups)
     if not group:
         return set(), set(), [], 0
+    new = new or {}
     members: dict[str, list[str]] = {}
     for sid, aid in con.execute(
             f"SELECT story_id, article_id FROM story_articles WHERE story_id IN {keys(con, sorted(group), '_group')}"
@@ -320,7 +333,8 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]], new: se
     published = {aid: p for aid, _, p, _ in rows}
     n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     story_of_article = {a: sid for sid, arts in members.items() for a in arts}
-    vectors = stored_vectors(con, [a for a in articles if a in new or story_of_article[a] not in whole], n_docs)
+    vectors = new | stored_vectors(con, [a for a in articles if a not in new and story_of_article[a] not in whole],
+                                   n_docs)
     sides, df = _side_terms(con, articles) if USE_JOIN_MODEL else ({a: (Counter(), Counter()) for a in articles}, {})
     far = (datetime.max, True, datetime.max, "")
     story_age = {sid: age.get(sid.removeprefix("s_"), far) for sid in members}
@@ -331,7 +345,7 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]], new: se
     plan = consolidation.Plan({}, [], [], {})
     for g in groups:
         part = consolidation.consolidate({s: members[s] for s in sorted(g) if s in members}, vectors,
-                                         {**age, **story_age}, taken, published=published, new=new,
+                                         {**age, **story_age}, taken, published=published, new=set(new),
                                          kept={s: whole[s] for s in g if s in whole})
         taken |= set(part.opened)
         plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
