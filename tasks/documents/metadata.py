@@ -16,14 +16,17 @@ value they agree on:
   declarations carry the headline without it, and (pages without a JSON-LD headline) a meta
   title loses a short label before the <h1>'s text ("Pressemitteilung: …"); a headline cut short
   ("…", a JSON-LD headline of 100+ characters, a meta tag cut at an unescaped quote) counts as
-  the longer candidate it starts. A declared outlet name that is itself a title candidate
-  ("Headline | Outlet" as og:site_name) is no outlet name, and a headline that only contains the
-  outlet's name stays when every candidate does. Candidates equal but for typography
-  (curly or straight quotes, dashes, NBSP, "…") agree; the text most sources agree on wins (the
-  <title> has half a vote), else the first in _TITLE_ORDER (an <h1> inside the article before
-  one outside it), stored in the visible headline's spelling. Measured (bench/RESULTS.md): no
-  fixed preference order beats the vote on held-out countries; the page's declarations disagree
-  by publisher, not by kind.
+  the longer candidate it starts; a title tag whose one side (cut at a separator) opens the
+  extracted text loses the other, short side, the page printing that one as its headline. A
+  declared outlet name that is itself a title candidate ("Headline | Outlet" as og:site_name) is
+  no outlet name, and a headline that only contains the outlet's name stays when every candidate
+  does. Candidates equal but for typography (curly or straight quotes, dashes, NBSP, "…") agree;
+  the text most sources agree on wins (the <title> has half a vote), else the first in
+  _TITLE_ORDER (an <h1> inside the article before one outside it), stored in the visible
+  headline's spelling, with a separator a declaration of the same words adds where the <h1>
+  joined a kicker's element without one. Measured (bench/RESULTS.md): no fixed preference order
+  beats the vote on held-out countries; the page's declarations disagree by publisher, not by
+  kind.
 - authors: names from the first source, in order of explicitness, that yields any (JSON-LD,
   meta tags, microdata, rel=author, byline-classed elements, "By X" lines, a label in its own
   element then the name ("<strong>Autor</strong> Name"), a bold name paragraph, trafilatura), split
