@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -44,7 +45,7 @@ print(json.dumps({"pages": time.process_time() - start, "warm_up": warm_up}))
 
 def run(variant: str, offset: int, n: int) -> dict:
     out = subprocess.run([sys.executable, "-c", CHILD, variant, str(offset), str(n), str(CORPUS)], cwd=ROOT,
-                         capture_output=True, text=True, check=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
+                         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
