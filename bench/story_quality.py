@@ -145,6 +145,9 @@ def stream(data: Data, topics: tuple[str, ...], order: int, threshold: float,
     aliases: dict[str, str] = {}
     for b, batch in enumerate(candidates(data, topics, order)):
         stored = list(stories.values())
+        # What consolidation keeps of each stored story (KEEP_WHOLE_FROM): its centroid before
+        # this batch joins it (Story.add makes a new dict, so the reference stays as it is now).
+        kept = {s.story_id: consolidation.KeptStory(s.centroid, None, None) for s in stored}
         cands = []
         for k, c in enumerate(batch):
             age[c.article_id] = (b, k)
@@ -154,18 +157,20 @@ def stream(data: Data, topics: tuple[str, ...], order: int, threshold: float,
         assign_stories(cands, stories, story_of, threshold=threshold, join_model=join_model)
         if cut is not None:
             consolidate_batch(data, topics, order, b, cands, stories, story_of, age, aliases, threshold, cut,
-                              title_weight)
+                              title_weight, kept)
     return story_of
 
 
 def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, cands: list[Candidate],
                       stories: dict[str, Story], story_of: dict[str, str], age: dict[str, tuple],
                       aliases: dict[str, str], floor: float, cut: float | tuple,
-                      title_weight: float = 0.0) -> None:
+                      title_weight: float = 0.0, kept: dict[str, consolidation.KeptStory] | None = None) -> None:
     """The warehouse's consolidation step on the bench's stream: the touched stories and the
     shortlisted ones an article could have joined (cosine ≥ floor), re-clustered with the
     document frequencies after batch `b` (body and title-term vectors); stories rebuilt from the
-    body vectors."""
+    body vectors. With `kept` (the stored stories' centroids before the batch), a stored story of
+    consolidation.KEEP_WHOLE_FROM earlier articles or more stays one cluster compared by its
+    centroid, and rebuilt stories add that centroid whole, as the warehouse does."""
     links = {(story_of[c.article_id], sid) for c in cands for sid, sc in c.shortlist.items()
              if sc >= floor and sid in stories}
     groups = consolidation.neighbourhoods({story_of[c.article_id] for c in cands}, links)
@@ -174,8 +179,14 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
     for a, sid in story_of.items():
         if sid in members:
             members[sid].append(a)
-    vectors = {a: batch_vector(data, topics, order, b, a) for arts in members.values() for a in arts}
+    new = {c.article_id for c in cands}
+    stored = Counter(sid for sid, arts in members.items() for a in arts if a not in new)
+    limit = consolidation.KEEP_WHOLE_FROM
+    kept = {sid: kept[sid] for sid, n in stored.items() if kept and limit is not None and n >= limit and sid in kept}
+    vectors = {a: batch_vector(data, topics, order, b, a) for sid, arts in members.items() for a in arts
+               if a in new or sid not in kept}
     titles = {a: batch_vector(data, topics, order, b, a, title=True) for a in vectors}
+    was = dict(story_of)
     story_age = {sid: age[sid.removeprefix("s_")] for sid in members}
     if isinstance(cut, tuple):
         union = sorted(vectors, key=lambda a: age[a])
@@ -185,7 +196,8 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
     for g in groups:
         plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
                                          set(stories) | set(aliases), cut, titles=titles,
-                                         title_weight=title_weight)
+                                         title_weight=title_weight, new=new,
+                                         kept={s: kept[s] for s in g if s in kept})
         for a, sid in plan.moves.items():
             story_of[a] = sid
         aliases.update(plan.aliases)
@@ -197,8 +209,13 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
         return
     for sid in rebuilt:
         stories[sid] = Story(sid, {}, 0, None, None)
+    taken_whole: set[tuple[str, str]] = set()
     for a in sorted((a for a, sid in story_of.items() if sid in rebuilt), key=lambda a: age[a]):
-        stories[story_of[a]].add(vectors[a], None, None)
+        if a in new or was[a] not in kept:
+            stories[story_of[a]].add(vectors[a], None, None)
+        elif (was[a], story_of[a]) not in taken_whole:   # a kept story moves whole: its centroid, once
+            taken_whole.add((was[a], story_of[a]))
+            stories[story_of[a]].add_story(kept[was[a]].centroid, stored[was[a]], None, None)
 
 
 _DF: dict[tuple, tuple] = {}

@@ -14,6 +14,7 @@ import contextlib
 import multiprocessing
 import os
 import resource
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -56,16 +57,23 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def pool_for(config: SandboxConfig, preload: str | None = None) -> ProcessPool:
-    """The pool of this config, started on first use. `preload`: the module of the per-document
-    function, imported once by the fork server (when this is the process's first pool) so that each
-    worker, forked from it, starts with lxml, trafilatura and the rest already imported instead of
-    importing them itself (a second each, twice per pool and again at every recycling)."""
+def preload_of(func: Callable) -> list[str]:
+    """The modules the fork server imports for `func`: its own, and those its module names in
+    WORKER_PRELOAD (imports that warm caches each worker would otherwise fill itself)."""
+    module = sys.modules.get(func.__module__)
+    return [func.__module__, *getattr(module, "WORKER_PRELOAD", ())]
+
+
+def pool_for(config: SandboxConfig, preload: list[str] | None = None) -> ProcessPool:
+    """The pool of this config, started on first use. `preload`: the modules of the per-document
+    function (preload_of), imported once by the fork server (when this is the process's first pool)
+    so that each worker, forked from it, starts with lxml, trafilatura and the rest already imported
+    instead of importing them itself (a second each, twice per pool and again at every recycling)."""
     with _pools_lock:   # chunks of a batch arrive from several task-runner threads at once
         if config not in _pools:
             context = multiprocessing.get_context("forkserver")
             if preload:
-                context.set_forkserver_preload(["__main__", preload])   # no effect once the fork server runs
+                context.set_forkserver_preload(["__main__", *preload])   # no effect once the fork server runs
             _pools[config] = ProcessPool(
                 max_workers=config.workers, max_tasks=config.max_tasks, initializer=_limit_memory,
                 initargs=(config.memory_mb,), context=context,
@@ -91,7 +99,7 @@ def start_ahead(func: Callable[[T], R], items: Iterable[T], config: SandboxConfi
     Prefect's temporary server starts. The result is the same (the same function on the same item in
     the same sandbox), only earlier. Returns how many were scheduled."""
     config = config or SandboxConfig()
-    pool = pool_for(config, func.__module__)
+    pool = pool_for(config, preload_of(func))
     started = 0
     with _pools_lock:
         for item in items:
@@ -112,7 +120,7 @@ def _started_or_scheduled(pool: ProcessPool, func: Callable, item: object, confi
 def run_isolated(func: Callable[[T], R], items: Iterable[T], config: SandboxConfig | None = None) -> list[R | SandboxError]:
     """func(item) for each item in worker processes, in order; a SandboxError where it could not finish."""
     config = config or SandboxConfig()
-    pool = pool_for(config, func.__module__)
+    pool = pool_for(config, preload_of(func))
     futures = [_started_or_scheduled(pool, func, item, config) for item in items]
     results: list[R | SandboxError] = []
     for future in futures:

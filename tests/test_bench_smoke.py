@@ -22,6 +22,8 @@ from tests.conftest import EXTRACTION, ROOT, require
      ["read+filter archive: 60 records", "fastwarc's speed"]),
     ("worker_cpu.py", ["--limit", "12", "--rounds", "1", "--slices", "2"],
      ["12 pages in 2 slices", "ratio bare / ours:"]),
+    ("worker_warmup.py", ["--pages", "3", "--rounds", "1"],
+     ["round 1 cold: ", "ratio cold / warm"]),
     ("cleaning_quality.py", ["--html-pages", "3"],
      ["RPM2: 200 texts", "shipped (both)", "body paragraphs (4+ words) inside a dropped block: 0"]),
 ])

@@ -1,8 +1,9 @@
 """Metadata quality floors on every third page of ../shared/eval/metadata (86 pages of 258): title
 exact, authors F1 and exact sets, published day and body word-F1 of extract_html, a little under
-what was measured on these pages (title 0.814 (0.802 before the <title>-copy rule, 0.779
-before the visible-headline and typography rules), authors F1 0.933 / exact 0.919, published 0.977, body 0.956; the whole set in
-bench/RESULTS.md, "Metadata quality"), so that a regression fails.
+what was measured on these pages (title 0.826 (0.814 before the body-start and separator rules,
+0.802 before the <title>-copy rule, 0.779 before the visible-headline and typography rules),
+authors F1 0.933 / exact 0.919, published 0.977, body 0.956; the whole set in bench/RESULTS.md,
+"Metadata quality"), so that a regression fails.
 A subset keeps the test under a minute on a busy 2-core machine (44 s at load 10)."""
 
 import sys
@@ -13,7 +14,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from metadata_quality import evaluate, load_pages, newsflow_output  # noqa: E402
 
 METADATA = SHARED_EVAL / "metadata"
-TITLE_FLOOR = 0.79
+TITLE_FLOOR = 0.80
 AUTHORS_F1_FLOOR = 0.90
 AUTHORS_EXACT_FLOOR = 0.88
 PUBLISHED_FLOOR = 0.90

@@ -14,6 +14,9 @@ from tasks.models import Article, Failure, RawDocument, RawPage, WebPage, compre
 from tasks.web.urls import canonical_url, is_web_url, same_site, strip_userinfo
 
 NO_CONTENT = "no content after cleaning"
+# Modules the workers' fork server imports beside this one (tasks/sandbox.py): caches each worker
+# would fill on its own first pages.
+WORKER_PRELOAD = ("tasks.documents.worker_warmup",)
 
 
 def no_content(source_id: str, source_uri: str, detail: str = "every line was boilerplate or metadata") -> Failure:

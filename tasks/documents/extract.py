@@ -21,7 +21,7 @@ import trafilatura
 from trafilatura.utils import repair_faulty_html
 
 from tasks.documents.dropped import audit_page
-from tasks.documents.metadata import extract_metadata, with_listing
+from tasks.documents.metadata import BODY_START_LINES, extract_metadata, with_listing
 from tasks.documents.published import HTMLDATE_FALLBACK, htmldate_checks, page_dates
 from tasks.documents.trafilatura_fields import trafilatura_fields
 from tasks.isolation import InputError, stage
@@ -266,7 +266,8 @@ def _extract_html(data: bytes, source_id: str, source_uri: str, raw_sha256: str,
                            checks=htmldate_checks(tree, page_url, fields.date))
     lines = [Line(i, clean_line(t)) for i, t in enumerate(doc.text.split("\n")) if clean_line(t)]
     with stage("metadata", source_uri):
-        meta = with_listing(extract_metadata(tree, page_url, fields), hints)
+        body_start = [line.text for line in lines[:BODY_START_LINES]]   # where the page prints its headline
+        meta = with_listing(extract_metadata(tree, page_url, fields, body_start), hints)
     with stage("extract", source_uri):   # what trafilatura left out, as removed lines (dropped.py)
         lines, dropped = audit_page(tree, lines, fields.title)
     return RawDocument(

@@ -16,14 +16,17 @@ value they agree on:
   declarations carry the headline without it, and (pages without a JSON-LD headline) a meta
   title loses a short label before the <h1>'s text ("Pressemitteilung: …"); a headline cut short
   ("…", a JSON-LD headline of 100+ characters, a meta tag cut at an unescaped quote) counts as
-  the longer candidate it starts. A declared outlet name that is itself a title candidate
-  ("Headline | Outlet" as og:site_name) is no outlet name, and a headline that only contains the
-  outlet's name stays when every candidate does. Candidates equal but for typography
-  (curly or straight quotes, dashes, NBSP, "…") agree; the text most sources agree on wins (the
-  <title> has half a vote), else the first in _TITLE_ORDER (an <h1> inside the article before
-  one outside it), stored in the visible headline's spelling. Measured (bench/RESULTS.md): no
-  fixed preference order beats the vote on held-out countries; the page's declarations disagree
-  by publisher, not by kind.
+  the longer candidate it starts; a title tag whose one side (cut at a separator) opens the
+  extracted text loses the other, short side, the page printing that one as its headline. A
+  declared outlet name that is itself a title candidate ("Headline | Outlet" as og:site_name) is
+  no outlet name, and a headline that only contains the outlet's name stays when every candidate
+  does. Candidates equal but for typography (curly or straight quotes, dashes, NBSP, "…") agree;
+  the text most sources agree on wins (the <title> has half a vote), else the first in
+  _TITLE_ORDER (an <h1> inside the article before one outside it), stored in the visible
+  headline's spelling, with a separator a declaration of the same words adds where the <h1>
+  joined a kicker's element without one. Measured (bench/RESULTS.md): no fixed preference order
+  beats the vote on held-out countries; the page's declarations disagree by publisher, not by
+  kind.
 - authors: names from the first source, in order of explicitness, that yields any (JSON-LD,
   meta tags, microdata, rel=author, byline-classed elements, "By X" lines, a label in its own
   element then the name ("<strong>Autor</strong> Name"), a bold name paragraph, trafilatura), split
@@ -42,7 +45,8 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -586,15 +590,47 @@ def _drop_meta_kickers(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: str | None) -> list[tuple[str, str]]:
+def stripped_titles(cands: list[tuple[str, str]], site_names: list[str], url: str | None,
+                    body_start: Sequence[str] = ()) -> list[tuple[str, str]]:
     """(source, text) of the candidates without outlet, date, byline and section affixes, glued
-    suffixes dropped and cut-short headlines completed: what pick_title votes on."""
+    suffixes dropped, cut-short headlines completed and affixes the body's first lines show
+    (_cut_at_body_start): what pick_title votes on."""
     site_keys = {_key(s) for s in site_names if _key(s)}
     host_keys = _title_host_keys(url)
     stripped = [(s, strip_site(t, site_keys, host_keys)) for s, t in cands]
     extra = _section_suffixes([t for _, t in stripped])
     stripped = [(s, strip_site(t, site_keys, host_keys, extra) if s in _SECTIONED else t) for s, t in stripped]
-    return _untruncate(_drop_meta_kickers(_drop_kickers(_drop_glued_suffix(_without_outlet_names(stripped, site_keys)))))
+    stripped = _untruncate(_drop_meta_kickers(_drop_kickers(_drop_glued_suffix(_without_outlet_names(stripped, site_keys)))))
+    return _cut_at_body_start(stripped, body_start)
+
+
+BODY_START_LINES = 2   # the extracted text's first lines: the headline printed above the article, if any
+
+
+def _cut_at_body_start(stripped: list[tuple[str, str]], body_start: Sequence[str]) -> list[tuple[str, str]]:
+    """A title tag cut at a separator where one side is one of the extracted text's first lines
+    and the other a short affix ("Alles Neue mach der Mai… | Bibliothek 2.0 und mehr" over a body
+    that opens "Alles Neue mach der Mai…"): the page prints that side as its headline, so the
+    other is the outlet's or a section's name, which no declared name matched. Only for a line
+    no candidate already holds: where a declaration has that text, the vote decides as before.
+    Measured (bench/RESULTS.md, 2026-12-04): evaldata +3, none lost; no metadata page changes."""
+    have = {_norm(t) for _, t in stripped}
+    lines = {n for line in body_start if len(line.split()) >= 2 and (n := _norm(line)) not in have}
+    if not lines:
+        return stripped
+    out = []
+    for s, t in stripped:
+        if s in _SECTIONED:
+            for start, end in _splits(t):
+                head, tail = t[:start].strip(), t[end:].strip()
+                if _norm(head) in lines and len(tail.split()) <= MAX_AFFIX_WORDS:
+                    t = head
+                    break
+                if _norm(tail) in lines and len(head.split()) <= MAX_AFFIX_WORDS:
+                    t = tail
+                    break
+        out.append((s, t))
+    return out
 
 
 def _without_outlet_names(cands: list[tuple[str, str]], site_keys: set[str]) -> list[tuple[str, str]]:
@@ -642,7 +678,7 @@ def choose_title(stripped: list[tuple[str, str]], order: tuple[str, ...] = _TITL
         return (-(agree if passed else 0), not passed and _norm(item[1]) == seo, r, -agree)
 
     source, title = min(stripped, key=score)
-    return _best_form(stripped, title, source)
+    return _with_separators(stripped, *_best_form(stripped, title, source))
 
 
 # How many different headlines the declarations (the <title> aside) may hold for _seo_copy to
@@ -687,6 +723,37 @@ def _best_form(stripped: list[tuple[str, str]], title: str, source: str) -> tupl
     same = [(s, t) for s, t in stripped if _norm(t) == _norm(title)]
     best_source, best = min(same, key=lambda c: rank.get(c[0], len(rank)), default=(source, title))
     return best, best_source
+
+
+_MARKS = re.compile(r"[^\w\s]+")
+_SEPARATOR_MARKS = frozenset(":/|-·•")   # after _norm: every dash is "-"
+
+
+def _words(text: str) -> str:
+    """The folded text with its punctuation read as spaces: "Kicker / Headline" = "Kicker Headline"."""
+    return " ".join(_MARKS.sub(" ", _norm(text)).split())
+
+
+def _with_separators(stripped: list[tuple[str, str]], title: str, source: str) -> tuple[str, str]:
+    """(title, source) in the spelling of a declaration with the same words and a separator more
+    between two of them: a visible headline joined from a kicker's element and the headline's
+    ("<span>Nationale Demo</span> <span>Der 9. Juli naht …</span>") reads "Nationale Demo Der 9.
+    Juli naht", where og:title, typed in the CMS, has "Nationale Demo / Der 9. Juli naht": the
+    words are the page's, only the separator that the layout shows is restored. Only marks added
+    (a declaration that swaps " - " for ":" is another spelling, not a restored one), only
+    separators (not quotes or other marks) and only between words. Measured (bench/RESULTS.md,
+    2026-12-04): metadata +1 (Tageblatt), none lost; no evaldata page changes."""
+    have = Counter(_MARKS.findall(_norm(title)))
+    for s, t in stripped:
+        n = _norm(t)
+        if s in _NO_VOTE or n == _norm(title) or _words(t) != _words(title):
+            continue
+        marks = Counter(_MARKS.findall(n))
+        more = marks - have
+        if (more and not have - marks and set(more) <= _SEPARATOR_MARKS
+                and not n.startswith(tuple(more)) and not n.endswith(tuple(more))):
+            return t, s
+    return title, source
 
 
 # --- site name -------------------------------------------------------------------------------
@@ -1254,10 +1321,12 @@ class Metadata:
         return AUTHOR_JOIN.join(a.name for a in self.authors) or None
 
 
-def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any = None) -> Metadata:
+def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any = None,
+                     body_start: Sequence[str] = ()) -> Metadata:
     """Title, title tag, authors and outlet of a parsed page; `doc` (trafilatura's fields: a
     Document or TrafilaturaFields) is a last-resort candidate for each field, its author read
-    only when needed."""
+    only when needed; `body_start`: the first lines of the extracted text (BODY_START_LINES),
+    where the page prints its headline (_cut_at_body_start)."""
     ld = _read_jsonld(tree)
     meta = Metadata()
     title_el = tree.find(".//title")
@@ -1272,7 +1341,7 @@ def extract_metadata(tree: lxml.etree._Element, url: str | None = None, doc: Any
     cands = _title_candidates(tree, ld, getattr(doc, "title", None))
     site_names = _outlet_names(site_names, cands)
     site_names += _title_affix_headings(cands, site_names, url)
-    meta.title_candidates = stripped_titles(cands, site_names, url)
+    meta.title_candidates = stripped_titles(cands, site_names, url, body_start[:BODY_START_LINES])
     title, source = choose_title(meta.title_candidates)
     if title:
         meta.title, meta.sources["title"] = title, source

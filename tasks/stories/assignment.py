@@ -75,6 +75,22 @@ class Story:
         self.title = self.title or title
         self.changed = True
 
+    def add_story(self, centroid: dict[str, float], size: int, first: datetime | None, last: datetime | None) -> None:
+        """Take in a whole stored story by its centroid (a sum of unit vectors, so sums add), its
+        size and span: consolidation's merges and rebuilds when it keeps stored stories whole."""
+        if self.centroid is None:
+            raise ValueError(f"story {self.story_id} was chosen but its centroid was not loaded")
+        merged = dict(self.centroid)
+        for t, w in centroid.items():
+            merged[t] = merged.get(t, 0.0) + w
+        self.centroid = dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS])
+        self.size += size
+        for when in (first, last):
+            if when is not None:
+                self.first_seen = min(self.first_seen or when, when)
+                self.last_seen = max(self.last_seen or when, when)
+        self.changed = True
+
     def is_open_for(self, when: datetime | None, max_gap: timedelta) -> bool:
         """Whether an article of date `when` may join: within max_gap of the story's span. Written
         with differences of dates, which cannot overflow (first_seen - max_gap can, near year 1)."""

@@ -29,6 +29,11 @@ CUT = 0.07
 # cross-validated (bench/story_quality.py, 30 splits x 3 orders) the blend raises the mean F1
 # (0.930 -> 0.951 at 0.25) but the worst split only at 0.25 (0.833 -> 0.844; 0.819 at 0.2), bench/RESULTS.md.
 TITLE_WEIGHT = 0.25
+# A stored story of at least this many articles starts consolidation as one cluster, compared by
+# its centroid (KeptStory), instead of article by article: average link is quadratic in the
+# articles and reading their vectors linear, and at 100,000 articles most of a batch's re-clustered
+# articles sit in a few such stories. None: every story article by article.
+KEEP_WHOLE_FROM: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,17 @@ class Event:
     into_story_id: str
     articles: int
     articles_before: int
+
+
+@dataclass(frozen=True)
+class KeptStory:
+    """A stored story as consolidation keeps it whole (KEEP_WHOLE_FROM): the sum of its
+    articles' unit vectors (its centroid, assignment.Story) and their publication span (None:
+    undated), so that it is compared without reading its articles."""
+
+    centroid: dict[str, float]
+    first: datetime | None
+    last: datetime | None
 
 
 @dataclass(frozen=True)
@@ -88,8 +104,10 @@ def similarities(vectors: list[dict[str, float]], titles: list[dict[str, float]]
 SPARSE_FROM = 300
 
 
-def _cosines(vectors: list[dict[str, float]]) -> np.ndarray:
-    """Pairwise cosines of sparse vectors (0 for an empty vector; the diagonal 1 up to rounding)."""
+def _cosines(vectors: list[dict[str, float]], unit_length: bool = True) -> np.ndarray:
+    """Pairwise cosines of sparse vectors (0 for an empty vector; the diagonal 1 up to rounding).
+    `unit_length` False: their plain dot products (vectors that are sums of unit vectors, whose
+    product is the sum of their members' cosines: Σa Σb cos(a, b) = (Σa â)·(Σb b̂))."""
     index: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
@@ -102,7 +120,7 @@ def _cosines(vectors: list[dict[str, float]]) -> np.ndarray:
     n = len(vectors)
     r, c, w = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=float)
     norms = np.sqrt(np.bincount(r, weights=w * w, minlength=n))
-    unit = w / np.where(norms > 0, norms, 1.0)[r]
+    unit = w / np.where(norms > 0, norms, 1.0)[r] if unit_length else w
     if n >= SPARSE_FROM:
         from scipy.sparse import csr_matrix
 
@@ -122,33 +140,57 @@ def average_link(vectors: list[dict[str, float]], cut: float, days: list[float |
     vector, None if undated), two clusters whose date spans are more than `max_gap_days` apart never
     merge: the window streaming keeps (assignment.MAX_GAP_DAYS), so that the same words months apart
     (a yearly event, a trial and its appeal) stay separate stories. Exact: each step merges the
-    first most similar pair in row order, as an argmax over the whole matrix would (`merges`)."""
-    n = len(vectors)
-    label = np.arange(n)
-    for value, i, j in merges(similarities(vectors, titles, title_weight) if n else np.zeros((0, 0)), days,
-                              max_gap_days):
+    first most similar pair in row order, as an argmax over the whole matrix would; each cluster's
+    best partner is kept and recomputed only for the rows a merge touched, so a step costs O(n) for
+    most rows instead of O(n²) (a 740-article neighbourhood took 0.5 s)."""
+    if not vectors:
+        return []
+    total = similarities(vectors, titles, title_weight)   # sum of pairwise similarities between clusters
+    day = np.array([np.nan if d is None else d for d in (days or [None] * len(vectors))], dtype=float)
+    # each cluster's date span (NaN: no dated article)
+    return [int(x) for x in upgma(total, np.ones(len(vectors)), day.copy(), day.copy(), cut, max_gap_days)]
+
+
+def average_link_of_sums(sums: list[dict[str, float]], sizes: list[int],
+                         spans: list[tuple[float | None, float | None]], cut: float,
+                         max_gap_days: float = MAX_GAP_DAYS) -> list[int]:
+    """average_link started from clusters given by their sums of unit vectors (a stored story's
+    centroid, or one article's vector), sizes and date spans (first, last publication day, None if
+    undated): what consolidation needs of a stored story it keeps whole, without its articles."""
+    if not sums:
+        return []
+    first = np.array([np.nan if f is None else f for f, _ in spans], dtype=float)
+    last = np.array([np.nan if x is None else x for _, x in spans], dtype=float)
+    return [int(x) for x in upgma(_cosines(sums, unit_length=False), np.asarray(sizes, dtype=float), first, last,
+                                   cut, max_gap_days)]
+
+
+def upgma(total: np.ndarray, size: np.ndarray, first: np.ndarray, last: np.ndarray, cut: float,
+          max_gap_days: float) -> np.ndarray:
+    """The label of each of n starting clusters (`total`: n × n sums of the similarities between
+    their members, `size`, date spans `first`/`last`, NaN if undated) after average link (see
+    average_link): the prefix of their merge history (`merges`) down to `cut`; `total`, `size`,
+    `first` and `last` are consumed."""
+    label = np.arange(len(size))
+    for value, i, j in merges(total, size, first, last, max_gap_days):
         if value < cut:
             break
         label[label == j] = i
-    return [int(x) for x in label]
+    return label
 
 
-def merges(total: np.ndarray, days: list[float | None] | None = None, max_gap_days: float = MAX_GAP_DAYS):
-    """The UPGMA merge history of the pairwise similarities `total` (consumed in place), lazily:
+def merges(total: np.ndarray, size: np.ndarray, first: np.ndarray, last: np.ndarray, max_gap_days: float):
+    """The UPGMA merge history of n starting clusters (as `upgma` takes them, consumed), lazily:
     (mean similarity, i, j) per step, cluster j joining cluster i (i < j, clusters named by their
     first row), most similar pair first, within the time window. The values never rise (a merged
     cluster's mean to another is a weighted mean of its parts', and a pair the window forbids stays
     forbidden), so the clustering at any cut is a prefix of it: one history serves every cut of a
-    grid (`cuts_of`). Each cluster's best partner is kept and recomputed only for the rows a merge
-    touched, so a step costs O(n) for most rows instead of O(n²) (a 740-article neighbourhood took 0.5 s)."""
-    n = len(total)
-    if n == 0:
-        return
-    size = np.ones(n)
-    day = np.array([np.nan if d is None else d for d in (days or [None] * n)], dtype=float)
-    first, last = day.copy(), day.copy()  # each cluster's date span (NaN: no dated article)
+    grid (`cuts_of`). Exact: each step merges the first most similar pair in row order, as an argmax
+    over the whole matrix would; each cluster's best partner is kept and recomputed only for the
+    rows a merge touched, so a step costs O(n) for most rows instead of O(n²)."""
+    n = len(size)
     alive = np.ones(n, dtype=bool)
-    mean = total.copy()                  # mean pairwise cosine; -inf where no merge may happen
+    mean = total / np.outer(size, size)  # mean pairwise cosine; -inf where no merge may happen
     mean[_too_far(first[:, None], last[:, None], first[None, :], last[None, :], max_gap_days)] = -np.inf
     np.fill_diagonal(mean, -np.inf)
     best = np.argmax(mean, axis=1)       # each row's most similar cluster (the first, on ties)
@@ -188,10 +230,11 @@ def cuts_of(similarity: np.ndarray, grid: list[float], days: list[float | None] 
     """The average-link labels at every cut of `grid`, from one merge history (`merges`): the same
     clusters as `average_link` at each cut, for the price of the lowest one."""
     n = len(similarity)
+    day = np.array([np.nan if d is None else d for d in (days or [None] * n)], dtype=float)
     label = np.arange(n)
     out: dict[float, np.ndarray] = {}
     pending = sorted(grid, reverse=True)
-    for value, i, j in merges(similarity.copy(), days, max_gap_days):
+    for value, i, j in merges(similarity.copy(), np.ones(n), day.copy(), day.copy(), max_gap_days):
         while pending and value < pending[0]:
             out[pending.pop(0)] = label.copy()
         if not pending:
@@ -270,21 +313,28 @@ def _too_far(first_a, last_a, first_b, last_b, gap: float):
 
 def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, float]], age: dict[str, tuple],
                 taken: set[str], cut: float = CUT, published: dict[str, datetime | None] | None = None,
-                titles: dict[str, dict[str, float]] | None = None, title_weight: float = TITLE_WEIGHT) -> Plan:
+                titles: dict[str, dict[str, float]] | None = None, title_weight: float = TITLE_WEIGHT,
+                new: set[str] = frozenset(), kept: dict[str, KeptStory] | None = None) -> Plan:
     """Merges and splits of the stories `members` (story_id -> its article ids) that make them the
     average-link clusters of their articles' `vectors` at `cut` (within the time window, given the
     articles' `published` dates; with their title-term vectors `titles`, blended into the similarity
     with `title_weight`). `age` orders stories and articles (smaller is older: the oldest
     story survives a merge, the earliest article names a new one); `taken` holds every story id in
-    use, aliases included, that a new story must not take."""
+    use, aliases included, that a new story must not take. With `kept` (story_id -> KeptStory),
+    those stories' articles outside `new` (the batch's) start as one cluster, compared by the
+    story's centroid: they move together or not at all, and `vectors` need not hold them (the
+    title blend is not used then)."""
     articles = [a for sid in sorted(members, key=lambda s: age[s]) for a in members[sid]]
     if not articles:
         return Plan({}, [], [], {})
     when = published or {}
-    days = [when[a].timestamp() / 86400 if when.get(a) is not None else None for a in articles]
+    days = [_day(when.get(a)) for a in articles]
     heads = None if titles is None else [titles.get(a, {}) for a in articles]
-    labels = dict(zip(articles, average_link([vectors[a] for a in articles], cut, days, titles=heads,
-                                             title_weight=title_weight), strict=True))
+    if kept:
+        labels = dict(zip(articles, _kept_labels(members, articles, new, vectors, kept, days, cut), strict=True))
+    else:
+        labels = dict(zip(articles, average_link([vectors[a] for a in articles], cut, days, titles=heads,
+                                                 title_weight=title_weight), strict=True))
     story_of = {a: sid for sid, arts in members.items() for a in arts}
     main: dict[str, int] = {}
     for sid, arts in members.items():
@@ -322,6 +372,33 @@ def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, floa
               for (sid, into), n in sorted(moved.items())]
     return Plan(moves, events, opened, aliases)
 
+
+
+def _kept_labels(members: dict[str, list[str]], articles: list[str], new: set[str],
+                 vectors: dict[str, dict[str, float]], kept: dict[str, KeptStory], days: list[float | None],
+                 cut: float) -> list[int]:
+    """Per article, its cluster when each kept story's stored articles start as one cluster, given
+    by its KeptStory, and every other article as its own, given by its vector."""
+    story_of = {a: sid for sid, arts in members.items() for a in arts}
+    unit: dict[object, int] = {}
+    units = [unit.setdefault(("story", story_of[a]) if a not in new and story_of[a] in kept else a, len(unit))
+             for a in articles]
+    sums: list[dict[str, float]] = [{}] * len(unit)
+    sizes = [0] * len(unit)
+    spans: list[tuple[float | None, float | None]] = [(None, None)] * len(unit)
+    for a, u, day in zip(articles, units, days, strict=True):
+        sizes[u] += 1
+        if a not in new and story_of[a] in kept:
+            story = kept[story_of[a]]
+            sums[u], spans[u] = story.centroid, (_day(story.first), _day(story.last))
+        else:
+            sums[u], spans[u] = vectors[a], (day, day)
+    labels = average_link_of_sums(sums, sizes, spans, cut)
+    return [labels[u] for u in units]
+
+
+def _day(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp() / 86400
 
 
 def neighbourhoods(stories: set[str], links: set[tuple[str, str]]) -> list[set[str]]:

@@ -80,7 +80,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     fingerprints = copies.fingerprints_of(new)
     stored: dict[str, list[str]] = {}   # paragraphs of the older candidates, read once for dedup and edits
     links = copies.find_links(con, new, fingerprints, stored)
-    assignments, changed, term_counts, story_links = stories.assign(con, new, links)
+    streamed = stories.assign(con, new, links)
 
     articles_rows.write_articles(con, run_id, now, new, fingerprints, failures)
     versions.write_first_versions(con, run_id, now, new, fingerprints)
@@ -89,7 +89,7 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str, batch_no: int,
     copies.write_fingerprints(con, fingerprints)
     copies.write_copies(con, run_id, new, links, stored)
     report.story_changes, report.story_events, report.neighbourhoods_skipped = stories.write_stories(
-        con, run_id, assignments, changed, term_counts, story_links, now)
+        con, run_id, streamed, now)
     clean.add_site_lines(con, site_lines)
     articles_rows.write_failures(con, run_id, now, failures)
     articles_rows.mark_batch(con, run_id, batch_no, now, len(new), len(failures))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -42,11 +43,24 @@ CONSOLIDATE = True
 SHORTLIST_TERMS = 10   # an article's heaviest terms, looked up in the story index to rank them
 
 
-def assign(con, new: list[Article], links: list[CopyLink]):
-    """Build TF-IDF vectors with warehouse document frequencies and assign stories. Returns the
-    assignments, the stories they changed, each article's term counts (stored by write_stories) and
-    links (the story each article joined, a stored story it could have joined: shortlisted above
-    the floor, open at its date): which stories consolidation compares."""
+@dataclass
+class Streamed:
+    """What streaming assignment (assign) hands to write_stories."""
+
+    assignments: list[Assignment]
+    stories: dict[str, Story]                  # the stories it opened or grew
+    counts: dict[str, Counter[str]]            # each new article's term counts (stored by write_terms)
+    links: set[tuple[str, str]]                # (story an article joined, a stored story it could have joined)
+    kept: dict[str, consolidation.KeptStory]   # those stored stories as they were before the batch
+    vectors: dict[str, dict[str, float]]       # each new article's TF-IDF vector, with the frequencies after the batch
+
+
+def assign(con, new: list[Article], links: list[CopyLink]) -> Streamed:
+    """Build TF-IDF vectors with warehouse document frequencies and assign stories; returns what
+    write_stories needs (Streamed): the assignments, the stories they changed, each article's
+    term counts and vector, and the links (the story each article joined, a stored story it
+    could have joined: shortlisted above the floor, open at its date) that decide which stories
+    consolidation compares, with those stories as they were (consolidation.KeptStory)."""
     counts, sides = [], {}
     for article in new:
         with stage("stories", article.article_id):
@@ -112,12 +126,18 @@ def assign(con, new: list[Article], links: list[CopyLink]):
                 story.entity_centroid[term[len(evidence.ENTITY_PREFIX):]] = weight
             else:
                 story.centroid[term] = weight
+    # Each stored story as it is before this batch joins it (Story.add makes a new dict: the
+    # references stay as they are now): what consolidation keeps whole (KEEP_STORED_TOGETHER).
+    kept = {sid: consolidation.KeptStory(stories[sid].centroid, stories[sid].first_seen, stories[sid].last_seen)
+            for sid in joinable}
     assignments = assign_stories(candidates, stories, story_of, threshold=floor,
                                  join_model=evidence.model() if USE_JOIN_MODEL else None)
     links = {(story_of[cand.article_id], sid) for cand in candidates for sid, score in cand.shortlist.items()
              if score >= floor and sid in stories and stories[sid].is_open_for(cand.published_at, gap)}
-    return (assignments, {sid: s for sid, s in stories.items() if s.changed},
-            {a.article_id: c for a, c in zip(new, counts, strict=True)}, links)
+    return Streamed(assignments, {sid: s for sid, s in stories.items() if s.changed},
+                    {a.article_id: c for a, c in zip(new, counts, strict=True)}, links, kept,
+                    {c.article_id: c.vector for c in candidates})
+
 
 
 def story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, float]]:
@@ -201,15 +221,14 @@ def story_aggregates(where: str = "true") -> str:
         GROUP BY m.story_id"""
 
 
-def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict[str, Story],
-                  counts: dict[str, Counter[str]], links: set[tuple[str, str]] = frozenset(),
-                  now: datetime | None = None) -> tuple[list[StoryChange], list[consolidation.Event], int]:
+def write_stories(con, run_id: str, streamed: Streamed, now: datetime | None = None
+                  ) -> tuple[list[StoryChange], list[consolidation.Event], int]:
     """Each article's story, the stories opened or grown (rows, centroids, index), the articles'
-    term counts (`counts`, article_id -> terms) and document frequencies, then consolidation of
-    the touched stories with the stored stories their articles could have joined (`links`, from
-    assign); returns the changes, counts before and after (a story merged away is not one),
-    consolidation's merges and splits (the rows written to story_events) and the number of
-    neighbourhoods too large to consolidate."""
+    term counts and document frequencies, then consolidation of the touched stories with the
+    stored stories their articles could have joined (`streamed.links`); returns the changes,
+    counts before and after (a story merged away is not one), consolidation's merges and splits
+    (the rows written to story_events) and the number of neighbourhoods too large to consolidate."""
+    assignments, stories, counts, links = streamed.assignments, streamed.stories, streamed.counts, streamed.links
     insert_rows(con, "story_articles", ["story_id", "article_id", "similarity", "run_id"],
                 [(x.story_id, x.article_id, x.similarity, run_id) for x in assignments])
     add_document_frequencies(con, document_frequencies(counts.values()))
@@ -226,7 +245,8 @@ def write_stories(con, run_id: str, assignments: list[Assignment], stories: dict
                                  "created_run_id", "updated_run_id"], created)
     _write_rows_and_index(con, run_id, stories, "_stories")
     rebuilt, merged, events, skipped = (
-        consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links))
+        consolidate(con, run_id, now or datetime.now(), consolidation.neighbourhoods(set(ids), links),
+                    streamed.vectors, streamed.kept)
         if CONSOLIDATE else (set(), set(), [], 0))
     shown = sorted((set(ids) | rebuilt) - merged)
     changes = []
@@ -269,23 +289,34 @@ def _write_rows_and_index(con, run_id: str, stories: dict[str, Story], name: str
 CONSOLIDATION_MAX_ARTICLES = 1500
 
 
-def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
+def consolidate(con, run_id: str, now: datetime, groups: list[set[str]],
+                new: dict[str, dict[str, float]] | None = None, kept: dict[str, consolidation.KeptStory] | None = None
                 ) -> tuple[set[str], set[str], list[consolidation.Event], int]:
     """Re-cluster the articles of the stories of each group (a neighbourhood of the stories the
     batch touched, never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
     articles moved, merged stories removed and aliased, split parts opened as stories, the
-    changed stories' rows, centroids and index rebuilt, each change in story_events. Returns the
+    changed stories' rows, centroids and index rebuilt, each change in story_events (`new`: the
+    batch's articles' vectors, as assign made them; a stored story of consolidation.KEEP_WHOLE_FROM articles or more is compared
+    whole, by its centroid as `kept` holds it, and its articles' vectors are not read). Returns the
     ids of the stories rebuilt and of those merged away, the changes (story_events' rows), and
-    how many neighbourhoods were left as streaming made them (over CONSOLIDATION_MAX_ARTICLES)."""
+    how many neighbourhoods were left as streaming made them (over CONSOLIDATION_MAX_ARTICLES
+    starting clusters)."""
     group = set().union(*groups)
     if not group:
         return set(), set(), [], 0
+    new = new or {}
     members: dict[str, list[str]] = {}
     for sid, aid in con.execute(
             f"SELECT story_id, article_id FROM story_articles WHERE story_id IN {keys(con, sorted(group), '_group')}"
     ).fetchall():
         members.setdefault(sid, []).append(aid)
-    sizes = [sum(len(members.get(s, ())) for s in g) for g in groups]
+    stored = Counter(sid for sid, arts in members.items() for a in arts if a not in new)
+    whole = {sid: kept[sid] for sid, n in stored.items()
+             if consolidation.KEEP_WHOLE_FROM is not None and n >= consolidation.KEEP_WHOLE_FROM
+             and kept is not None and sid in kept and not USE_JOIN_MODEL}
+    # What average link starts from: one cluster per whole story, one per other article.
+    sizes = [sum(1 if s in whole else len(members.get(s, ())) for s in g)
+             + sum(a in new for s in g if s in whole for a in members[s]) for g in groups]
     skipped = sum(n > CONSOLIDATION_MAX_ARTICLES for n in sizes)
     if skipped:
         log.warning("%d story neighbourhood(s) over %d articles left unconsolidated (largest: %d articles)",
@@ -301,7 +332,9 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
     age = {aid: (ingested, published is None, published or ingested, uri) for aid, ingested, published, uri in rows}
     published = {aid: p for aid, _, p, _ in rows}
     n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    vectors = stored_vectors(con, articles, n_docs)
+    story_of_article = {a: sid for sid, arts in members.items() for a in arts}
+    vectors = new | stored_vectors(con, [a for a in articles if a not in new and story_of_article[a] not in whole],
+                                   n_docs)
     sides, df = _side_terms(con, articles) if USE_JOIN_MODEL else ({a: (Counter(), Counter()) for a in articles}, {})
     far = (datetime.max, True, datetime.max, "")
     story_age = {sid: age.get(sid.removeprefix("s_"), far) for sid in members}
@@ -313,13 +346,14 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
     plan = consolidation.Plan({}, [], [], {})
     for g in groups:
         part = consolidation.consolidate({s: members[s] for s in sorted(g) if s in members}, vectors,
-                                         {**age, **story_age}, taken, cut, published=published)
+                                         {**age, **story_age}, taken, cut, published=published, new=set(new),
+                                         kept={s: whole[s] for s in g if s in whole})
         taken |= set(part.opened)
         plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
                                   plan.aliases | part.aliases)
     if not plan.moves:
         return set(), set(), [], skipped
-    was = {a: sid for sid, arts in members.items() for a in arts}
+    was = story_of_article
     story_of = was | plan.moves
     changed = ({was[a] for a in plan.moves} | set(plan.moves.values())) - set(plan.aliases)
     merged = sorted(plan.aliases)
@@ -347,7 +381,14 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]]
                                       "articles_before"],
                 [(run_id, now, e.kind, e.story_id, e.into_story_id, e.articles, e.articles_before) for e in plan.events])
     rebuilt = {sid: Story(sid, {}, 0, None, None) for sid in sorted(changed)}
+    taken_whole: set[tuple[str, str]] = set()
     for a in sorted((a for a, sid in story_of.items() if sid in rebuilt), key=lambda a: age[a]):
+        if a not in new and was[a] in whole:   # a whole story moves whole: its centroid, once
+            if (was[a], story_of[a]) not in taken_whole:
+                taken_whole.add((was[a], story_of[a]))
+                k = whole[was[a]]
+                rebuilt[story_of[a]].add_story(k.centroid, stored[was[a]], k.first, k.last)
+            continue
         rebuilt[story_of[a]].add(vectors[a], published[a], None,
                                  evidence.side_vector(sides[a][0], df, n_docs) if USE_JOIN_MODEL else None,
                                  evidence.side_vector(sides[a][1], df, n_docs) if USE_JOIN_MODEL else None)
@@ -367,7 +408,10 @@ def batch_cut(con, articles: list[str], vectors: dict[str, dict[str, float]],
               published: dict[str, datetime | None]) -> float:
     """The average-link cut for this batch's neighbourhoods: the silhouette's choice over their
     `articles`, each copy group (the duplicates links among them, joined transitively) entering
-    once, since copies are tighter than any story; consolidation.CUT when it has no choice."""
+    once, since copies are tighter than any story; consolidation.CUT when it has no choice. The
+    stored articles of a story kept whole (consolidation.KEEP_WHOLE_FROM, not measured with this)
+    have no vector here and are left out."""
+    articles = [a for a in articles if a in vectors]
     links = set(con.execute(
         f"SELECT article_id, duplicate_of FROM duplicates WHERE article_id IN {keys(con, articles, '_cut')} "
         "AND duplicate_of IN (SELECT v FROM _cut)").fetchall())

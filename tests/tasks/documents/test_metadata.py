@@ -560,6 +560,83 @@ def test_a_label_before_the_h1_in_the_meta_titles_is_cut_without_a_json_ld_headl
     assert _meta(ld + meta, h1).title == "Pressemitteilung: Endlich mehr Beschleunigung wagen!"
 
 
+
+def _meta_body(head: str, body: str, body_start: list[str], url: str = "https://www.example-news.com/2024/05/story"):
+    tree = parse_text(f"<html><head>{head}</head><body>{body}{BODY}</body></html>")
+    return extract_metadata(tree, url, body_start=body_start)
+
+
+def test_a_title_tag_affix_is_cut_where_the_body_opens_with_the_other_side():
+    """bibliothek2null.de (evaldata): the <title> alone declares the headline; the outlet's name
+    "Bibliothek 2.0 und mehr" matches no declared name or host, but the extracted text opens
+    with the headline, which the page prints above the article."""
+    head = "<title>Alles Neue mach der Mai… | Bibliothek 2.0 und mehr</title>"
+    start = ["Alles Neue mach der Mai…", "Nachdem ich mein Blog über zwei Jahre vernachlässigt hatte wird es Zeit."]
+    url = "https://bibliothek2null.de/2014/05/01/alles-neue/"
+    assert _meta_body(head, "", start, url).title == "Alles Neue mach der Mai…"
+    assert _meta_body(head, "", [], url).title == "Alles Neue mach der Mai… | Bibliothek 2.0 und mehr"
+    # a forum's tail of two parts: the head is the line, the affix is cut whole
+    head = "<title>kein App Store mehr über Mobile Daten mit iOS 13 ? | iPhone | Forum</title>"
+    assert _meta_body(head, "", ["kein App Store mehr über Mobile Daten mit iOS 13 ?"]).title == (
+        "kein App Store mehr über Mobile Daten mit iOS 13 ?")
+
+
+def test_the_body_start_cuts_nothing_a_declaration_already_says():
+    """hvw-online.org (evaldata): og:title already holds the body's first line; cutting the
+    <title> to it too made the <title> look like og:title's SEO copy, and the visible <h1> with
+    its date and categories won. The vote decides there, as without the body."""
+    head = ('<meta property="og:title" content="Zuschauerrückkehr bei den Proficlubs der Region">'
+            "<title>Zuschauerrückkehr bei den Proficlubs der Region | HVW - Handballverband Württemberg e.V.</title>")
+    h1 = ("<article><h1>Zuschauerrückkehr bei den Proficlubs der Region 02.02.2022 • HVW-Verband , Presse , Allgemein"
+          "</h1></article>")
+    start = ["Zuschauerrückkehr bei den Proficlubs der Region", "02.02.2022"]
+    assert _meta_body(head, h1, start).title == "Zuschauerrückkehr bei den Proficlubs der Region"
+    # a first line of one word (a section label) is no headline
+    head = "<title>Korsetts | Pinup Fashion</title>"
+    assert _meta_body(head, "", ["Korsetts"]).title == "Korsetts | Pinup Fashion"
+
+
+def test_extract_html_gives_the_metadata_the_body_start():
+    """bibliothek2null.de's shape: the post's title in a plain <h2> (no candidate), trafilatura's
+    title the comment form's heading; the extracted text opens with the headline."""
+    text = "Nachdem ich mein Blog über zwei Jahre vernachlässigt hatte, wird es Zeit für einen Neuanfang. " * 4
+    page = ("<html><head><title>Alles Neue mach der Mai… | Bibliothek 2.0 und mehr</title></head>"
+            f'<body><div class="post"><h2>\n<a href="/2014/05/18/mai/">Alles Neue mach der Mai…</a></h2>'
+            f"{f'<p>{text}</p>' * 4}</div>"
+            '<div id="respond"><h3 id="reply-title" class="comment-reply-title">Write a Reply or Comment</h3></div>'
+            "</body></html>")
+    raw = extract_html(page.encode(), "s", "u", "sha", url="https://www.bibliothek2null.de/2014/05/18/alles-neue-mach-der-mai/")
+    assert isinstance(raw, RawDocument)
+    assert raw.lines[0].text == "Alles Neue mach der Mai…"
+    assert raw.title == "Alles Neue mach der Mai…"
+
+
+def test_a_joined_h1_takes_the_separator_a_declaration_adds():
+    """Tageblatt (metadata set): the <h1> is a kicker element then the headline as text; joined,
+    it reads "Nationale Demo Der 9. Juli …", as do twitter:title and the <title>, which drop the
+    markup; og:title, typed in the CMS, has the separator the layout shows."""
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Der 9. Juli naht: OGBL und LCGB demonstrieren Stärke"}</script>'
+            '<meta property="og:title" content="Nationale Demo / Der 9. Juli naht: OGBL und LCGB demonstrieren Stärke">'
+            '<meta name="twitter:title" content="Nationale Demo Der 9. Juli naht: OGBL und LCGB demonstrieren Stärke">'
+            "<title>Nationale Demo Der 9. Juli naht: OGBL und LCGB demonstrieren Stärke</title>")
+    h1 = "<article><h1><span>Nationale Demo</span>Der 9. Juli naht: OGBL und LCGB demonstrieren Stärke</h1></article>"
+    m = _meta(head, h1)
+    assert m.title == "Nationale Demo / Der 9. Juli naht: OGBL und LCGB demonstrieren Stärke"
+    assert m.sources["title"] == "og:title"
+
+
+def test_a_swapped_separator_or_leading_marks_are_no_restored_separator():
+    """Stuttgarter Zeitung: JSON-LD " - " against og:title ":" is another spelling of one
+    headline, not a separator the layout dropped: the vote's spelling stays. A blog's og:title
+    "...: Tach auch!" only adds marks before the words."""
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Rückbau von Atomkraftwerk - Kühltürme von AKW Gundremmingen gesprengt"}</script>'
+            '<meta property="og:title" content="Rückbau von Atomkraftwerk: Kühltürme von AKW Gundremmingen gesprengt">')
+    assert _meta(head).title == "Rückbau von Atomkraftwerk - Kühltürme von AKW Gundremmingen gesprengt"
+    head = '<meta property="og:title" content="...: Tach auch!"><title>Tach auch!</title>'
+    assert _meta(head, "<article><h1>Tach auch!</h1></article>").title == "Tach auch!"
+
 def test_the_comparison_key_keeps_what_isalnum_keeps():
     """_key (a regex, cached) drops exactly the characters str.isalnum() rejects, "_" included."""
     import unicodedata

@@ -10,7 +10,7 @@ import numpy as np
 
 from tasks.stories import consolidation
 from tasks.stories.assignment import MAX_GAP_DAYS
-from tasks.stories.consolidation import CUT, average_link, consolidate, similarities
+from tasks.stories.consolidation import CUT, average_link, average_link_of_sums, consolidate, similarities
 from tasks.stories.evidence import side_vector, title_terms
 from tasks.stories.terms import terms, tfidf_vector
 from tests.conftest import RPM2, SEEDS, require
@@ -145,12 +145,16 @@ def test_large_neighbourhoods_get_the_same_cosines_from_the_sparse_product(monke
     assert (sparse[:-1, :-1] > 0.2).sum() > 1000      # real similarities (stories), not a matrix of zeros
 
 
-def reference_average_link(vectors, cut, days):
+def reference_average_link(vectors, cut, days, start=None):
     """UPGMA as the textbook states it: the first most similar pair of clusters (in row order), over
-    all pairs, at every step (what average_link must equal, only faster)."""
+    all pairs, at every step (what average_link must equal, only faster); `start`: the clusters
+    to begin from (lists of vector indexes), else one per vector."""
     sim = similarities(vectors)
-    clusters = [[k] for k in range(len(vectors))]
-    span = [(d, d) if d is not None else (None, None) for d in days]
+    clusters = [list(c) for c in start] if start else [[k] for k in range(len(vectors))]
+    span = []
+    for c in clusters:
+        known = [days[k] for k in c if days[k] is not None]
+        span.append((min(known), max(known)) if known else (None, None))
 
     def allowed(a, b):
         (fa, la), (fb, lb) = span[a], span[b]
@@ -296,3 +300,65 @@ def test_a_large_union_is_sampled_evenly_and_deterministically():
     sampled = consolidation.silhouette_cut(rows, max_articles=100)
     assert sampled == consolidation.silhouette_cut(rows, max_articles=100)
     assert sampled == consolidation.silhouette_cut(rows[::2])
+
+
+def partition(labels):
+    return sorted(sorted(k for k, x in enumerate(labels) if x == label) for label in set(labels))
+
+
+def vector_sum(vectors):
+    total = Counter()
+    for v in vectors:
+        total.update(v)
+    return dict(total)
+
+
+def test_stories_kept_whole_are_the_textbook_upgma_started_from_them(monkeypatch):
+    """KEEP_WHOLE_FROM: a stored story starts as one cluster given by the sum of its unit vectors
+    (its centroid); average link from there is UPGMA from the same start, dense or sparse."""
+    import random
+
+    _, vectors, _ = dev()
+    ids = sorted(vectors)[::3]
+    rng = random.Random(1)
+    days = [rng.choice([None, rng.uniform(0, 120)]) for _ in ids]
+    start: dict[int, list[int]] = {}
+    for k, _ in enumerate(ids):          # runs of up to 5 consecutive articles (often one topic), and singletons
+        start.setdefault(k // 5 if k % 3 else len(ids) + k, []).append(k)
+    clusters = list(start.values())
+    rows = [vectors[i] for i in ids]
+    sums = [vector_sum(rows[k] for k in c) for c in clusters]
+    spans = []
+    for c in clusters:
+        known = [days[k] for k in c if days[k] is not None]
+        spans.append((min(known), max(known)) if known else (None, None))
+    for sparse in (False, True):
+        monkeypatch.setattr(consolidation, "SPARSE_FROM", 1 if sparse else 10**9)
+        for cut in (0.04, CUT, 0.15):
+            got = average_link_of_sums(sums, [len(c) for c in clusters], spans, cut)
+            per_article = [0] * len(ids)
+            for label, c in zip(got, clusters, strict=True):
+                for k in c:
+                    per_article[k] = label
+            assert partition(per_article) == partition(reference_average_link(rows, cut, days, clusters))
+
+
+def test_a_story_kept_whole_moves_whole_and_new_articles_still_move():
+    """A stored story glued from two events cannot split when it is kept whole, but a story
+    opened twice still merges into it and the batch's articles still leave the wrong story."""
+    big, small = of_topic("T07"), of_topic("T01")
+    _, vectors, _ = dev()
+    members = {"s_old": small[:8], "s_twice": small[8:14], "s_wrong": big + small[14:15]}
+    order = [a for arts in members.values() for a in arts]
+    age = {a: (k,) for k, a in enumerate(order)} | {sid: (k,) for k, sid in enumerate(members)}
+    kept = {"s_old": consolidation.KeptStory(vector_sum(vectors[a] for a in small[:8]), None, None),
+            "s_wrong": consolidation.KeptStory(vector_sum(vectors[a] for a in big), None, None)}
+    plan = consolidate(members, vectors, age, taken=set(members), new=set(small[8:15]), kept=kept)
+    assert plan.aliases == {"s_twice": "s_old"}
+    assert plan.moves == {a: "s_old" for a in small[8:15]}
+    glued = {"s_mixed": small[:1] + big + small[1:6]}
+    whole = {"s_mixed": consolidation.KeptStory(vector_sum(vectors[a] for a in glued["s_mixed"]), None, None)}
+    age = {a: (k,) for k, a in enumerate(glued["s_mixed"])} | {"s_mixed": (0,)}
+    assert plan_for(glued).events                                    # article by article it splits
+    kept_plan = consolidate(glued, vectors, age, taken=set(glued), kept=whole)
+    assert kept_plan.moves == {} and kept_plan.events == []          # kept whole it cannot
