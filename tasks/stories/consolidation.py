@@ -269,7 +269,7 @@ def silhouette(distance: np.ndarray, labels: np.ndarray) -> float | None:
     return float(s.mean())
 
 
-# The per-batch cut (silhouette_cut), off: warehouse/load/stories.py SILHOUETTE_CUT. The grid is
+# The per-batch cut (silhouette_cut; warehouse/load/stories.py SILHOUETTE_CUT switches it). The grid is
 # the bench's CUT_GRID; a best silhouette under SILHOUETTE_MIN falls back to CUT (one story split
 # at a high cut scores 0.06-0.16 on RPM2 topics, several stories 0.09-0.28: a guard, not a
 # separator); a larger union is sampled evenly to SILHOUETTE_MAX_ARTICLES (O(n²) per cut).

@@ -409,8 +409,8 @@ def batch_cut(con, articles: list[str], vectors: dict[str, dict[str, float]],
     """The average-link cut for this batch's neighbourhoods: the silhouette's choice over their
     `articles`, each copy group (the duplicates links among them, joined transitively) entering
     once, since copies are tighter than any story; consolidation.CUT when it has no choice. The
-    stored articles of a story kept whole (consolidation.KEEP_WHOLE_FROM, not measured with this)
-    have no vector here and are left out."""
+    stored articles of a story kept whole (consolidation.KEEP_WHOLE_FROM) have no vector here and
+    are left out: that story cannot split at any cut (RPM2's CV is the same with it, 0.965 / 0.858)."""
     articles = [a for a in articles if a in vectors]
     links = set(con.execute(
         f"SELECT article_id, duplicate_of FROM duplicates WHERE article_id IN {keys(con, articles, '_cut')} "
