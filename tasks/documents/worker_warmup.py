@@ -3,8 +3,8 @@ WORKER_PRELOAD): fills, once, the date parsers' lazy caches that every worker fo
 would otherwise fill on its own first pages.
 
 htmldate's extensive search loads the month names of all of dateparser's locales, and
-dateparser builds its language data on its first parse: about 0.7 CPU-s here, which cost a
-fresh worker about 2.3 CPU-s over its first 150 pages (bench/RESULTS.md). Done in the fork
+dateparser builds its language data on its first parse: about 0.4 CPU-s here, which cost a
+fresh worker about 1.2 CPU-s over its first 150 pages (bench/worker_warmup.py). Done in the fork
 server, it runs while Prefect's server boots, and each worker starts with it in memory
 (copy-on-write). Never imported by the flow's process, which parses no page.
 """

@@ -36,41 +36,42 @@ def test_a_different_config_does_not_collect_what_was_started_for_another(tmp_pa
     assert len(Path(item).read_text().splitlines()) == 2
 
 
-def test_workers_start_with_the_functions_module_imported_by_the_fork_server():
-    """The fork server imports the per-document function's module once; workers forked from it do
-    not import lxml, trafilatura and the rest again (a new process: this one's fork server runs)."""
+def printed_by_a_new_process(script: str) -> list[str]:
+    """The words `script` prints, run in a new Python process (one whose fork server is not
+    running yet, unlike this one's)."""
     import subprocess
     import sys
 
-    script = ("from tasks.sandbox import SandboxConfig, run_isolated\n"
-              "from tests.tasks.preload_probe import where_imported\n"
-              "import os; [(imported, worker)] = run_isolated(where_imported, [0], SandboxConfig(workers=1))\n"
-              "print(imported != worker, imported != os.getpid())\n")
     root = Path(__file__).resolve().parents[2]
     run = subprocess.run([sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["True", "True"]   # imported neither by the worker nor by the caller
+    return run.stdout.split()
+
+
+def test_workers_start_with_the_functions_module_imported_by_the_fork_server():
+    """The fork server imports the per-document function's module once; workers forked from it do
+    not import lxml, trafilatura and the rest again."""
+    printed = printed_by_a_new_process(
+        "from tasks.sandbox import SandboxConfig, run_isolated\n"
+        "from tests.tasks.preload_probe import where_imported\n"
+        "import os; [(imported, worker)] = run_isolated(where_imported, [0], SandboxConfig(workers=1))\n"
+        "print(imported != worker, imported != os.getpid())\n")
+    assert printed == ["True", "True"]   # imported neither by the worker nor by the caller
 
 
 def test_workers_start_with_the_date_parsers_warmed_by_the_fork_server():
     """WORKER_PRELOAD's warm-up runs in the fork server, not in the caller: a worker finds
-    htmldate's month names and dateparser's language data loaded (about 2.3 CPU-s of a fresh
+    htmldate's month names and dateparser's language data loaded (about 1.2 CPU-s of a fresh
     worker's first 150 pages), and the extraction function's module asks for it."""
-    import subprocess
-    import sys
-
     from tasks.documents.article import article_from_file
     from tasks.sandbox import preload_of
 
     assert "tasks.documents.worker_warmup" in preload_of(article_from_file)
-    script = ("import sys\n"
-              "from tasks.sandbox import SandboxConfig, run_isolated\n"
-              "from tests.tasks.preload_probe import dates_warm\n"
-              "[(months, loaded)] = run_isolated(dates_warm, [0], SandboxConfig(workers=1))\n"
-              "print(months, loaded, 'tasks.documents.worker_warmup' in sys.modules)\n")
-    root = Path(__file__).resolve().parents[2]
-    run = subprocess.run([sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["1", "True", "False"]
+    printed = printed_by_a_new_process(
+        "import sys\n"
+        "from tasks.sandbox import SandboxConfig, run_isolated\n"
+        "from tests.tasks.preload_probe import dates_warm\n"
+        "[(months, loaded)] = run_isolated(dates_warm, [0], SandboxConfig(workers=1))\n"
+        "print(months, loaded, 'tasks.documents.worker_warmup' in sys.modules)\n")
+    assert printed == ["1", "True", "False"]
