@@ -63,17 +63,8 @@ class Story:
             self.title_centroid = evidence.add_to_centroid(self.title_centroid, title_vec)
         if entity_vec:
             self.entity_centroid = evidence.add_to_centroid(self.entity_centroid, entity_vec)
-        merged = dict(self.centroid)
-        for t, w in vec.items():
-            merged[t] = merged.get(t, 0.0) + w
-        top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
-        self.centroid = dict(top)
-        self.size += 1
-        if when is not None:
-            self.first_seen = min(self.first_seen or when, when)
-            self.last_seen = max(self.last_seen or when, when)
+        self.add_story(vec, 1, when, when)   # one article: a story of one, its vector the sum
         self.title = self.title or title
-        self.changed = True
 
     def add_story(self, centroid: dict[str, float], size: int, first: datetime | None, last: datetime | None) -> None:
         """Take in a whole stored story by its centroid (a sum of unit vectors, so sums add), its

@@ -331,7 +331,7 @@ def consolidate(members: dict[str, list[str]], vectors: dict[str, dict[str, floa
     if not articles:
         return Plan({}, [], [], {})
     when = published or {}
-    days = [_day(when.get(a)) for a in articles]
+    days = [day_of(when.get(a)) for a in articles]
     heads = None if titles is None else [titles.get(a, {}) for a in articles]
     if kept:
         labels = dict(zip(articles, _kept_labels(members, articles, new, vectors, kept, days, cut), strict=True))
@@ -393,14 +393,15 @@ def _kept_labels(members: dict[str, list[str]], articles: list[str], new: set[st
         sizes[u] += 1
         if a not in new and story_of[a] in kept:
             story = kept[story_of[a]]
-            sums[u], spans[u] = story.centroid, (_day(story.first), _day(story.last))
+            sums[u], spans[u] = story.centroid, (day_of(story.first), day_of(story.last))
         else:
             sums[u], spans[u] = vectors[a], (day, day)
     labels = average_link_of_sums(sums, sizes, spans, cut)
     return [labels[u] for u in units]
 
 
-def _day(when: datetime | None) -> float | None:
+def day_of(when: datetime | None) -> float | None:
+    """A date as the time window compares them: days since the epoch (None: undated)."""
     return None if when is None else when.timestamp() / 86400
 
 

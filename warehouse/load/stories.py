@@ -296,8 +296,9 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]],
     batch touched, never the whole warehouse) and apply tasks/stories/consolidation.py's merges and splits:
     articles moved, merged stories removed and aliased, split parts opened as stories, the
     changed stories' rows, centroids and index rebuilt, each change in story_events (`new`: the
-    batch's articles' vectors, as assign made them; a stored story of consolidation.KEEP_WHOLE_FROM articles or more is compared
-    whole, by its centroid as `kept` holds it, and its articles' vectors are not read). Returns the
+    batch's articles' vectors, as assign made them; a stored story of consolidation.KEEP_WHOLE_FROM
+    articles or more is compared whole, by its centroid as `kept` holds it, and its articles'
+    vectors are not read). Returns the
     ids of the stories rebuilt and of those merged away, the changes (story_events' rows), and
     how many neighbourhoods were left as streaming made them (over CONSOLIDATION_MAX_ARTICLES
     starting clusters)."""
@@ -310,10 +311,11 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]],
             f"SELECT story_id, article_id FROM story_articles WHERE story_id IN {keys(con, sorted(group), '_group')}"
     ).fetchall():
         members.setdefault(sid, []).append(aid)
-    stored = Counter(sid for sid, arts in members.items() for a in arts if a not in new)
-    whole = {sid: kept[sid] for sid, n in stored.items()
-             if consolidation.KEEP_WHOLE_FROM is not None and n >= consolidation.KEEP_WHOLE_FROM
-             and kept is not None and sid in kept and not USE_JOIN_MODEL}
+    was = {a: sid for sid, arts in members.items() for a in arts}
+    stored = Counter(sid for a, sid in was.items() if a not in new)
+    limit = consolidation.KEEP_WHOLE_FROM
+    whole = ({} if limit is None or kept is None or USE_JOIN_MODEL   # the side centroids need every article
+             else {sid: kept[sid] for sid, n in stored.items() if n >= limit and sid in kept})
     # What average link starts from: one cluster per whole story, one per other article.
     sizes = [sum(1 if s in whole else len(members.get(s, ())) for s in g)
              + sum(a in new for s in g if s in whole for a in members[s]) for g in groups]
@@ -332,9 +334,7 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]],
     age = {aid: (ingested, published is None, published or ingested, uri) for aid, ingested, published, uri in rows}
     published = {aid: p for aid, _, p, _ in rows}
     n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    story_of_article = {a: sid for sid, arts in members.items() for a in arts}
-    vectors = new | stored_vectors(con, [a for a in articles if a not in new and story_of_article[a] not in whole],
-                                   n_docs)
+    vectors = new | stored_vectors(con, [a for a in articles if a not in new and was[a] not in whole], n_docs)
     sides, df = _side_terms(con, articles) if USE_JOIN_MODEL else ({a: (Counter(), Counter()) for a in articles}, {})
     far = (datetime.max, True, datetime.max, "")
     story_age = {sid: age.get(sid.removeprefix("s_"), far) for sid in members}
@@ -344,16 +344,16 @@ def consolidate(con, run_id: str, now: datetime, groups: list[set[str]],
         UNION ALL SELECT story_id FROM story_aliases WHERE story_id IN (SELECT v FROM _named)""").fetchall()}
     cut = batch_cut(con, articles, vectors, published) if SILHOUETTE_CUT else consolidation.CUT
     plan = consolidation.Plan({}, [], [], {})
+    batch = set(new)
     for g in groups:
         part = consolidation.consolidate({s: members[s] for s in sorted(g) if s in members}, vectors,
-                                         {**age, **story_age}, taken, cut, published=published, new=set(new),
+                                         {**age, **story_age}, taken, cut, published=published, new=batch,
                                          kept={s: whole[s] for s in g if s in whole})
         taken |= set(part.opened)
         plan = consolidation.Plan(plan.moves | part.moves, plan.events + part.events, plan.opened + part.opened,
                                   plan.aliases | part.aliases)
     if not plan.moves:
         return set(), set(), [], skipped
-    was = story_of_article
     story_of = was | plan.moves
     changed = ({was[a] for a in plan.moves} | set(plan.moves.values())) - set(plan.aliases)
     merged = sorted(plan.aliases)
@@ -416,7 +416,7 @@ def batch_cut(con, articles: list[str], vectors: dict[str, dict[str, float]],
         f"SELECT article_id, duplicate_of FROM duplicates WHERE article_id IN {keys(con, articles, '_cut')} "
         "AND duplicate_of IN (SELECT v FROM _cut)").fetchall())
     group = {a: min(g) for g in consolidation.neighbourhoods(set(articles), links) for a in g}
-    days = [published[a].timestamp() / 86400 if published.get(a) is not None else None for a in articles]
+    days = [consolidation.day_of(published.get(a)) for a in articles]
     cut = consolidation.silhouette_cut([vectors[a] for a in articles], days, groups=[group[a] for a in articles])
     log.debug("silhouette cut over %d articles (%d copy groups): %s", len(articles), len(set(group.values())), cut)
     return consolidation.CUT if cut is None else cut
