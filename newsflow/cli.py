@@ -20,6 +20,9 @@ def _reader_db_arg(parser: argparse.ArgumentParser) -> None:
                              "(NAME.read.duckdb beside it): fresher, but a run then waits until this command ends")
 
 
+STORY_ROWS = 10   # articles listed per story by default: a big story's thousands of rows tell a console reader nothing
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2, before any server starts)."""
     try:
@@ -28,6 +31,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not allowed: give at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number, 0 or more (0: no limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: give 0 (no limit) or more")
     return value
 
 
@@ -158,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                              description="List stories, largest first, with their articles and copies.")
     _reader_db_arg(stories)
     stories.add_argument("--limit", type=positive_int, default=20, help="stories to show (default: 20)")
+    stories.add_argument("--articles", type=non_negative_int, default=STORY_ROWS,
+                         help=f"articles listed per story, earliest first (default: {STORY_ROWS}; 0: all)")
+    stories.add_argument("--story", metavar="ID", help="only this story")
     return parser
 
 
@@ -297,7 +314,7 @@ def print_summary(summary) -> None:
             table.add_row(*_cells(f.source_uri, f.stage, f.reason + (f": {f.detail}" if f.detail else "")))
         console.print(table)
     with connect_reader(summary.db) as con:
-        _print_stories(con, console, limit=10)
+        _print_stories(con, console, limit=10, run_id=summary.run_id)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -518,43 +535,65 @@ def _console():
 
 def cmd_stories(args: argparse.Namespace) -> int:
     with connect_reader(args.db, args.live) as con:
-        _print_stories(con, _console(), args.limit)
+        _print_stories(con, _console(), args.limit, args.articles, story_id=args.story)
     return 0
 
 
-def _print_stories(con, console, limit: int) -> None:
-    """Each story as a table of its articles; titles and cells are text, never markup."""
+def _print_stories(con, console, limit: int, rows: int = STORY_ROWS, run_id: str | None = None,
+                   story_id: str | None = None) -> None:
+    """Each story, largest first, as a table of at most `rows` of its articles (earliest first; 0:
+    all), its counts and span from all of them. With `run_id`: only the stories that run created or
+    grew, each listing the articles that run added; with `story_id`: that story. Titles and cells
+    are text, never markup."""
     from rich.table import Table
     from rich.text import Text
 
     from tasks.dates import published_label
 
-    stories = con.execute("""
-        SELECT story_id, title, article_count, outlet_count, first_seen, last_seen
-        FROM stories ORDER BY article_count DESC, first_seen, story_id LIMIT ?""", [limit]).fetchall()
+    where, params = ("WHERE story_id = ?", [story_id]) if story_id else (
+        ("WHERE ? IN (created_run_id, updated_run_id)", [run_id]) if run_id else ("", []))
+    stories = con.execute(f"""
+        SELECT story_id, title, article_count, outlet_count FROM stories {where}
+        ORDER BY article_count DESC, first_seen, story_id LIMIT ?""", [*params, limit]).fetchall()
     if not stories:
-        console.print("No stories yet.", markup=False)
+        console.print("No story changed in this run." if run_id else f"No story {story_id}." if story_id
+                      else "No stories yet.", markup=False)
         return
-    for story_id, title, n, outlets, _first, _last in stories:
-        rows = con.execute("""
-            SELECT a.article_id, coalesce(a.site_name, regexp_extract(a.source_uri, '[^/]+$')),
-                   a.published_at, a.published_precision,
-                   coalesce(a.title, left(a.body, 70) || '…'),
-                   (SELECT string_agg(d.duplicate_of || ' (' || d.kind || ' ' || round(d.similarity, 2) || ')', ', ')
-                    FROM duplicates d WHERE d.article_id = a.article_id)
-            FROM story_articles sa JOIN articles a USING (article_id)
-            WHERE sa.story_id = ?
-            ORDER BY a.published_at NULLS LAST, a.source_uri""", [story_id]).fetchall()
-        dated = [(when, precision) for _, _, when, precision, *_ in rows if when is not None]
+    for sid, title, n, outlets in stories:
         # The span as precisely as its first and last articles are dated (a month shown as a day would be a wrong fact).
-        span = (f"{published_label(*min(dated, key=lambda d: d[0]))} → {published_label(*max(dated, key=lambda d: d[0]))}"
-                if dated else "undated")
+        first, first_precision, last, last_precision, listed = con.execute("""
+            SELECT min(a.published_at),
+                   first(a.published_precision ORDER BY a.published_at, a.source_uri) FILTER (a.published_at IS NOT NULL),
+                   max(a.published_at),
+                   first(a.published_precision ORDER BY a.published_at DESC, a.source_uri) FILTER (a.published_at IS NOT NULL),
+                   count(*) FILTER (?::VARCHAR IS NULL OR a.run_id = ?)
+            FROM story_articles sa JOIN articles a USING (article_id) WHERE sa.story_id = ?""",
+            [run_id, run_id, sid]).fetchone()
+        shown = con.execute("""
+            WITH shown AS (
+                SELECT a.article_id, coalesce(a.site_name, regexp_extract(a.source_uri, '[^/]+$')) AS outlet,
+                       a.published_at, a.published_precision,
+                       coalesce(a.title, left(a.body, 70) || '…') AS title, a.source_uri
+                FROM story_articles sa JOIN articles a USING (article_id)
+                WHERE sa.story_id = ? AND (?::VARCHAR IS NULL OR a.run_id = ?)
+                ORDER BY a.published_at NULLS LAST, a.source_uri LIMIT ?)
+            SELECT article_id, outlet, published_at, published_precision, title,
+                   (SELECT string_agg(d.duplicate_of || ' (' || d.kind || ' ' || round(d.similarity, 2) || ')', ', ')
+                    FROM duplicates d WHERE d.article_id = shown.article_id)
+            FROM shown ORDER BY published_at NULLS LAST, source_uri""",
+            [sid, run_id, run_id, rows or None]).fetchall()
+        span = (f"{published_label(first, first_precision)} → {published_label(last, last_precision)}"
+                if first is not None else "undated")
         counts = f"{plural(n, 'article')}, {plural(outlets, 'outlet')}"
-        caption = Text.assemble(title or story_id, (f"  ({story_id}: {counts}, {span})", "dim"))
+        caption = Text.assemble(title or sid, (f"  ({sid}: {counts}, {span})", "dim"))
         table = Table("article", "outlet (or file)", "published", "title / first words", "copy of",
-                      title=caption, title_justify="left")
-        for article_id, outlet, when, precision, *rest in rows:
+                      title=caption, title_justify="left", caption_justify="left")
+        for article_id, outlet, when, precision, *rest in shown:
             table.add_row(*_cells(article_id, outlet, published_label(when, precision), *rest))
+        left_out = [plural(listed - len(shown), "more article") + (" of this run" if run_id else "")] * (listed > len(shown))
+        left_out += [plural(n - listed, "article") + " from earlier runs"] * (n > listed)
+        if left_out:
+            table.caption = Text(f"… and {', '.join(left_out)}: newsflow stories --story {sid} --articles 0")
         console.print(table)
 
 
