@@ -22,7 +22,7 @@ from prefect.utilities.annotations import quote
 from rich.progress import Progress
 
 from flows.head_start import EXTRACT_AHEAD
-from flows.locking import ensure_write_limit, publish_snapshot, warehouse_writer
+from flows.locking import RunWriter, ensure_write_limit, warehouse_writer
 from flows.reporting import Progress as ProgressArtifact
 from flows.reporting import emit_story_events, publish_artifacts
 from flows.runners import extraction_slots
@@ -116,10 +116,9 @@ def extract_and_clean(pages: list[WebPage], sandbox: SandboxConfig | None = None
 
 
 @task(name="load-batch", cache_policy=NONE)
-def load(db: str, run_id: str, batch_no: int, articles: list[Article],
+def load(writer: RunWriter, run_id: str, batch_no: int, articles: list[Article],
          failures: list[Failure], web: WebBatch | None = None) -> BatchReport:
-    with warehouse_writer(db) as con:
-        report = load_batch(con, run_id, batch_no, articles, failures, web)
+    report = load_batch(writer.connection(), run_id, batch_no, articles, failures, web)
     emit_story_events(report.story_changes, run_id, report.story_events)
     return report
 
@@ -183,6 +182,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
     ensure_write_limit()
     with warehouse_writer(db) as con:
         start_run(con, run_id, str(runtime.flow_run.id or "") or None, [str(p) for p in inputs])
+    writer = RunWriter(db)   # opened by the first batch (web discovery opens its own connections before)
     publisher = Publisher(db)
     try:
         pending: list[Failure] = []   # discovery failures, written with the first batch
@@ -218,7 +218,7 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             bar_task = bar.add_task("ingesting", total=to_process)
             batch_no = 0
             for batch, (articles, failures) in _extracted_ahead(file_batches, sandbox or SandboxConfig()):
-                _load(summary, db, batch_no, articles, pending + failures, None, logger, publisher)
+                _load(summary, writer, batch_no, articles, pending + failures, None, logger, publisher)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
                 progress_artifact.advance(len(batch))
@@ -231,11 +231,12 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                 summary.files_seen += len(records)
                 summary.warc_records += warc_batch.records
                 summary.warc_skipped.update(warc_batch.skipped)
-                _load(summary, db, batch_no, articles, pending + warc_batch.failures + failures,
+                _load(summary, writer, batch_no, articles, pending + warc_batch.failures + failures,
                       WebBatch(records), logger, publisher)   # raw bytes: with the new articles (article.raw)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(records))
             for batch in web_batches:
+                writer.close()   # no writer waits on this run's network fetch
                 fetched = fetch(batch, config, read_page_validators(db, [t.url for t in batch]), robots)
                 robots += fetched.robots
                 articles, failures, article_of = _extract_pages(fetched.pages, sandbox or SandboxConfig())
@@ -245,20 +246,21 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
                                  [check_of[t.url] for t in batch if t.url in check_of])
                 web_state = WebBatch()
                 summary.add_fetched(len(fetched.pages), fetched.records, fetched.requests)
-                _load(summary, db, batch_no, articles, pending + fetched.failures + failures, state, logger, publisher)
+                _load(summary, writer, batch_no, articles, pending + fetched.failures + failures, state, logger, publisher)
                 pending, batch_no = [], batch_no + 1
                 bar.advance(bar_task, len(batch))
                 progress_artifact.advance(len(batch))
             if batch_no == 0 or pending or web_state.pages:
-                _load(summary, db, batch_no, [], pending, web_state if web or checks else None, logger, publisher)
+                _load(summary, writer, batch_no, [], pending, web_state if web or checks else None, logger, publisher)
     except BaseException as exc:
+        writer.close()   # a fresh connection records the failure, whatever state the failure left this one in
         with warehouse_writer(db) as con:
             finish_run(con, run_id, "failed", summary.counts(), f"{type(exc).__name__}: {exc}")
             publisher.publish(con)   # the batches committed before the failure stay readable
         raise
-    with warehouse_writer(db) as con:
-        finish_run(con, run_id, "completed", summary.counts())
-        publisher.publish(con)
+    with writer:
+        finish_run(writer.connection(), run_id, "completed", summary.counts())
+        publisher.publish(writer.connection())
     if publisher.published:
         logger.info("read snapshot published %d times (%.2f s in all, %.1f MB written)", publisher.published,
                     publisher.seconds, publisher.copied_bytes / 1e6)
@@ -335,15 +337,17 @@ def _extract_pages(pages: list[WebPage], sandbox: SandboxConfig) -> tuple[list[A
     return articles, failures, article_of
 
 
-def _load(summary: RunSummary, db: str, batch_no: int, articles: list[Article], failures: list[Failure],
+def _load(summary: RunSummary, writer: RunWriter, batch_no: int, articles: list[Article], failures: list[Failure],
           web: WebBatch | None, logger, publisher: Publisher) -> None:
-    """Load one batch, then publish the read snapshot if it is due (warehouse/snapshot.py)."""
+    """Load one batch, then publish the read snapshot if it is due (warehouse/snapshot.py), then let
+    the writer go if it has held the file long enough (RunWriter.turn)."""
     # quote: Prefect would otherwise walk every object of the batch looking for futures, twice per call
     # (most of the writer's time in a profiled 1,000-page run); the task receives the plain values
-    report = load(db, summary.run_id, batch_no, quote(articles), quote(failures), quote(web))
+    report = load(quote(writer), summary.run_id, batch_no, quote(articles), quote(failures), quote(web))
     summary.add(report)
     if publisher.due():
-        publish_snapshot(db, publisher)
+        publisher.publish(writer.connection())
+    writer.turn()
     _return_freed_memory()
     logger.info("batch %d: %d loaded, %d updated (new versions), %d unchanged, %d failed, %d copies%s%s",
                 batch_no, len(report.loaded), len(report.updated), report.unchanged, len(report.failures),

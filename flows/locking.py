@@ -6,11 +6,16 @@ process (another run, an analyst's session), saying so at once on stderr with th
 the bound the write fails with WarehouseLocked (the CLI exits 2). The operating system frees the
 lock when its holder dies, even by SIGKILL.
 
-On a standing Prefect server (`prefect server start`, `make ui`), every write (run start, each
-batch, run end) also holds a slot of the global concurrency limit `newsflow-warehouse-writer`
-(limit 1, created on first use), so overlapping deployment runs take turns batch by batch and the
-UI shows who waits. The slot is a lease of LEASE_SECONDS, renewed while held: the server's
-repossessor frees the slot of a killed holder within about a minute.
+An ingest run keeps its write connection from batch to batch (RunWriter) and lets it go at the
+first batch boundary after HOLD_SECONDS, and before every network fetch, so other writers take
+their turn at least that often: reopening a large warehouse for each batch re-read its index
+tables and checkpointed it on each close (bench/RESULTS.md).
+
+On a standing Prefect server (`prefect server start`, `make ui`), every write connection also holds
+a slot of the global concurrency limit `newsflow-warehouse-writer` (limit 1, created on first use)
+while it is open, so overlapping deployment runs take turns and the UI shows who waits. The slot
+is a lease of LEASE_SECONDS, renewed while held: the server's repossessor frees the slot of a
+killed holder within about a minute.
 
 On a temporary server (the CLI's, Prefect's own) the slot is not taken: a temporary server runs no
 repossessor and keeps leases in memory, so a run killed while holding the slot left it taken in
@@ -25,8 +30,9 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 
 import duckdb
 from prefect import get_client
@@ -42,6 +48,7 @@ WRITE_LIMIT = "newsflow-warehouse-writer"
 WAIT_SECONDS = 600.0   # unattended runs (deployments); the CLI waits --lock-wait S (default 60)
 LOCK_WAIT_ENV = "NEWSFLOW_LOCK_WAIT_SECONDS"
 LEASE_SECONDS = 60.0   # the shortest lease Prefect's API accepts; renewed at 75 % while held
+HOLD_SECONDS = 30.0    # a run's write connection is let go at the first batch boundary after this
 TEMPORARY_API_ENV = "NEWSFLOW_TEMPORARY_API_URL"   # set by newsflow.server to the temporary server it runs
 
 
@@ -109,3 +116,40 @@ def publish_snapshot(db: str, publisher: Publisher | None = None) -> Published |
     publisher = publisher or Publisher(db)
     with warehouse_writer(db) as con:
         return publisher.publish(con)
+
+
+class RunWriter:
+    """A run's write connection (warehouse_writer), opened when first needed and kept from batch
+    to batch; `turn()` at a batch boundary lets it go once held `hold_seconds`, `close()` at once
+    (before a network fetch, which must not keep other writers waiting)."""
+
+    def __init__(self, db: str, hold_seconds: float = HOLD_SECONDS) -> None:
+        self.db = db
+        self.hold_seconds = hold_seconds
+        self.opened = 0   # connections opened: the tests' and benches' measure of the hold
+        self._stack: ExitStack | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._since = 0.0
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            stack = ExitStack()
+            self._con = stack.enter_context(warehouse_writer(self.db))
+            self._stack, self._since = stack, time.monotonic()
+            self.opened += 1
+        return self._con
+
+    def turn(self) -> None:
+        if self._con is not None and time.monotonic() - self._since >= self.hold_seconds:
+            self.close()
+
+    def close(self) -> None:
+        stack, self._stack, self._con = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
