@@ -54,6 +54,22 @@ def test_indexes_match_what_they_summarise_after_batches(db_path):
                          "ORDER BY story_id").fetchall()
     assert len(stored) == con.execute("SELECT count(*) FROM stories").fetchone()[0] > 10
     assert _rounded(stored) == _rounded(con.execute(STORY_INDEX).fetchall())
+    # Every centroid row but the side centroids' holds its term's number, which the shortlist joins on.
+    assert con.execute("""SELECT count(*) FILTER (s.term_id IS DISTINCT FROM d.term_id)
+                          FROM internals.story_terms s LEFT JOIN internals.term_df d USING (term)
+                          WHERE s.term NOT LIKE '~%'""").fetchone()[0] == 0
+
+
+def test_migration_numbers_the_stored_centroid_terms(db_path):
+    """Version 21 gives the centroid rows of a warehouse loaded before it their terms' numbers."""
+    con = connect(db_path)
+    _rpm2_in_batches(con)
+    loaded = con.execute("SELECT story_id, term, term_id FROM internals.story_terms ORDER BY ALL").fetchall()
+    con.execute("UPDATE internals.story_terms SET term_id = NULL")
+    sql = (MIGRATIONS_DIR / "021_story_term_ids.sql").read_text(encoding="utf-8")
+    con.execute(re.search(r"^UPDATE .*?;", sql, re.S | re.M).group(0))
+    assert con.execute("SELECT story_id, term, term_id FROM internals.story_terms ORDER BY ALL").fetchall() == loaded
+    assert all(term_id is not None for _, _, term_id in loaded) and len(loaded) > 1000
 
 
 def test_migration_backfill_computes_the_maintained_indexes(db_path):
@@ -93,10 +109,11 @@ def test_shortlist_scores_are_the_cosine_of_the_stored_centroids(db_path):
     load_batch(con, "rpm2", 0, articles[:150], [])
     n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     df = dict(con.execute("SELECT term, df FROM internals.term_df").fetchall())
+    term_ids = dict(con.execute("SELECT term, term_id FROM internals.term_df").fetchall())
     later = articles[150:]
     candidates = [Candidate(a.article_id, tfidf_vector(terms_of(a), df, n_docs), a.published_at, a.title)
                   for a in later]
-    shortlists = story_shortlists(con, candidates)
+    shortlists = story_shortlists(con, candidates, term_ids)
     centroids: dict[str, dict[str, float]] = {}
     for sid, term, weight in con.execute(
             "SELECT story_id, term, weight FROM internals.story_terms WHERE term NOT LIKE '~%'").fetchall():

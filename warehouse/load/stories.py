@@ -70,9 +70,11 @@ def assign(con, new: list[Article], links: list[CopyLink]) -> Streamed:
                                          if USE_JOIN_MODEL else (Counter(), Counter()))
     batch_df = document_frequencies(counts)
     wanted = set(batch_df).union(*(t.keys() | e.keys() for t, e in sides.values()))
-    df = dict(con.execute(
-        f"SELECT term, df FROM internals.term_df WHERE term IN {keys(con, sorted(wanted))}"
-    ).fetchall()) if wanted else {}
+    df, term_ids = {}, {}
+    for term, n, term_id in con.execute(
+            f"SELECT term, df, term_id FROM internals.term_df WHERE term IN {keys(con, sorted(wanted))}"
+    ).fetchall() if wanted else []:
+        df[term], term_ids[term] = n, term_id
     for term, n in batch_df.items():
         df[term] = df.get(term, 0) + n
     n_docs = con.execute("SELECT count(*) FROM articles").fetchone()[0] + len(new)
@@ -90,7 +92,7 @@ def assign(con, new: list[Article], links: list[CopyLink]) -> Streamed:
                                         a.title or _first_sentence(a.body), originals.get(a.article_id, []),
                                         title_vector=evidence.side_vector(title_counts, df, n_docs),
                                         entity_vector=evidence.side_vector(entity_counts, df, n_docs)))
-    shortlists = story_shortlists(con, candidates)
+    shortlists = story_shortlists(con, candidates, term_ids)
     for cand in candidates:
         cand.shortlist = shortlists.get(cand.article_id, {})
     old_originals = sorted({o for v in originals.values() for o in v})
@@ -140,23 +142,26 @@ def assign(con, new: list[Article], links: list[CopyLink]) -> Streamed:
 
 
 
-def story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, float]]:
+def story_shortlists(con, candidates: list[Candidate], term_ids: dict[str, int]) -> dict[str, dict[str, float]]:
     """Per candidate, the STORY_SHORTLIST stored stories most similar to it, with its cosine
     similarity to each (whether they are still open at its date is Story.is_open_for's call). In SQL over
     the inverted index internals.story_terms: the stories are found with the candidate's
     SHORTLIST_TERMS heaviest terms (a vector's items are heaviest first), then scored with all its
     terms; the writer loads the centroids of the few stories an article may join, however many
-    the warehouse holds."""
-    rows = [(c.article_id, t, w, i < SHORTLIST_TERMS) for c in candidates for i, (t, w) in enumerate(c.vector.items())]
+    the warehouse holds. Terms are joined by number (`term_ids`, internals.term_df): a term
+    without one is new to the warehouse, so in no stored story."""
+    rows = [(c.article_id, term_ids[t], w, i < SHORTLIST_TERMS)
+            for c in candidates for i, (t, w) in enumerate(c.vector.items()) if t in term_ids]
     if not rows:
         return {}
-    con.register("_vectors", pa.table({"article_id": [r[0] for r in rows], "term": [r[1] for r in rows],
+    con.register("_vectors", pa.table({"article_id": [r[0] for r in rows],
+                                       "term_id": pa.array([r[1] for r in rows], pa.int32()),
                                        "weight": [r[2] for r in rows], "heavy": [r[3] for r in rows]}))
     try:
         found = con.execute(f"""
             WITH dots AS (
                 SELECT v.article_id, st.story_id, sum(v.weight * st.weight) AS dot
-                FROM _vectors v JOIN internals.story_terms st USING (term) WHERE v.heavy GROUP BY ALL),
+                FROM _vectors v JOIN internals.story_terms st USING (term_id) WHERE v.heavy GROUP BY ALL),
             top AS (   -- top-k by an aggregate, not a window over every (article, story) pair
                 SELECT d.article_id, max_by({{'story_id': d.story_id, 'norm': si.norm}},
                                             {{'cosine': d.dot / si.norm, 'story_id': d.story_id}},
@@ -165,7 +170,7 @@ def story_shortlists(con, candidates: list[Candidate]) -> dict[str, dict[str, fl
             short AS (SELECT article_id, unnest(best, recursive := true) FROM top)
             SELECT s.article_id, s.story_id, sum(v.weight * st.weight) / any_value(s.norm) AS score
             FROM short s JOIN _vectors v USING (article_id)
-            JOIN internals.story_terms st ON st.story_id = s.story_id AND st.term = v.term
+            JOIN internals.story_terms st ON st.story_id = s.story_id AND st.term_id = v.term_id
             GROUP BY s.article_id, s.story_id
             ORDER BY s.article_id, score DESC, s.story_id""").fetchall()
     finally:
@@ -278,7 +283,15 @@ def _write_rows_and_index(con, run_id: str, stories: dict[str, Story], name: str
                                           (evidence.TITLE_PREFIX, stories[sid].title_centroid),
                                           (evidence.ENTITY_PREFIX, stories[sid].entity_centroid))
                  for t, w in sorted(centroid.items())]
-    insert_rows(con, "internals.story_terms", ["story_id", "term", "weight"], term_rows)
+    con.register("_story_terms", pa.table({"story_id": [r[0] for r in term_rows], "term": [r[1] for r in term_rows],
+                                           "weight": pa.array([r[2] for r in term_rows], pa.float64())}))
+    try:   # each term with its number (write_terms has numbered every term of the batch's articles)
+        con.execute("""INSERT INTO internals.story_terms (story_id, term, weight, term_id)
+                       SELECT s.story_id, s.term, s.weight, d.term_id
+                       FROM _story_terms s LEFT JOIN internals.term_df d ON d.term = s.term
+                       ORDER BY s.story_id, s.term""")
+    finally:
+        con.unregister("_story_terms")
     con.execute(f"DELETE FROM internals.story_index WHERE story_id IN (SELECT v FROM {name})")
     insert_rows(con, "internals.story_index", ["story_id", "norm", "first_published", "last_published"],
                 [(sid, stories[sid].norm, stories[sid].first_seen, stories[sid].last_seen) for sid in ids])
