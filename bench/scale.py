@@ -13,7 +13,8 @@ Steps, each a call of the `ingest-files` flow (Prefect's temporary server, start
 Steps 1 and 3 are repeated `--repeat` times, alternately, each on a fresh empty warehouse or a
 fresh copy (this VM's timings vary by ±20% from run to run): the ratio is of the medians.
 Prints articles/s, T_incremental / T_empty (target ≤ 1.2), and the peak RSS of the flow process
-(the one writer) and of its extraction workers (target ≤ 1 GB). `--keep PATH` keeps the large
+(the one writer) and of its extraction workers (target ≤ 1 GB), while building the base and while
+adding the new articles to it. `--keep PATH` keeps the large
 warehouse (before step 3); `--reuse PATH` skips step 2 and starts from a kept one (migrated
 before timing), to measure steps 1 and 3 again after a change of the loader.
 """
@@ -147,12 +148,14 @@ def main() -> int:
         size = (tmp / "big.duckdb").stat().st_size
         if args.keep:
             shutil.copy(tmp / "big.duckdb", args.keep)
-        empty_times, incr_times = [], []
+        empty_times, incr_times, incr_rss = [], [], []
         for run in range(args.repeat):
             (tmp / "empty.duckdb").unlink(missing_ok=True)
             t_empty, s_empty = ingest(new, tmp / "empty.duckdb", args.workers, args.batch_size)
             copy_warehouse(tmp / "big.duckdb", tmp / "incr.duckdb")
-            t_incr, s_incr = ingest(new, tmp / "incr.duckdb", args.workers, args.batch_size)
+            with PeakRss() as rss_run:
+                t_incr, s_incr = ingest(new, tmp / "incr.duckdb", args.workers, args.batch_size)
+            incr_rss.append(rss_run)
             empty_times.append(t_empty)
             incr_times.append(t_incr)
             print(f"run {run + 1}: into empty {t_empty:.1f} s, into the large warehouse {t_incr:.1f} s", flush=True)
@@ -174,6 +177,9 @@ def main() -> int:
     print(f"{args.new} new articles into the {args.base} articles: median {t_incr:.1f} s of "
           f"{', '.join(f'{t:.1f}' for t in incr_times)} ({s_incr.articles_loaded} loaded, "
           f"{s_incr.near_copies} near copies)")
+    print(f"peak RSS while adding them to the {args.base} articles: flow process "
+          f"{max(r.main for r in incr_rss) / mb:.0f} MB, largest extraction worker "
+          f"{max(r.worker for r in incr_rss) / mb:.0f} MB (the highest of the {args.repeat} runs)")
     print(f"ratio incremental/empty (medians): {t_incr / t_empty:.2f}")
     return 0
 
