@@ -93,7 +93,7 @@ class Data:
         assert not failures and len(articles) == 200
         self.articles = {a.article_id: a for a in articles}
         self.gold = {a.article_id: label[a.source_uri.removeprefix("file://")] for a in articles}
-        self.counts = {a.article_id: terms(a.title, a.body) for a in articles}
+        self.counts = {a.article_id: terms(a.title, a.body, a.language) for a in articles}
         self.title = {a.article_id: evidence.title_terms(a.title) for a in articles}
         self.entity = {a.article_id: evidence.entity_terms(a.title, a.body) for a in articles}
         self.topics = sorted(set(self.gold.values()))

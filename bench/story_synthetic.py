@@ -5,7 +5,8 @@ consolidation (warehouse/load/stories.py CONSOLIDATE), consolidation with the pe
     .venv/bin/python bench/story_synthetic.py [--n 10000] [--batch-size 500] [--only 1,2,3,4]
 
 Inputs: `n` articles of bench/corpus.py built from the RPM2 texts only (word salad with a story's
-vocabulary, 30% near-copies, dated), written once to bench/out/synth-<n>-rpm2-1000/. Each method
+vocabulary, 30% near-copies, dated), written once to bench/out/synth-<n>-rpm2-1000/; `--texts all`:
+from RPM2 and the extraction pages (many languages), bench/out/synth-<n>/ as bench/scale.py. Each method
 loads them in generation order, in batches, each into a fresh DuckDB file (warehouse.load.load_batch,
 no Prefect), and are scored by BCubed against the corpus's story labels. Also prints the seconds of
 the first and last 5 batches, whole load_batch and the stories stage alone (stories.assign and
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import rpm2_texts, write_files  # noqa: E402
+from bench.corpus import base_texts, rpm2_texts, write_files  # noqa: E402
 from bench.metrics import bcubed  # noqa: E402
 from tests.helpers import articles_from  # noqa: E402
 from warehouse.db import connect  # noqa: E402
@@ -73,11 +74,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--only", default="", help="comma-separated row numbers (1-based) of the methods to run")
+    ap.add_argument("--texts", choices=("rpm2", "all"), default="rpm2",
+                    help="base texts: RPM2 alone (French), or RPM2 and the extraction pages (many languages, "
+                         "as bench/scale.py)")
     args = ap.parse_args()
     only = {int(k) for k in args.only.split(",") if k}
-    dest = ROOT / "bench" / "out" / f"synth-{args.n}-rpm2-1000"
+    dest = ROOT / "bench" / "out" / (f"synth-{args.n}-rpm2-1000" if args.texts == "rpm2" else f"synth-{args.n}")
     if not (dest / "truth.csv").exists():
-        write_files(dest, args.n, per_folder=1000, texts=rpm2_texts())
+        write_files(dest, args.n, per_folder=1000, texts=rpm2_texts() if args.texts == "rpm2" else base_texts())
     with open(dest / "truth.csv", encoding="utf-8") as fh:
         truth = {str((dest / r["path"]).resolve()): r["story"] for r in csv.DictReader(fh)}
     start = time.perf_counter()

@@ -14,7 +14,8 @@ from tasks.stories.terms import terms
 
 def with_features(article: Article) -> Article:
     """The article with its features attached (what the extraction workers return)."""
-    article.features = Features(fingerprint_article(article), terms(article.title, article.body), len(article.paragraphs))
+    article.features = Features(fingerprint_article(article), terms(article.title, article.body, article.language),
+                                len(article.paragraphs))
     return article
 
 

@@ -18,27 +18,49 @@ STEM_CHARS = 6
 ARTICLE_TERMS = 80
 
 
+EVERY_ARTICLE = ("fr", "en")   # the stop word groups applied to every article (as tuned on RPM2)
+
+
 @lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
+def _stopword_groups() -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    language = ""
     text = (Path(__file__).parents[1] / "rules" / "stopwords.txt").read_text(encoding="utf-8")
-    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+    for line in text.splitlines():
+        if line.startswith("#"):
+            header = line[1:].split()
+            language = header[0] if header and len(header[0]) == 2 else language
+            continue
+        groups.setdefault(language, set()).update(line.split())
+    return {lang: frozenset(words) for lang, words in groups.items()}
+
+
+@lru_cache(maxsize=8)
+def stopwords(language: str | None = None) -> frozenset[str]:
+    """The stop words of an article in `language`: the EVERY_ARTICLE groups, and the language's own
+    group when the file has one. A language's function words only for its own articles: in a
+    warehouse where Spanish is 5% of the articles, "los", "para", "del" kept a high IDF and joined
+    every Spanish article into one story (4,322 of 5,099 at 100,000 articles), while German's
+    "die" or "war" are English words."""
+    groups = _stopword_groups()
+    return frozenset().union(*(groups.get(g, frozenset()) for g in (*EVERY_ARTICLE, language or "")))
 
 
 @lru_cache(maxsize=1 << 17)
-def term_of(word: str) -> str | None:
+def term_of(word: str, language: str | None = None) -> str | None:
     """The term a word counts as (accent-folded, cut to STEM_CHARS), None for a stop word, a
     number or a word under 3 letters. Cached: the same words recur in every article."""
     word = strip_accents(word)
-    if len(word) < 3 or word.isdigit() or word in stopwords():
+    if len(word) < 3 or word.isdigit() or word in stopwords(language):
         return None
     return word[:STEM_CHARS]
 
 
-def terms(title: str | None, body: str) -> Counter[str]:
-    """Term counts of an article: accent-folded, stop words dropped, cut to STEM_CHARS."""
+def terms(title: str | None, body: str, language: str | None = None) -> Counter[str]:
+    """Term counts of an article: accent-folded, stop words (of its language too) dropped, cut to STEM_CHARS."""
     counts: Counter[str] = Counter()
     for weight, text in ((2, title or ""), (1, body)):
-        for term in map(term_of, words(text)):
+        for term in (term_of(word, language) for word in words(text)):
             if term is not None:
                 counts[term] += weight
     return counts

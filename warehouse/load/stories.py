@@ -486,7 +486,7 @@ def replace_terms(con, articles: list[Article]) -> None:
         SELECT d.term, count(*) FROM internals.article_terms t JOIN internals.term_df d USING (term_id)
         WHERE t.article_id IN {ids} GROUP BY d.term""").fetchall()))
     con.execute(f"DELETE FROM internals.article_terms WHERE article_id IN {ids}")
-    counts = {a.article_id: terms(a.title, a.body) for a in articles}
+    counts = {a.article_id: terms(a.title, a.body, a.language) for a in articles}
     write_terms(con, counts)
     df = document_frequencies(counts.values())
     df.subtract(old)
