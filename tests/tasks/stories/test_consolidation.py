@@ -418,3 +418,30 @@ def test_the_split_step_reads_a_kept_storys_cohesion_from_its_centroid():
         assert len(set(average_link_of_sums(sums, sizes, spans, cut))) == 1
         labels = average_link_of_sums(sums, sizes, spans, cut, coherence=0.65)
         assert sum(1 for x in labels[1:] if x == labels[0]) <= 4     # as article by article (24 + 16)
+
+
+def near_copy(vector: dict[str, float]) -> dict[str, float]:
+    """The vector without its lightest term: a syndicated copy with a word edited (cosine ~0.99)."""
+    lightest = min(vector, key=lambda t: (vector[t], t))
+    return {t: w for t, w in vector.items() if t != lightest}
+
+
+def test_near_copies_do_not_count_in_the_split_steps_cohesion(monkeypatch):
+    """One story (T01) whose 10 first articles each come with 3 near copies (copies of copies):
+    copies make that part far tighter than the story, so counting them the split step refuses to
+    join it to the rest; left out (COHERENCE_COPY_COSINE), the story stays whole, as plain average
+    link has it."""
+    _, vectors, _ = dev()
+    event = of_topic("T01")
+    copies = []
+    for i in event[:10]:
+        v = vectors[i]
+        for _ in range(3):
+            v = near_copy(v)
+            copies.append(v)
+    rows = [vectors[i] for i in event[:10]] + copies + [vectors[i] for i in event[10:]]
+    plain = partition(average_link(rows, CUT))
+    assert len(plain) == 1
+    assert partition(average_link(rows, CUT, coherence=0.65)) == plain
+    monkeypatch.setattr(consolidation, "COHERENCE_COPY_COSINE", 1.01)     # copies counted
+    assert len(partition(average_link(rows, CUT, coherence=0.65))) > 1
