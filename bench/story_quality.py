@@ -20,6 +20,9 @@ streams the whole set. Methods, all on the same splits and orders:
              silhouette (consolidation.silhouette_cut; CUT when it has no choice; RPM2 has no
              copies, so every article is its own copy group); "fixed" streams at THRESHOLD.
              Its ±20% column is the largest change over the 8 variants of its rule (printed).
+             "silhouette-coherent" adds consolidation's split step (COHERENCE: what the warehouse
+             runs, consolidation.COHERENCE_RATIO); the other rows run plain average link.
+             "silhouette-slack" and "silhouette-floor": tried, not adopted (bench/RESULTS.md).
 Prints mean and worst BCubed F1 / P / R and story count on the test topics, per method and per
 order, ratios to `current`, and the sensitivity of each chosen parameter (test F1 at ±20%).
 The stream is assign_stories itself (tasks/stories/assignment.py) with the warehouse's document
@@ -76,7 +79,7 @@ SILHOUETTE_RULE = (consolidation.SILHOUETTE_GRID[0], consolidation.SILHOUETTE_GR
 # "silhouette-floor" chooses the floor on the training topics (FLOOR_GRID); "silhouette-coherent"
 # runs it with the split step at COHERENCE.
 SLACK = 0.1
-COHERENCE = 0.65
+COHERENCE = consolidation.COHERENCE_RATIO or 0.65   # the warehouse's ratio (0.65 when it is off)
 FLOOR_GRID = [0.0] + [round(0.03 + 0.01 * i, 2) for i in range(8)]
 
 
