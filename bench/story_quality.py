@@ -20,6 +20,9 @@ streams the whole set. Methods, all on the same splits and orders:
              silhouette (consolidation.silhouette_cut; CUT when it has no choice; RPM2 has no
              copies, so every article is its own copy group); "fixed" streams at THRESHOLD.
              Its ±20% column is the largest change over the 8 variants of its rule (printed).
+             "silhouette-coherent" adds consolidation's split step (COHERENCE: what the warehouse
+             runs, consolidation.COHERENCE_RATIO); the other rows run plain average link.
+             "silhouette-slack" and "silhouette-floor": tried, not adopted (bench/RESULTS.md).
 Prints mean and worst BCubed F1 / P / R and story count on the test topics, per method and per
 order, ratios to `current`, and the sensitivity of each chosen parameter (test F1 at ±20%).
 The stream is assign_stories itself (tasks/stories/assignment.py) with the warehouse's document
@@ -70,15 +73,25 @@ SILHOUETTE_RULE = (consolidation.SILHOUETTE_GRID[0], consolidation.SILHOUETTE_GR
                    consolidation.SILHOUETTE_MIN)
 
 
+# The rule's optional fifth to seventh constants: the silhouette's relative slack
+# (consolidation.SILHOUETTE_SLACK), a floor under the chosen cut (0: none) and the split step's
+# ratio (consolidation.COHERENCE_RATIO, 0: none). "silhouette-slack" runs the rule with SLACK;
+# "silhouette-floor" chooses the floor on the training topics (FLOOR_GRID); "silhouette-coherent"
+# runs it with the split step at COHERENCE.
+SLACK = 0.1
+COHERENCE = consolidation.COHERENCE_RATIO or 0.65   # the warehouse's ratio (0.65 when it is off)
+FLOOR_GRID = [0.0] + [round(0.03 + 0.01 * i, 2) for i in range(8)]
+
+
 def rule_variants(rule: tuple = SILHOUETTE_RULE) -> list[tuple[str, tuple]]:
-    """Each constant of the silhouette rule at 0.8x and 1.2x, the others as committed."""
-    names = ("grid low", "grid high", "grid step", "min silhouette")
+    """Each nonzero constant of the silhouette rule at 0.8x and 1.2x, the others as committed."""
+    names = ("grid low", "grid high", "grid step", "min silhouette", "slack", "cut floor", "coherence")
     return [(f"{names[k]} x{f}", tuple(round(v * f, 4) if m == k else v for m, v in enumerate(rule)))
-            for k in range(len(rule)) for f in (0.8, 1.2)]
+            for k in range(len(rule)) if rule[k] for f in (0.8, 1.2)]
 
 
 def rule_grid(rule: tuple) -> list[float]:
-    low, high, step, _ = rule
+    low, high, step = rule[:3]
     return [round(low + step * i, 4) for i in range(int(round((high - low) / step)) + 1)]
 
 
@@ -190,14 +203,17 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
     story_age = {sid: age[sid.removeprefix("s_")] for sid in members}
     if isinstance(cut, tuple):
         union = sorted(vectors, key=lambda a: age[a])
-        chosen = consolidation.silhouette_cut([vectors[a] for a in union], None, rule_grid(cut), cut[3])
-        cut = consolidation.CUT if chosen is None else chosen
+        slack, floor, coherence = (list(cut[4:]) + [0.0, 0.0, 0.0])[:3]
+        chosen = consolidation.silhouette_cut([vectors[a] for a in union], None, rule_grid(cut), cut[3], slack=slack)
+        cut = max(consolidation.CUT if chosen is None else chosen, floor)
+    else:
+        coherence = 0.0
     rebuilt: set[str] = set()
     for g in groups:
         plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
                                          set(stories) | set(aliases), cut, titles=titles,
                                          title_weight=title_weight, new=new,
-                                         kept={s: kept[s] for s in g if s in kept})
+                                         kept={s: kept[s] for s in g if s in kept}, coherence=coherence)
         for a, sid in plan.moves.items():
             story_of[a] = sid
         aliases.update(plan.aliases)
@@ -406,8 +422,16 @@ def cross_validate(runner: Runner, split_list, method: str, mask: tuple[bool, ..
             g = pick(CUT_GRID, f1, +1)
             rows = runner.consolidated(test, t, g, w)
             sens = [mean_f1(runner.consolidated(test, t, round(g * k, 4), w)) for k in (0.8, 1.2)]
+        elif method == "silhouette-floor":
+            t = pick(CURRENT_GRID, {g: mean_f1(runner.current(train, g)) for g in CURRENT_GRID}, +1)
+            base = rule or SILHOUETTE_RULE
+            f1 = {m: mean_f1(runner.silhouette(train, t, (*base[:4], 0.0, m))) for m in FLOOR_GRID}
+            g = pick(FLOOR_GRID, f1, +1)
+            rows = runner.silhouette(test, t, (*base[:4], 0.0, g))
+            sens = [mean_f1(runner.silhouette(test, t, (*base[:4], 0.0, round(g * k, 4)))) for k in (0.8, 1.2)]
         elif method.startswith("silhouette"):
-            rule = rule or SILHOUETTE_RULE
+            rule = rule or {"silhouette-slack": (*SILHOUETTE_RULE, SLACK),
+                            "silhouette-coherent": (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE)}.get(method, SILHOUETTE_RULE)
             g = (THRESHOLD if method == "silhouette-fixed"
                  else pick(CURRENT_GRID, {g: mean_f1(runner.current(train, g)) for g in CURRENT_GRID}, +1))
             rows = runner.silhouette(test, g, rule)
@@ -468,7 +492,8 @@ def main() -> None:
     ap.add_argument("--masks", default="", help="comma-separated feature masks to run besides all, e.g. 11011,10001")
     ap.add_argument("--train", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated methods: offline, current, consolidated, "
-                    "consolidated-title, model, model-mask, silhouette, silhouette-fixed (default: all but silhouette-fixed)")
+                    "consolidated-title, model, model-mask, silhouette, silhouette-fixed, silhouette-slack, "
+                    "silhouette-floor, silhouette-coherent (default: all but the last four)")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
     start = time.perf_counter()
@@ -487,9 +512,14 @@ def main() -> None:
                ("model (all features)", "model", (True,) * n),
                ("model as committed (MODEL_MASK)", "model", evidence.MODEL_MASK),
                ("streamed + silhouette cut per batch", "silhouette", None),
-               (f"fixed {THRESHOLD} + silhouette cut", "silhouette-fixed", None)]
+               (f"fixed {THRESHOLD} + silhouette cut", "silhouette-fixed", None),
+               (f"silhouette, slack {SLACK}", "silhouette-slack", None),
+               ("silhouette, cut floor (CV-chosen)", "silhouette-floor", None),
+               (f"silhouette + split step {COHERENCE}", "silhouette-coherent", None)]
     key = {"model as committed (MODEL_MASK)": "model-mask"}
-    methods = [m for m in methods if (key.get(m[0], m[1]) in only if only else m[1] != "silhouette-fixed")]
+    methods = [m for m in methods if (key.get(m[0], m[1]) in only if only
+                                      else m[1] not in ("silhouette-fixed", "silhouette-slack", "silhouette-floor",
+                                                              "silhouette-coherent"))]
     if args.ablation:
         methods += [(f"model: {'+'.join(f for f, k in zip(evidence.FEATURES, m, strict=True) if k)}", "model", m)
                     for m in [(True, False, False, False, True), (True, True, False, False, True),
@@ -514,11 +544,15 @@ def main() -> None:
                 for _, test in split_list], args.orders))
     base = next((s for s in summaries if s["name"].startswith("current (")), summaries[0])
     print_table(summaries, base)
-    if "silhouette" in {m for _, m, _ in methods}:
-        print("\nsilhouette rule at ±20% of each constant (stream threshold chosen on training; same run)")
-        print_table([summary(f"{name} {rule}", cross_validate(runner, split_list, "silhouette", rule=rule, variants=False),
+    ran = {m for _, m, _ in methods}
+    for method, rule in (("silhouette", SILHOUETTE_RULE), ("silhouette-slack", (*SILHOUETTE_RULE, SLACK)),
+                         ("silhouette-coherent", (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE))):
+        if method not in ran:
+            continue
+        print(f"\n{method} rule at ±20% of each constant (stream threshold chosen on training; same run)")
+        print_table([summary(f"{name} {r}", cross_validate(runner, split_list, "silhouette", rule=r, variants=False),
                              args.orders)
-                     for name, rule in [("as committed", SILHOUETTE_RULE), *rule_variants()]], base)
+                     for name, r in [("as committed", rule), *rule_variants(rule)]], base)
     whole = [score(data, stream(data, tuple(data.topics), o, THRESHOLD)) for o in range(args.orders)]
     print("whole dev set, current method at its dev-tuned threshold: F1 " + " ".join(f"{w[0]:.3f}" for w in whole))
     print(f"{time.perf_counter() - start:.0f} s")

@@ -1,8 +1,9 @@
 """Stories on the synthetic corpus's story truth, through load_batch: the single threshold, with and without
 consolidation (warehouse/load/stories.py CONSOLIDATE), consolidation with the per-batch silhouette cut
-(SILHOUETTE_CUT: one article per copy group, from the warehouse's copy links), and the join model.
+(SILHOUETTE_CUT: one article per copy group, from the warehouse's copy links), the join model, and
+the silhouette cut with consolidation's split step (consolidation.COHERENCE_RATIO = SPLIT_RATIO).
 
-    .venv/bin/python bench/story_synthetic.py [--n 10000] [--batch-size 500] [--only 1,2,3,4]
+    .venv/bin/python bench/story_synthetic.py [--n 10000] [--batch-size 500] [--only 1,2,3,4,5]
 
 Inputs: `n` articles of bench/corpus.py built from the RPM2 texts only (word salad with a story's
 vocabulary, 30% near-copies, dated), written once to bench/out/synth-<n>-rpm2-1000/; `--texts all`:
@@ -33,6 +34,9 @@ from tests.helpers import articles_from  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import load_batch  # noqa: E402
 from warehouse.load import stories as stories_stage  # noqa: E402
+
+# Row 5: the silhouette cut with consolidation's split step (consolidation.COHERENCE_RATIO) at this ratio.
+SPLIT_RATIO = 0.65
 
 
 class StageClock:
@@ -95,11 +99,16 @@ def main() -> None:
     cuts: list[float | None] = []
     tally_cuts(cuts)
     configured = stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT
-    methods = (("single threshold", False, False, False), ("threshold + consolid.", False, True, False),
-               ("consolid., silhouette", False, True, True), ("join model", True, False, False))
-    for name, use_model, consolidate, silhouette in (m for k, m in enumerate(methods, 1) if not only or k in only):
+    configured_ratio = stories_stage.consolidation.COHERENCE_RATIO
+    methods = (("single threshold", False, False, False, None), ("threshold + consolid.", False, True, False, None),
+               ("consolid., silhouette", False, True, True, None), ("join model", True, False, False, None),
+               (f"silh. + split {SPLIT_RATIO}", False, True, True, SPLIT_RATIO))
+    for name, use_model, consolidate, silhouette, ratio in (m for k, m in enumerate(methods, 1)
+                                                            if not only or k in only):
         stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT = (
             use_model, consolidate, silhouette)
+        stories_stage.consolidation.COHERENCE_RATIO = ratio
+        cpu = time.process_time()
         with tempfile.TemporaryDirectory() as tmp:
             con = connect(Path(tmp) / "news.duckdb")
             took, staged = [], []
@@ -117,11 +126,13 @@ def main() -> None:
         print(f"{name:<20} {f:>6.3f} {p:>6.3f} {r:>6.3f} {len(set(predicted.values())):>7} {sum(took):>7.0f} "
               f"{statistics.fmean(took[:5]):>17.2f} {statistics.fmean(took[-5:]):>7.2f} "
               f"{statistics.fmean(staged[:5]):>24.2f} {statistics.fmean(staged[-5:]):>7.2f}   F1/threshold {f / base:.3f}")
+        print(f"    CPU s of the whole row (this process, loading and scoring): {time.process_time() - cpu:.1f}")
         if silhouette:
             print(f"    silhouette cut per batch (None: CUT {stories_stage.consolidation.CUT}): "
                   f"{' '.join('None' if c is None else f'{c:g}' for c in cuts)}")
         cuts.clear()
     stories_stage.USE_JOIN_MODEL, stories_stage.CONSOLIDATE, stories_stage.SILHOUETTE_CUT = configured
+    stories_stage.consolidation.COHERENCE_RATIO = configured_ratio
 
 
 if __name__ == "__main__":

@@ -362,3 +362,86 @@ def test_a_story_kept_whole_moves_whole_and_new_articles_still_move():
     assert plan_for(glued).events                                    # article by article it splits
     kept_plan = consolidate(glued, vectors, age, taken=set(glued), kept=whole)
     assert kept_plan.moves == {} and kept_plan.events == []          # kept whole it cannot
+
+
+def test_the_split_step_keeps_two_events_of_one_sector_apart_at_any_cut():
+    """T02 (a savings bank's losses) and T03 (state aid to banks): plain average link merges all 40
+    articles at every cut under 0.07, the silhouette's picks in the worst CV splits (bench/RESULTS.md).
+    With the split step the two 20-article halves stay apart at every such cut: what parts them
+    is their cross similarity against their own, not the cut. (The 4 T03 articles that join T02
+    at 0.07 already are left as they are: the step refuses merges, it does not reassign.)"""
+    gold, vectors, _ = dev()
+    ids = of_topic("T02") + of_topic("T03")
+    rows = [vectors[i] for i in ids]
+    at_07 = partition(average_link(rows, 0.07))
+    assert sorted(map(len, at_07)) == [16, 24]
+    for cut in (0.02, 0.03, 0.04, 0.05, 0.06):
+        assert len(set(average_link(rows, cut))) == 1
+        assert partition(average_link(rows, cut, coherence=0.65)) == at_07
+
+
+def test_the_split_step_leaves_single_stories_and_distinct_pairs_alone():
+    """One story at a time, and two unrelated stories (T01, T05), cluster as plain average link does
+    at the warehouse's cut and at a low one, with the step at 0.5 to 0.8 (its ±20 % around 0.65)."""
+    gold, vectors, _ = dev()
+    cases = [of_topic(t) for t in ("T01", "T02", "T03", "T06", "T07")] + [of_topic("T01") + of_topic("T05")]
+    for ids in cases:
+        rows = [vectors[i] for i in ids]
+        for cut in (0.04, CUT):
+            for ratio in (0.52, 0.65, 0.78):
+                assert partition(average_link(rows, cut, coherence=ratio)) == partition(average_link(rows, cut))
+
+
+def test_the_split_step_at_ratio_zero_is_average_link():
+    """A ratio of 0 refuses nothing: the same labels as average_link at every cut, dated or not."""
+    import random
+
+    _, vectors, _ = dev()
+    ids = sorted(vectors)[::2]
+    rng = random.Random(3)
+    days = [rng.choice([None, rng.uniform(0, 120)]) for _ in ids]
+    rows = [vectors[i] for i in ids]
+    for cut in (0.03, CUT, 0.12):
+        assert average_link(rows, cut, days, coherence=0.0) == average_link(rows, cut, days)
+
+
+def test_the_split_step_reads_a_kept_storys_cohesion_from_its_centroid():
+    """A story kept whole (its centroid, the sum of its unit vectors) has the cohesion of its
+    articles: T02 kept whole and T03 article by article split at every low cut as the articles do."""
+    _, vectors, _ = dev()
+    t02, t03 = of_topic("T02"), of_topic("T03")
+    unit = [{t: w / np.sqrt(sum(x * x for x in vectors[i].values())) for t, w in vectors[i].items()} for i in t02]
+    sums = [vector_sum(unit)] + [vectors[i] for i in t03]
+    sizes = [len(t02)] + [1] * len(t03)
+    spans = [(None, None)] * len(sums)
+    for cut in (0.03, 0.05):
+        assert len(set(average_link_of_sums(sums, sizes, spans, cut))) == 1
+        labels = average_link_of_sums(sums, sizes, spans, cut, coherence=0.65)
+        assert sum(1 for x in labels[1:] if x == labels[0]) <= 4     # as article by article (24 + 16)
+
+
+def near_copy(vector: dict[str, float]) -> dict[str, float]:
+    """The vector without its lightest term: a syndicated copy with a word edited (cosine ~0.99)."""
+    lightest = min(vector, key=lambda t: (vector[t], t))
+    return {t: w for t, w in vector.items() if t != lightest}
+
+
+def test_near_copies_do_not_count_in_the_split_steps_cohesion(monkeypatch):
+    """One story (T01) whose 10 first articles each come with 3 near copies (copies of copies):
+    copies make that part far tighter than the story, so counting them the split step refuses to
+    join it to the rest; left out (COHERENCE_COPY_COSINE), the story stays whole, as plain average
+    link has it."""
+    _, vectors, _ = dev()
+    event = of_topic("T01")
+    copies = []
+    for i in event[:10]:
+        v = vectors[i]
+        for _ in range(3):
+            v = near_copy(v)
+            copies.append(v)
+    rows = [vectors[i] for i in event[:10]] + copies + [vectors[i] for i in event[10:]]
+    plain = partition(average_link(rows, CUT))
+    assert len(plain) == 1
+    assert partition(average_link(rows, CUT, coherence=0.65)) == plain
+    monkeypatch.setattr(consolidation, "COHERENCE_COPY_COSINE", 1.01)     # copies counted
+    assert len(partition(average_link(rows, CUT, coherence=0.65))) > 1
