@@ -23,26 +23,24 @@ def _reader_db_arg(parser: argparse.ArgumentParser) -> None:
 STORY_ROWS = 10   # articles listed per story by default: a big story's thousands of rows tell a console reader nothing
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2, before any server starts)."""
+def _whole_number(text: str, minimum: int, hint: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: give at least 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: {hint}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2, before any server starts)."""
+    return _whole_number(text, 1, "give at least 1")
 
 
 def non_negative_int(text: str) -> int:
     """An argparse type: a whole number, 0 or more (0: no limit)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: give 0 (no limit) or more")
-    return value
+    return _whole_number(text, 0, "give 0 (no limit) or more")
 
 
 def non_negative_float(text: str) -> float:
