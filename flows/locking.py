@@ -7,9 +7,9 @@ the bound the write fails with WarehouseLocked (the CLI exits 2). The operating 
 lock when its holder dies, even by SIGKILL.
 
 An ingest run keeps its write connection from batch to batch (RunWriter) and lets it go at the
-first batch boundary after HOLD_SECONDS, and before every network fetch, so other writers take
-their turn at least that often: reopening a large warehouse for each batch re-read its index
-tables and checkpointed it on each close (bench/RESULTS.md).
+first batch boundary after HOLD_SECONDS, and before fetching a batch of article pages, so other
+writers take their turn at least that often: reopening a large warehouse for each batch re-read
+its index tables and checkpointed it on each close (bench/RESULTS.md).
 
 On a standing Prefect server (`prefect server start`, `make ui`), every write connection also holds
 a slot of the global concurrency limit `newsflow-warehouse-writer` (limit 1, created on first use)
@@ -121,7 +121,7 @@ def publish_snapshot(db: str, publisher: Publisher | None = None) -> Published |
 class RunWriter:
     """A run's write connection (warehouse_writer), opened when first needed and kept from batch
     to batch; `turn()` at a batch boundary lets it go once held `hold_seconds`, `close()` at once
-    (before a network fetch, which must not keep other writers waiting)."""
+    (before fetching article pages, which must not keep other writers waiting)."""
 
     def __init__(self, db: str, hold_seconds: float = HOLD_SECONDS) -> None:
         self.db = db
