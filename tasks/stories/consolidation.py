@@ -182,7 +182,8 @@ def average_link_of_sums(sums: list[dict[str, float]], sizes: list[int],
 # banks) meet at 0.04-0.06, above the silhouette's chosen cut, but at under half of what their
 # own articles share (0.42-0.49 of it), while the halves of one story meet at 0.57-0.83 of it
 # (bench/RESULTS.md); the ratio is scale-free, where a cut is not. Only between clusters of 10+
-# articles: parts of a few articles of one story often meet under 0.6 of it. Cross-validated (RPM2,
+# articles, a group of near-copies counted once: parts of a few articles of one story often meet
+# under 0.6 of it, and a dispatch republished by ten outlets is one article's worth of evidence. Cross-validated (RPM2,
 # 30 splits x 3 orders): worst split 0.858 -> 0.908, mean 0.965 -> 0.972, flat over 0.52-0.78 and
 # sizes 8-12; synthetic 5,000 0.917 -> 0.922. None: off (plain UPGMA).
 COHERENCE_RATIO: float | None = 0.65
@@ -203,7 +204,9 @@ def coherent_upgma(total: np.ndarray, size: np.ndarray, first: np.ndarray, last:
     starting cluster's sum of similarities between distinct members (0 for one article; for a sum
     of unit vectors, its squared norm minus its size). The cut alone decides every other merge.
     Pairs of single articles of similarity COHERENCE_COPY_COSINE or more (near-copies) do not
-    count in the cohesion (a kept story's own copies, inside its sum, still do)."""
+    count in the cohesion (a kept story's own copies, inside its sum, still do), and a cluster's
+    size for `min_size` counts its groups of such copies once: a story republished by ten outlets
+    is not ten articles' worth of evidence that its part is a story of its own."""
     n = len(size)
     min_size = COHERENCE_MIN_SIZE if min_size is None else min_size
     count = size.copy()                          # merges() consumes `size` and `total`
@@ -211,10 +214,20 @@ def coherent_upgma(total: np.ndarray, size: np.ndarray, first: np.ndarray, last:
     single = np.flatnonzero(size == 1)
     sub = total[np.ix_(single, single)]
     rows, cols = np.nonzero(np.triu(sub >= COHERENCE_COPY_COSINE, 1))
-    copies: dict[int, dict[int, list[float]]] = {}   # cluster -> other cluster -> [similarity sum, pairs]
+    # cluster -> other cluster -> [similarity sum, pairs, the (article, article) copy pairs]
+    copies: dict[int, dict[int, list]] = {}
     for r, c in zip(single[rows].tolist(), single[cols].tolist(), strict=True):
-        copies.setdefault(r, {})[c] = [float(total[r, c]), 1.0]
-        copies.setdefault(c, {})[r] = [float(total[r, c]), 1.0]
+        copies.setdefault(r, {})[c] = [float(total[r, c]), 1.0, [(r, c)]]
+        copies.setdefault(c, {})[r] = copies[r][c]
+    groups = count.copy()                        # a cluster's size, each group of copies counted once
+    copy_group = list(range(n))                  # union-find over starting clusters joined by copy pairs
+
+    def root(k: int) -> int:
+        while copy_group[k] != k:
+            copy_group[k] = copy_group[copy_group[k]]
+            k = copy_group[k]
+        return k
+
     copy_inside = np.zeros(n)                    # ordered copy pairs inside a cluster: similarity sum
     copy_pairs = np.zeros(n)                     # and count
     blocked = np.zeros(n, dtype=bool)
@@ -226,16 +239,22 @@ def coherent_upgma(total: np.ndarray, size: np.ndarray, first: np.ndarray, last:
         cohesion = [(inside[k] - copy_inside[k]) / pairs for k in (i, j)
                     if (pairs := count[k] * (count[k] - 1) - copy_pairs[k]) > 0]
         refused = (blocked[i] or blocked[j]
-                   or (min(ni, nj) >= min_size and bool(cohesion) and value < ratio * min(cohesion)))
-        across = copies.get(i, {}).pop(j, [0.0, 0.0])
+                   or (min(groups[i], groups[j]) >= min_size and bool(cohesion) and value < ratio * min(cohesion)))
+        across = copies.get(i, {}).pop(j, [0.0, 0.0, []])
         copies.get(j, {}).pop(i, None)
+        groups[i] += groups[j]
+        for a, b in across[2]:                   # copies across the merge: their groups become one
+            if (ra := root(a)) != (rb := root(b)):
+                copy_group[rb] = ra
+                groups[i] -= 1
         inside[i] += inside[j] + 2.0 * value * ni * nj
         copy_inside[i] += copy_inside[j] + 2.0 * across[0]
         copy_pairs[i] += copy_pairs[j] + 2.0 * across[1]
-        for k, (total_k, pairs_k) in copies.pop(j, {}).items():    # j's copy links now belong to i
-            mine = copies.setdefault(i, {}).setdefault(k, [0.0, 0.0])
+        for k, (total_k, pairs_k, edges_k) in copies.pop(j, {}).items():    # j's copy links now belong to i
+            mine = copies.setdefault(i, {}).setdefault(k, [0.0, 0.0, []])
             mine[0] += total_k
             mine[1] += pairs_k
+            mine[2] += edges_k
             theirs = copies[k]
             del theirs[j]
             theirs[i] = mine

@@ -445,3 +445,21 @@ def test_near_copies_do_not_count_in_the_split_steps_cohesion(monkeypatch):
     assert partition(average_link(rows, CUT, coherence=0.65)) == plain
     monkeypatch.setattr(consolidation, "COHERENCE_COPY_COSINE", 1.01)     # copies counted
     assert len(partition(average_link(rows, CUT, coherence=0.65))) > 1
+
+
+def test_the_split_step_counts_a_group_of_copies_once():
+    """A story republished by several outlets: T07 with a near copy of each of its first 10 articles,
+    T08 with a copy of every article. Counted article by article the copied part looked like a
+    10-article story of its own and the step split T07 in three and T08 in two; counted by copy
+    group, both stay whole, as plain average link has them. T02 and T03, each with copies, still
+    stay apart."""
+    _, vectors, _ = dev()
+    for topic, copied in (("T07", 10), ("T08", 20)):
+        event = of_topic(topic)
+        rows = [vectors[i] for i in event] + [near_copy(vectors[i]) for i in event[:copied]]
+        assert len(partition(average_link(rows, CUT))) == 1
+        assert len(partition(average_link(rows, CUT, coherence=0.65))) == 1
+    ids = of_topic("T02") + of_topic("T03")
+    rows = [vectors[i] for i in ids] + [near_copy(vectors[i]) for i in ids[::2]]
+    assert len(partition(average_link(rows, 0.04))) == 1
+    assert len(partition(average_link(rows, 0.04, coherence=0.65))) >= 2
