@@ -9,6 +9,7 @@ live in the fetcher (the network edge), not on Prefect tasks.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import sys
@@ -253,7 +254,8 @@ def run_ingest(paths: list[str], db: str, batch_size: int, progress: bool, web: 
             if batch_no == 0 or pending or web_state.pages:
                 _load(summary, writer, batch_no, [], pending, web_state if web or checks else None, logger, publisher)
     except BaseException as exc:
-        writer.close()   # a fresh connection records the failure, whatever state the failure left this one in
+        with contextlib.suppress(Exception):   # a fresh connection records the failure, whatever state
+            writer.close()                      # the failure left this one in; its own error never hides it
         with warehouse_writer(db) as con:
             finish_run(con, run_id, "failed", summary.counts(), f"{type(exc).__name__}: {exc}")
             publisher.publish(con)   # the batches committed before the failure stay readable
