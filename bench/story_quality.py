@@ -20,8 +20,10 @@ streams the whole set. Methods, all on the same splits and orders:
              silhouette (consolidation.silhouette_cut; CUT when it has no choice; RPM2 has no
              copies, so every article is its own copy group); "fixed" streams at THRESHOLD.
              Its ±20% column is the largest change over the 8 variants of its rule (printed).
-             "silhouette-coherent" adds consolidation's split step (COHERENCE: what the warehouse
-             runs, consolidation.COHERENCE_RATIO); the other rows run plain average link.
+             "silhouette-coherent" adds consolidation's split step (COHERENCE,
+             consolidation.COHERENCE_RATIO); "silhouette-reassign" adds to that the reassignment
+             pass (REASSIGN, consolidation.REASSIGN_MARGIN): what the warehouse runs. The other
+             rows run plain average link.
              "silhouette-slack" and "silhouette-floor": tried, not adopted (bench/RESULTS.md).
 Prints mean and worst BCubed F1 / P / R and story count on the test topics, per method and per
 order, ratios to `current`, and the sensitivity of each chosen parameter (test F1 at ±20%).
@@ -73,19 +75,22 @@ SILHOUETTE_RULE = (consolidation.SILHOUETTE_GRID[0], consolidation.SILHOUETTE_GR
                    consolidation.SILHOUETTE_MIN)
 
 
-# The rule's optional fifth to seventh constants: the silhouette's relative slack
-# (consolidation.SILHOUETTE_SLACK), a floor under the chosen cut (0: none) and the split step's
-# ratio (consolidation.COHERENCE_RATIO, 0: none). "silhouette-slack" runs the rule with SLACK;
+# The rule's optional fifth to eighth constants: the silhouette's relative slack
+# (consolidation.SILHOUETTE_SLACK), a floor under the chosen cut (0: none), the split step's
+# ratio (consolidation.COHERENCE_RATIO, 0: none) and the reassignment pass's margin
+# (consolidation.REASSIGN_MARGIN, absent: none). "silhouette-slack" runs the rule with SLACK;
 # "silhouette-floor" chooses the floor on the training topics (FLOOR_GRID); "silhouette-coherent"
-# runs it with the split step at COHERENCE.
+# runs it with the split step at COHERENCE, "silhouette-reassign" with the pass at REASSIGN too.
 SLACK = 0.1
 COHERENCE = consolidation.COHERENCE_RATIO or 0.65   # the warehouse's ratio (0.65 when it is off)
+REASSIGN = 0.1 if consolidation.REASSIGN_MARGIN is None else consolidation.REASSIGN_MARGIN
 FLOOR_GRID = [0.0] + [round(0.03 + 0.01 * i, 2) for i in range(8)]
 
 
 def rule_variants(rule: tuple = SILHOUETTE_RULE) -> list[tuple[str, tuple]]:
     """Each nonzero constant of the silhouette rule at 0.8x and 1.2x, the others as committed."""
-    names = ("grid low", "grid high", "grid step", "min silhouette", "slack", "cut floor", "coherence")
+    names = ("grid low", "grid high", "grid step", "min silhouette", "slack", "cut floor", "coherence",
+             "reassign margin")
     return [(f"{names[k]} x{f}", tuple(round(v * f, 4) if m == k else v for m, v in enumerate(rule)))
             for k in range(len(rule)) if rule[k] for f in (0.8, 1.2)]
 
@@ -203,17 +208,19 @@ def consolidate_batch(data: Data, topics: tuple[str, ...], order: int, b: int, c
     story_age = {sid: age[sid.removeprefix("s_")] for sid in members}
     if isinstance(cut, tuple):
         union = sorted(vectors, key=lambda a: age[a])
-        slack, floor, coherence = (list(cut[4:]) + [0.0, 0.0, 0.0])[:3]
+        given = list(cut[4:])
+        slack, floor, coherence, margin = given + [0.0, 0.0, 0.0, float("inf")][len(given):]
         chosen = consolidation.silhouette_cut([vectors[a] for a in union], None, rule_grid(cut), cut[3], slack=slack)
         cut = max(consolidation.CUT if chosen is None else chosen, floor)
     else:
-        coherence = 0.0
+        coherence, margin = 0.0, float("inf")
     rebuilt: set[str] = set()
     for g in groups:
         plan = consolidation.consolidate({s: members[s] for s in sorted(g)}, vectors, {**age, **story_age},
                                          set(stories) | set(aliases), cut, titles=titles,
                                          title_weight=title_weight, new=new,
-                                         kept={s: kept[s] for s in g if s in kept}, coherence=coherence)
+                                         kept={s: kept[s] for s in g if s in kept}, coherence=coherence,
+                                         reassignment=margin)
         for a, sid in plan.moves.items():
             story_of[a] = sid
         aliases.update(plan.aliases)
@@ -431,7 +438,9 @@ def cross_validate(runner: Runner, split_list, method: str, mask: tuple[bool, ..
             sens = [mean_f1(runner.silhouette(test, t, (*base[:4], 0.0, round(g * k, 4)))) for k in (0.8, 1.2)]
         elif method.startswith("silhouette"):
             rule = rule or {"silhouette-slack": (*SILHOUETTE_RULE, SLACK),
-                            "silhouette-coherent": (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE)}.get(method, SILHOUETTE_RULE)
+                            "silhouette-coherent": (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE),
+                            "silhouette-reassign": (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE, REASSIGN),
+                            }.get(method, SILHOUETTE_RULE)
             g = (THRESHOLD if method == "silhouette-fixed"
                  else pick(CURRENT_GRID, {g: mean_f1(runner.current(train, g)) for g in CURRENT_GRID}, +1))
             rows = runner.silhouette(test, g, rule)
@@ -493,7 +502,7 @@ def main() -> None:
     ap.add_argument("--train", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated methods: offline, current, consolidated, "
                     "consolidated-title, model, model-mask, silhouette, silhouette-fixed, silhouette-slack, "
-                    "silhouette-floor, silhouette-coherent (default: all but the last four)")
+                    "silhouette-floor, silhouette-coherent, silhouette-reassign (default: all but the last five)")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
     start = time.perf_counter()
@@ -515,11 +524,12 @@ def main() -> None:
                (f"fixed {THRESHOLD} + silhouette cut", "silhouette-fixed", None),
                (f"silhouette, slack {SLACK}", "silhouette-slack", None),
                ("silhouette, cut floor (CV-chosen)", "silhouette-floor", None),
-               (f"silhouette + split step {COHERENCE}", "silhouette-coherent", None)]
+               (f"silhouette + split step {COHERENCE}", "silhouette-coherent", None),
+               (f"split step + reassignment {REASSIGN}", "silhouette-reassign", None)]
     key = {"model as committed (MODEL_MASK)": "model-mask"}
     methods = [m for m in methods if (key.get(m[0], m[1]) in only if only
                                       else m[1] not in ("silhouette-fixed", "silhouette-slack", "silhouette-floor",
-                                                              "silhouette-coherent"))]
+                                                              "silhouette-coherent", "silhouette-reassign"))]
     if args.ablation:
         methods += [(f"model: {'+'.join(f for f, k in zip(evidence.FEATURES, m, strict=True) if k)}", "model", m)
                     for m in [(True, False, False, False, True), (True, True, False, False, True),
@@ -546,7 +556,8 @@ def main() -> None:
     print_table(summaries, base)
     ran = {m for _, m, _ in methods}
     for method, rule in (("silhouette", SILHOUETTE_RULE), ("silhouette-slack", (*SILHOUETTE_RULE, SLACK)),
-                         ("silhouette-coherent", (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE))):
+                         ("silhouette-coherent", (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE)),
+                         ("silhouette-reassign", (*SILHOUETTE_RULE, 0.0, 0.0, COHERENCE, REASSIGN))):
         if method not in ran:
             continue
         print(f"\n{method} rule at ±20% of each constant (stream threshold chosen on training; same run)")
