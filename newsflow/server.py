@@ -210,6 +210,18 @@ _SERVER_FLAGS = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "P
                  "PY_KEY_VALUE_DISABLE_BEARTYPE": "true"}
 
 
+# Server services whose only work is to keep what a run reports (events, task runs from events,
+# automations reacting to them, the live event stream, the database's vacuum). For a home
+# own_home made, the database is deleted at exit, so nobody can ever read what they keep: off
+# there, they cost a 1,000-page run 2.2 of the server's 6.4 CPU-s (bench/RESULTS.md). Flow runs,
+# their states and artifacts go through the API itself and stay readable for the run's life.
+THROWAWAY_HOME_FLAGS = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+                        "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+                        "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+                        "PREFECT_API_EVENTS_STREAM_OUT_ENABLED": "false",
+                        "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "false"}
+
+
 def _server_env() -> dict[str, str]:
     from prefect.settings import get_current_settings
 
@@ -234,6 +246,9 @@ def _home_database() -> tuple[dict[str, str], str | None]:
 def _launch(env: dict[str, str]) -> TemporaryServer:
     port = _free_port()
     database_env, cwd = _home_database()
+    if database_env:   # this run's own home: what only its database would keep is not kept (a setting given wins)
+        database_env = {**THROWAWAY_HOME_FLAGS, **{k: v for k, v in env.items() if k in THROWAWAY_HOME_FLAGS},
+                        **database_env}
     process = subprocess.Popen([sys.executable, "-m", "newsflow.server", str(os.getpid()), *_server_command(port)],
                                env={**env, **database_env}, cwd=cwd, stdin=subprocess.DEVNULL)
     return TemporaryServer(process, port)

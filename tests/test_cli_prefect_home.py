@@ -4,6 +4,7 @@ project, shared by every Prefect process of the machine), and the home is gone a
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -64,3 +65,28 @@ def test_the_first_runs_migrated_prefect_database_seeds_the_next_runs_home(tmp_p
         ".news.read.duckdb.spare", "news.duckdb", "news.read.duckdb", "template"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (2,)
+
+
+def _kept_by_throwaway_server(tmp_path, **env_overrides) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
+    env |= {"TMPDIR": str(tmp_path), **env_overrides}
+    run = subprocess.run([sys.executable, "-m", "tests.throwaway_home_run"], env=env, capture_output=True,
+                         text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_a_throwaway_home_keeps_runs_and_artifacts_but_not_events(tmp_path):
+    """The temporary server of a home deleted at exit runs no service that only keeps what the run
+    reports (THROWAWAY_HOME_FLAGS): the flow run, its state and its artifact are there for the
+    run's life, events and the task runs recorded from them are not. A setting given explicitly
+    still wins: with the persister and the recorder asked for, both are kept."""
+    from newsflow.server import THROWAWAY_HOME_FLAGS
+
+    kept = _kept_by_throwaway_server(tmp_path)
+    assert kept == {"flow_runs": ["COMPLETED"], "task_runs": 0, "artifacts": ["throwaway-home-summary"],
+                    "events": []}
+    asked = {k: "true" for k in THROWAWAY_HOME_FLAGS if "PERSISTER" in k or "RECORDER" in k}
+    kept = _kept_by_throwaway_server(tmp_path, **asked)
+    assert kept["flow_runs"] == ["COMPLETED"] and kept["task_runs"] == 1
+    assert "newsflow.test.emitted" in kept["events"] and "prefect.flow-run.Completed" in kept["events"]

@@ -7,9 +7,15 @@ dateparser builds its language data on its first parse: about 0.4 CPU-s here, wh
 fresh worker about 1.2 CPU-s over its first 150 pages (bench/worker_warmup.py). Done in the fork
 server, it runs while Prefect's server boots, and each worker starts with it in memory
 (copy-on-write). Never imported by the flow's process, which parses no page.
+
+Then everything the fork server holds is frozen (gc.freeze): a worker's collector would walk
+those objects at each full collection, and by writing their GC headers copy their memory pages
+(about 2 % of a worker's CPU on 1,000 pages, bench/RESULTS.md).
 """
 
 from __future__ import annotations
+
+import gc
 
 
 def warm_up() -> None:
@@ -21,3 +27,4 @@ def warm_up() -> None:
 
 
 warm_up()
+gc.freeze()
