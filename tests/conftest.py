@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -38,3 +40,20 @@ def require(path: Path) -> Path:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "news.duckdb"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the temporary servers Prefect itself started (tests that run flows in-process) while
+    the session's output streams are open: its atexit hook would log "Stopping temporary server"
+    to a stream pytest has closed by then, and print a logging traceback at the end of `make test`."""
+    module = sys.modules.get("prefect.server.api.server")
+    if module is None:
+        return
+    logger = module.subprocess_server_logger
+    level = logger.level
+    logger.setLevel(logging.WARNING)   # its "Stopping temporary server" says nothing a reader needs
+    try:
+        for server in list(getattr(module.SubprocessASGIServer, "_instances", {}).values()):
+            server.stop()
+    finally:
+        logger.setLevel(level)
