@@ -179,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.whole_process = argv is None   # run as the `newsflow` command: the process is the CLI's alone
     if args.command in ("sql", "search", "stories", "export", "shell"):
         _warn_if_stale(args)
     try:
@@ -277,10 +278,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from flows.runners import make_task_runner
     from newsflow.server import prefect_api
 
-    # What the imports made (Prefect's settings and schemas, modules) lives as long as the process:
-    # frozen, the collector stops walking it at each full collection (0.4 of the CLI's 1.1 CPU-s of
-    # garbage collection on 1,000 pages, bench/RESULTS.md).
-    gc.freeze()
+    if args.whole_process:
+        # What the imports made (Prefect's settings and schemas, modules) lives as long as the
+        # process: frozen, the collector stops walking it at each full collection (0.4 of the CLI's
+        # 1.1 CPU-s of garbage collection on 1,000 pages, bench/RESULTS.md). Not when main() is
+        # called with arguments from a longer-lived process (tests): its objects would never be freed.
+        gc.freeze()
 
     runner = make_task_runner("dask" if args.dask else "local", args.workers,
                               None if args.dask in (None, "local") else args.dask)
