@@ -247,8 +247,7 @@ def _launch(env: dict[str, str]) -> TemporaryServer:
     port = _free_port()
     database_env, cwd = _home_database()
     if database_env:   # this run's own home: what only its database would keep is not kept (a setting given wins)
-        database_env = {**THROWAWAY_HOME_FLAGS, **{k: v for k, v in env.items() if k in THROWAWAY_HOME_FLAGS},
-                        **database_env}
+        database_env = {**{k: v for k, v in THROWAWAY_HOME_FLAGS.items() if k not in env}, **database_env}
     process = subprocess.Popen([sys.executable, "-m", "newsflow.server", str(os.getpid()), *_server_command(port)],
                                env={**env, **database_env}, cwd=cwd, stdin=subprocess.DEVNULL)
     return TemporaryServer(process, port)

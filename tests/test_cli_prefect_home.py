@@ -69,7 +69,7 @@ def test_the_first_runs_migrated_prefect_database_seeds_the_next_runs_home(tmp_p
 
 def _kept_by_throwaway_server(tmp_path, **env_overrides) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
-    env |= {"TMPDIR": str(tmp_path), **env_overrides}
+    env |= {"TMPDIR": str(tmp_path), "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "0.5", **env_overrides}
     run = subprocess.run([sys.executable, "-m", "tests.throwaway_home_run"], env=env, capture_output=True,
                          text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
     assert run.returncode == 0, run.stderr[-3000:]

@@ -9,6 +9,8 @@ import time
 
 from newsflow.server import own_home
 
+WAIT_SECONDS = 5.0   # ten flush intervals of the event persister
+
 
 def main() -> None:
     assert own_home()
@@ -31,11 +33,18 @@ def main() -> None:
 
     with prefect_api():
         assert tiny() == 1
-        time.sleep(4)   # the event persister flushes every few seconds (when it runs)
+        # Events and the task runs made from them are written asynchronously: wait for both, up to
+        # WAIT_SECONDS (the persister, when it runs, flushes every 0.5 s here: the test sets it).
+        deadline = time.monotonic() + WAIT_SECONDS
         with get_client(sync_client=True) as client:
-            events = client.request("POST", "/events/filter", json={"limit": 50}).json()["events"]
+            while True:
+                events = client.request("POST", "/events/filter", json={"limit": 50}).json()["events"]
+                task_runs = client.read_task_runs()
+                if (events and task_runs) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.25)
             kept = {"flow_runs": [r.state.type.value for r in client.read_flow_runs()],
-                    "task_runs": len(client.read_task_runs()),
+                    "task_runs": len(task_runs),
                     "artifacts": [a.key for a in client.read_artifacts()],
                     "events": sorted({e["event"] for e in events})}
     print(json.dumps(kept))

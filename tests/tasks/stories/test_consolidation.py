@@ -18,13 +18,20 @@ from tests.helpers import articles_from
 
 
 @cache
+def rpm2_articles() -> list:
+    """The 200 RPM2 dev articles, read and cleaned once for every helper below."""
+    articles, failures = articles_from(sorted((require(RPM2 / "documents")).glob("*.txt")))
+    assert not failures
+    return articles
+
+
+@cache
 def dev() -> tuple[dict[str, str], dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     """RPM2 article id -> topic, its vector and its title-term vector with the 200 articles'
     document frequencies."""
     with open(require(RPM2 / "labels.csv"), encoding="utf-8") as fh:
         label = {str((RPM2 / r["file"]).resolve()): r["story_label"] for r in csv.DictReader(fh)}
-    articles, failures = articles_from(sorted((RPM2 / "documents").glob("*.txt")))
-    assert not failures
+    articles = rpm2_articles()
     counts = {a.article_id: terms(a.title, a.body) for a in articles}
     df = Counter(t for c in counts.values() for t in c)
     return ({a.article_id: label[a.source_uri.removeprefix("file://")] for a in articles},
@@ -36,8 +43,7 @@ def dev() -> tuple[dict[str, str], dict[str, dict[str, float]], dict[str, dict[s
 def file_of() -> dict[str, str]:
     """RPM2 article id -> its file name. Ids hash the file's path, so they differ from one checkout
     to another: tests name articles by file and order them by file name."""
-    articles, _ = articles_from(sorted((RPM2 / "documents").glob("*.txt")))
-    return {a.article_id: a.source_uri.rsplit("/", 1)[-1] for a in articles}
+    return {a.article_id: a.source_uri.rsplit("/", 1)[-1] for a in rpm2_articles()}
 
 
 def by_file(*names: str) -> list[str]:
